@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+// Loom — a native LLM inference engine in Swift. Module map and conventions: ../shared/design.md.
+// Each issue adds its own targets; this file holds only the modules that exist so far.
+import PackageDescription
+
+let package = Package(
+    name: "Loom",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LoomTensor", targets: ["LoomTensor"]),
+        .library(name: "LoomGGUF", targets: ["LoomGGUF"]),
+        .executable(name: "loom", targets: ["loom"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Element types (GGML type ids + one traits table) and fp16/bf16 conversion. Imports nothing.
+        .target(name: "LoomTensor"),
+        // Read, validate and write GGUF v2/v3 over an mmapped file.
+        .target(name: "LoomGGUF", dependencies: ["LoomTensor"]),
+        // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
+        .executableTarget(
+            name: "loom",
+            dependencies: [
+                "LoomTensor", "LoomGGUF",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
+        .testTarget(name: "LoomGGUFTests", dependencies: ["LoomGGUF", "LoomTensor"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

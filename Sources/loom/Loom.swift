@@ -1,0 +1,13 @@
+// `loom`: the command-line tool. Composition root only — each subcommand parses its arguments,
+// calls a library module and prints. Subcommands arrive with their issues (serve, run, list, …).
+
+import ArgumentParser
+
+@main
+struct Loom: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loom",
+        abstract: "Loom: a native LLM inference engine that speaks the Ollama API.",
+        subcommands: [GGUFCommand.self]
+    )
+}
