@@ -71,7 +71,7 @@ public enum GGUFError: Error, Sendable, Hashable, CustomStringConvertible {
             let hint = v == 1 ? " (GGUF v1 is obsolete)" : (v.byteSwapped <= 3 ? " (big-endian GGUF is not supported)" : "")
             return "unsupported GGUF version \(v)\(hint); Loom reads versions 2 and 3"
         case let .truncated(what, offset, needed, fileSize):
-            return "truncated GGUF: \(what) needs \(needed) bytes at offset \(offset) but the file has \(fileSize)"
+            return "truncated GGUF: \(needed) bytes needed for \(what) at offset \(offset), but the file has \(fileSize)"
         case let .limitExceeded(what, offset, value, limit):
             return "implausible GGUF: \(what) at offset \(offset) is \(value), beyond the limit of \(limit)"
         case let .invalidUTF8(what, offset):

@@ -30,8 +30,8 @@ struct GGUFParser {
         let version = try reader.read(UInt32.self, "version")
         guard version == 2 || version == 3 else { throw .unsupportedVersion(version) }
 
-        let tensorCount = try readCount("tensor count", limit: limits.maxTensors, minimumSize: 24)
-        let kvCount = try readCount("metadata count", limit: limits.maxKeyValues, minimumSize: 13)
+        let tensorCount = try readCount("tensor count", items: "tensor infos", limit: limits.maxTensors, minimumSize: 24)
+        let kvCount = try readCount("metadata count", items: "metadata entries", limit: limits.maxKeyValues, minimumSize: 13)
 
         var metadata = GGUFMetadata()
         for i in 0..<kvCount {
@@ -54,14 +54,16 @@ struct GGUFParser {
                           alignment: alignment, dataOffset: dataOffset)
     }
 
-    /// Reads a u64 count and checks it against `limit` and against the bytes left.
-    mutating func readCount(_ what: @autoclosure () -> String, limit: Int, minimumSize: Int) throws(GGUFError) -> Int {
+    /// Reads a u64 count and checks it against `limit` and against the bytes left, at least
+    /// `minimumSize` for each of the items it counts.
+    mutating func readCount(_ what: @autoclosure () -> String, items: @autoclosure () -> String,
+                            limit: Int, minimumSize: Int) throws(GGUFError) -> Int {
         let at = reader.offset
         let n = try reader.read(UInt64.self, what())
         guard n <= UInt64(limit) else {
             throw .limitExceeded(what: what(), offset: at, value: n, limit: UInt64(limit))
         }
-        try reader.needElements(n, size: minimumSize, "\(n) entries of \(what())")
+        try reader.needElements(n, size: minimumSize, "\(n) \(items()) (at least \(minimumSize) bytes each)")
         return Int(n)
     }
 
@@ -112,7 +114,8 @@ struct GGUFParser {
         guard let type = GGUFValueType(rawValue: rawType) else {
             throw .unknownValueType(what: "elements of \(what)", offset: at, raw: rawType)
         }
-        let n = try readCount("length of \(what)", limit: limits.maxArrayLength, minimumSize: type.minimumSize)
+        let n = try readCount("length of \(what)", items: "elements of \(what)", limit: limits.maxArrayLength,
+                              minimumSize: type.minimumSize)
         switch type {
         case .uint8: return .uint8(reader.readIntegers(UInt8.self, count: n))
         case .int8: return .int8(reader.readIntegers(Int8.self, count: n))

