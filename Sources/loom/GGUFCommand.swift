@@ -20,12 +20,7 @@ struct GGUFCommand: ParsableCommand {
     var noTensors = false
 
     func run() throws {
-        let gguf: GGUFFile
-        do {
-            gguf = try GGUFFile(path: file)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let gguf = try GGUFFile(path: file)  // a GGUFError prints as "Error: <what and where>", exit 1
         let style = GGUFPrinter(full: full)
         print(style.header(gguf))
         print("")

@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+// Loom's benchmark harness: a nested package so that package-benchmark (and its malloc interposer)
+// never becomes a dependency of Loom itself. Run from this folder:
+//   swift package --disable-sandbox benchmark
+// Model files come from ../.cache/models (make models).
+import PackageDescription
+
+let package = Package(
+    name: "LoomBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Loom", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "GGUFBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "LoomGGUF", package: "Loom"),
+            ],
+            path: "Benchmarks/GGUFBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+    ]
+)
