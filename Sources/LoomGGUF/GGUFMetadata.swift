@@ -13,8 +13,9 @@ public struct GGUFKeyValue: Sendable, Hashable {
     public let value: GGUFValue
 }
 
-/// The metadata of a GGUF file: keys in file order, each once.
-public struct GGUFMetadata: Sendable, Hashable, RandomAccessCollection {
+/// The metadata of a GGUF file: keys in file order, each once. A dictionary literal keeps its order:
+/// `["general.architecture": .string("llama"), "llama.block_count": .uint32(30)]`.
+public struct GGUFMetadata: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
     /// Entries in file (or insertion) order.
     public private(set) var entries: [GGUFKeyValue] = []
     private var index: [String: Int] = [:]
@@ -22,9 +23,9 @@ public struct GGUFMetadata: Sendable, Hashable, RandomAccessCollection {
     /// Empty metadata.
     public init() {}
 
-    /// Metadata holding `pairs` in order; a repeated key keeps its first position and last value.
-    public init(_ pairs: KeyValuePairs<String, GGUFValue>) {
-        for (k, v) in pairs { self[k] = v }
+    /// Metadata holding `elements` in order; a repeated key keeps its first position and last value.
+    public init(dictionaryLiteral elements: (String, GGUFValue)...) {
+        for (k, v) in elements { self[k] = v }
     }
 
     public var startIndex: Int { entries.startIndex }

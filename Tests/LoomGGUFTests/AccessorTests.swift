@@ -49,10 +49,3 @@ struct AccessorTests {
         #expect(e["ctx"] == .uint32(4096) && e["neg"] == nil && e["new"] == .bool(false))
     }
 }
-
-extension GGUFMetadata: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, GGUFValue)...) {
-        self.init()
-        for (k, v) in elements { self[k] = v }
-    }
-}
