@@ -18,6 +18,7 @@ struct MemorySink: ByteSink {
 
 struct FileSink: ByteSink {
     let finalPath: String
+    let directory: String
     let tempPath: String
     private var fd: Int32
 
@@ -25,8 +26,9 @@ struct FileSink: ByteSink {
         self.finalPath = finalPath
         let slash = finalPath.lastIndex(of: "/")
         let dir = slash.map { String(finalPath[..<$0]) } ?? "."
+        directory = dir.isEmpty ? "/" : dir
         let base = slash.map { String(finalPath[finalPath.index(after: $0)...]) } ?? finalPath
-        tempPath = "\(dir)/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        tempPath = "\(directory)/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .writeFailed(path: finalPath, reason: FileBytes.errnoText()) }
     }
@@ -51,9 +53,7 @@ struct FileSink: ByteSink {
         guard rename(tempPath, finalPath) == 0 else {
             throw .writeFailed(path: finalPath, reason: "rename: \(FileBytes.errnoText())")
         }
-        let slash = finalPath.lastIndex(of: "/")
-        let dir = slash.map { String(finalPath[..<$0]) } ?? "."
-        let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 
