@@ -7,6 +7,8 @@ SWIFT   ?= swift
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 MODEL   := .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
+# CPU-specific kernel selection (see Scripts/swift-flags.sh); LOOM_PORTABLE=1 make … turns it off.
+FLAGS   := $(shell Scripts/swift-flags.sh)
 
 .PHONY: serve test deps system-deps venv models build release fixtures clean
 
@@ -15,8 +17,8 @@ serve: deps models release
 	.build/release/loom gguf --no-tensors $(MODEL)
 
 test: deps models
-	$(SWIFT) build --build-tests
-	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build
+	$(SWIFT) build --build-tests $(FLAGS)
+	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build $(FLAGS)
 
 deps: system-deps venv
 
@@ -34,10 +36,10 @@ models: venv
 	@PYTHON=$(abspath $(PYTHON)) Scripts/fetch-models.sh
 
 build:
-	$(SWIFT) build
+	$(SWIFT) build $(FLAGS)
 
 release:
-	$(SWIFT) build -c release --product loom
+	$(SWIFT) build -c release --product loom $(FLAGS)
 
 # Regenerate the committed goldens (see Fixtures/README.md); review the diff before committing.
 fixtures: venv models

@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "LoomTensor", targets: ["LoomTensor"]),
         .library(name: "LoomGGUF", targets: ["LoomGGUF"]),
+        .library(name: "LoomKernels", targets: ["LoomKernels"]),
         .executable(name: "loom", targets: ["loom"]),
     ],
     dependencies: [
@@ -19,16 +20,23 @@ let package = Package(
         .target(name: "LoomTensor"),
         // Read, validate and write GGUF v2/v3 over an mmapped file.
         .target(name: "LoomGGUF", dependencies: ["LoomTensor"]),
+        // OpenBLAS's cblas_sgemm for large F32 GEMMs (apt: libopenblas-dev).
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // Quant block layouts, reference + SIMD dot products, GEMV/GEMM, ops, thread pool.
+        // SIMD paths are chosen at compile time by -DLOOM_AVX2 (see Scripts/swift-flags.sh); without
+        // it the portable paths build everywhere, so this package needs no unsafeFlags.
+        .target(name: "LoomKernels", dependencies: ["LoomTensor", "COpenBLAS"]),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
         .executableTarget(
             name: "loom",
             dependencies: [
-                "LoomTensor", "LoomGGUF",
+                "LoomTensor", "LoomGGUF", "LoomKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
         .testTarget(name: "LoomGGUFTests", dependencies: ["LoomGGUF", "LoomTensor"]),
+        .testTarget(name: "LoomKernelsTests", dependencies: ["LoomKernels", "LoomTensor"]),
     ],
     swiftLanguageModes: [.v6]
 )
