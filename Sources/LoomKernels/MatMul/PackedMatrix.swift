@@ -1,0 +1,93 @@
+// PackedMatrix: a weight matrix [rows = outputs, cols = inputs] prepared once, at load time, in the
+// layout its kernels stream fastest.
+//
+// Layouts:
+//   rowMajor      GGUF's own bytes, row after row (every type; the portable kernels read this).
+//   interleaved8  (Q4_0, Q4_1, Q8_0 on AVX2) for each group of 8 rows and each 32-column block,
+//                 one record holding the 8 rows' scales as a vector and their quants interleaved in
+//                 4-byte words, so one 32-byte load feeds 8 output rows (see Repack.swift for the
+//                 byte diagrams). Rows past the last full group stay rowMajor after the groups.
+// The copy is 64-byte aligned and owned by this object.
+
+import LoomTensor
+
+/// A weight matrix prepared for `MatMul`.
+public final class PackedMatrix: @unchecked Sendable {
+    /// How the bytes are arranged.
+    public enum Layout: Sendable { case rowMajor, interleaved8 }
+
+    /// Element type of the weights.
+    public let type: GGMLType
+    /// Output rows (ggml ne1).
+    public let rows: Int
+    /// Inputs per row (ggml ne0).
+    public let cols: Int
+    /// The arrangement of `data`.
+    public let layout: Layout
+    /// Bytes of one row in GGUF layout.
+    public let rowBytes: Int
+    /// Full 8-row groups (interleaved8), else 0.
+    let groups: Int
+    /// Bytes of one (group, block) record (interleaved8).
+    let recordBytes: Int
+    /// Start of the rowMajor tail rows (interleaved8) or of all rows (rowMajor).
+    let tail: UnsafeRawPointer
+    /// The owned, 64-byte aligned copy.
+    let data: UnsafeMutableRawPointer
+
+    /// Types with a matmul kernel.
+    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+
+    /// Copies `bytes` (GGUF layout) and arranges them for this build's kernels.
+    public init(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer,
+                layout requested: Layout? = nil) throws(KernelError) {
+        guard Self.supportedTypes.contains(type) else { throw .unsupportedType(type, operation: "matmul") }
+        guard rows > 0, cols > 0, let rowBytes = type.byteCount(elements: cols) else {
+            throw .invalidShape(rows: rows, cols: cols, type: type)
+        }
+        let (total, overflow) = rowBytes.multipliedReportingOverflow(by: rows)
+        guard !overflow, bytes.count == total, let src = bytes.baseAddress else {
+            throw .sizeMismatch(expected: overflow ? .max : total, actual: bytes.count)
+        }
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.rowBytes = rowBytes
+        let layout = requested ?? Self.preferredLayout(for: type)
+        self.layout = (layout == .interleaved8 && Repack.recordBytes(type) != nil) ? .interleaved8 : .rowMajor
+        data = UnsafeMutableRawPointer.allocate(byteCount: max(total, 64), alignment: 64)
+        if self.layout == .interleaved8, let record = Repack.recordBytes(type) {
+            groups = rows / 8
+            recordBytes = record
+            let grouped = groups * 8 * rowBytes
+            Repack.interleave8(type, src, rows: groups * 8, rowBytes: rowBytes, into: data)
+            (data + grouped).copyMemory(from: src + grouped, byteCount: total - grouped)
+            tail = UnsafeRawPointer(data + grouped)
+        } else {
+            groups = 0
+            recordBytes = 0
+            data.copyMemory(from: src, byteCount: total)
+            tail = UnsafeRawPointer(data)
+        }
+    }
+
+    deinit { data.deallocate() }
+
+    /// The layout this build's kernels want for `type`.
+    public static func preferredLayout(for type: GGMLType) -> Layout {
+        #if LOOM_AVX2
+        return Repack.recordBytes(type) != nil ? .interleaved8 : .rowMajor
+        #else
+        return .rowMajor
+        #endif
+    }
+
+    /// GGUF bytes of row `r` when it is stored row-major (all rows of rowMajor; tail rows otherwise).
+    @inline(__always)
+    func rowMajorRow(_ r: Int) -> UnsafeRawPointer {
+        tail + (r - groups * 8) * rowBytes
+    }
+
+    /// Bytes of weights read by one full pass (GEMV), for bandwidth figures.
+    public var byteCount: Int { rows * rowBytes }
+}

@@ -1,0 +1,115 @@
+// GEMV kernels against references, over many shapes (rows not multiples of 8, cols of 1–48 blocks)
+// and seeded random data:
+//   - int8 kernels (interleaved8 AVX2 and rowMajor) vs the scalar dotReference on the same
+//     quantized activations: |Δ| ≤ 1e-5 · Σ|terms| (only the float epilogue order differs);
+//   - float kernels vs a Double reference: relative 1e-5 of Σ|w·x|;
+//   - Q8 activation quantization: SIMD and reference give identical bytes and scales.
+
+import Testing
+import LoomTensor
+@testable import LoomKernels
+
+@Suite("GEMV")
+struct GEMVTests {
+    static let shapes: [(Int, Int)] = [(1, 32), (7, 64), (8, 32), (9, 96), (16, 576), (23, 160), (64, 1536), (192, 576), (40, 1536)]
+
+    static func layouts() -> [PackedMatrix.Layout] {
+        PackedMatrix.preferredLayout(for: .q4_0) == .interleaved8 ? [.rowMajor, .interleaved8] : [.rowMajor]
+    }
+
+    @Test("int8 kernels equal the scalar reference", arguments: [GGMLType.q4_0, .q4_1, .q8_0])
+    func quantized(_ type: GGMLType) throws {
+        var rng = KernelRNG(UInt64(type.rawValue) * 977)
+        for (rows, cols) in Self.shapes {
+            let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
+            let x = rng.floats(cols, scale: 2)
+            let act = Q8Activations(k: cols, capacity: 1)
+            x.withUnsafeBufferPointer { act.quantize($0.baseAddress!, rows: 0..<1) }
+            let a = act.row(0)
+            let rowBytes = type.byteCount(elements: cols)!
+            let reference: [Float] = wbytes.withUnsafeBytes { w in
+                (0..<rows).map { r in GEMV.rowDot(try! PackedMatrix(type: type, rows: 1, cols: cols,
+                    bytes: UnsafeRawBufferPointer(rebasing: w[r * rowBytes..<(r + 1) * rowBytes]), layout: .rowMajor), 0, a) }
+            }
+            let magnitude = Self.magnitude(wbytes, type: type, rows: rows, cols: cols, a: a)
+            for layout in Self.layouts() {
+                let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout) }
+                var out = [Float](repeating: .nan, count: rows)
+                out.withUnsafeMutableBufferPointer { GEMV.quantized(m, a, $0.baseAddress!, rows: 0..<rows) }
+                for r in 0..<rows {
+                    #expect(abs(out[r] - reference[r]) <= 1e-5 * magnitude[r] + 1e-30,
+                            "\(type) \(layout) \(rows)×\(cols) row \(r): \(out[r]) vs \(reference[r])")
+                }
+                // Split at a group boundary: the same bits as one call.
+                if rows > 8 {
+                    var split = [Float](repeating: .nan, count: rows)
+                    split.withUnsafeMutableBufferPointer {
+                        GEMV.quantized(m, a, $0.baseAddress!, rows: 0..<8)
+                        GEMV.quantized(m, a, $0.baseAddress!, rows: 8..<rows)
+                    }
+                    #expect(split.map(\.bitPattern) == out.map(\.bitPattern))
+                }
+            }
+        }
+    }
+
+    /// Σ_j |w_j · a_j| per row (dequantized), the scale of the rounding error.
+    static func magnitude(_ w: [UInt8], type: GGMLType, rows: Int, cols: Int, a: Q8Row) -> [Float] {
+        var deq = [Float](repeating: 0, count: cols)
+        let rowBytes = type.byteCount(elements: cols)!
+        return (0..<rows).map { r in
+            w.withUnsafeBytes { p in deq.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * rowBytes, count: cols, into: $0.baseAddress!) } }
+            var s: Float = 0
+            for j in 0..<cols { s += abs(deq[j] * Float(a.q[j]) * a.d[j / 32]) + abs(type == .q4_1 ? a.s[j / 32] : 0) }
+            return s
+        }
+    }
+
+    @Test("float kernels equal a Double reference", arguments: [GGMLType.f32, .f16, .bf16])
+    func float(_ type: GGMLType) throws {
+        var rng = KernelRNG(UInt64(type.rawValue) + 5)
+        for (rows, cols) in Self.shapes + [(3, 1), (5, 17), (4, 33), (2, 1000)] {
+            let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
+            let x = rng.floats(cols)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
+            var out = [Float](repeating: .nan, count: rows)
+            x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { GEMV.float(m, xp.baseAddress!, $0.baseAddress!, rows: 0..<rows) } }
+            var deq = [Float](repeating: 0, count: cols)
+            for r in 0..<rows {
+                wbytes.withUnsafeBytes { p in deq.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * m.rowBytes, count: cols, into: $0.baseAddress!) } }
+                var ref = 0.0, mag = 0.0
+                for j in 0..<cols { ref += Double(deq[j]) * Double(x[j]); mag += abs(Double(deq[j]) * Double(x[j])) }
+                #expect(abs(Double(out[r]) - ref) <= 1e-5 * mag + 1e-30, "\(type) \(rows)×\(cols) row \(r)")
+            }
+        }
+    }
+
+    @Test("Q8 activation quantization: SIMD path equals the reference bit for bit")
+    func activations() {
+        var rng = KernelRNG(3)
+        for k in [32, 64, 576, 1536] {
+            var x = rng.floats(k * 3, scale: 3)
+            x[5] = 0; for j in 32..<64 where j < k { x[j] = 0 }       // an all-zero block
+            let act = Q8Activations(k: k, capacity: 3)
+            x.withUnsafeBufferPointer { act.quantize($0.baseAddress!, rows: 0..<3) }
+            let ref = Q8Activations(k: k, capacity: 3)
+            x.withUnsafeBufferPointer { xp in
+                for t in 0..<3 {
+                    Q8Activations.quantizeRowReference(xp.baseAddress! + t * k, k: k, q: ref.q + t * k, d: ref.d + t * k / 32, s: ref.s + t * k / 32)
+                }
+            }
+            for i in 0..<3 * k { #expect(act.q[i] == ref.q[i], "k \(k) element \(i)") }
+            for i in 0..<3 * k / 32 { #expect(act.d[i] == ref.d[i] && act.s[i] == ref.s[i], "k \(k) block \(i)") }
+        }
+    }
+
+    @Test("PackedMatrix rejects what it cannot run")
+    func rejects() {
+        let bytes = [UInt8](repeating: 0, count: 64)
+        bytes.withUnsafeBytes { p in
+            #expect(throws: KernelError.unsupportedType(.q6_K, operation: "matmul")) { try PackedMatrix(type: .q6_K, rows: 1, cols: 256, bytes: p) }
+            #expect(throws: KernelError.invalidShape(rows: 1, cols: 33, type: .q4_0)) { try PackedMatrix(type: .q4_0, rows: 1, cols: 33, bytes: p) }
+            #expect(throws: KernelError.sizeMismatch(expected: 36, actual: 64)) { try PackedMatrix(type: .q4_0, rows: 2, cols: 32, bytes: p) }
+        }
+    }
+}
