@@ -48,14 +48,16 @@ public final class Q8Activations: @unchecked Sendable {
         Q8Row(q: UnsafePointer(q + t * k), d: UnsafePointer(d + t * k / 32), s: UnsafePointer(s + t * k / 32))
     }
 
-    /// Quantizes rows `rows` of `x` ([*, k], row stride k) into the same rows here.
-    public func quantize(_ x: UnsafePointer<Float>, rows: Range<Int>) {
-        precondition(rows.upperBound <= capacity)
+    /// Quantizes rows `rows` of `x` ([*, cols], row stride cols; cols ≤ k, a multiple of 32) into
+    /// the same rows here (each row keeps stride k; only its first cols values are written).
+    public func quantize(_ x: UnsafePointer<Float>, cols: Int? = nil, rows: Range<Int>) {
+        let n = cols ?? k
+        precondition(rows.upperBound <= capacity && n <= k && n % 32 == 0)
         for t in rows {
             #if LOOM_AVX2
-            Self.quantizeRowAVX2(x + t * k, k: k, q: q + t * k, d: d + t * k / 32, s: s + t * k / 32)
+            Self.quantizeRowAVX2(x + t * n, k: n, q: q + t * k, d: d + t * k / 32, s: s + t * k / 32)
             #else
-            Self.quantizeRowReference(x + t * k, k: k, q: q + t * k, d: d + t * k / 32, s: s + t * k / 32)
+            Self.quantizeRowReference(x + t * n, k: n, q: q + t * k, d: d + t * k / 32, s: s + t * k / 32)
             #endif
         }
     }

@@ -1,0 +1,76 @@
+// The OpenBLAS path: out[t, r] = Σ_c W[r, c]·x[t, c] by cblas_sgemm on f32 tiles of W.
+//
+// Each calling thread takes its own row range; quantized and half-precision rows are dequantized
+// 64 at a time into that thread's f32 tile (scratch), F32 rows are used in place. OpenBLAS runs
+// single-threaded inside each of our threads (openblas_set_num_threads(1) once), so two thread pools
+// never fight over the 2 cores. Called like ggml-blas: RowMajor, x · Wᵀ.
+
+import COpenBLAS
+import LoomTensor
+
+enum BLAS {
+    static let tileRows = 64
+
+    /// Makes OpenBLAS single-threaded (idempotent; called before the first sgemm).
+    static let configured: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    /// out[t, r] for t in 0..<tokens, r in rows; `tile` holds tileRows × cols floats.
+    static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
+                    rows: Range<Int>, tile: UnsafeMutablePointer<Float>) {
+        _ = configured
+        let k = w.cols, n = w.rows
+        var r = rows.lowerBound
+        while r < rows.upperBound {
+            let count = min(tileRows, rows.upperBound - r)
+            let weights: UnsafePointer<Float>
+            if w.type == .f32 {
+                weights = w.tail.assumingMemoryBound(to: Float.self) + r * k
+            } else {
+                for i in 0..<count { w.dequantizeRow(r + i, into: tile + i * k) }
+                weights = UnsafePointer(tile)
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(count), Int32(k),
+                        1, x, Int32(k), weights, Int32(k), 0, out + r, Int32(n))
+            r += count
+        }
+    }
+}
+
+extension PackedMatrix {
+    /// Row `r` as f32, whatever the layout.
+    func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        if layout == .interleaved8 && r < groups * 8 {
+            Repack.dequantizeInterleaved(self, row: r, into: out)
+        } else {
+            try? Dequantize.row(type, rowMajorRow(r), count: cols, into: out)
+        }
+    }
+}
+
+extension Repack {
+    /// Row `r` of an interleaved8 matrix as f32 (gathers its block back from the records).
+    static func dequantizeInterleaved(_ w: PackedMatrix, row r: Int, into out: UnsafeMutablePointer<Float>) {
+        let g = r / 8, lane = r % 8
+        let blocks = w.cols / 32
+        let scales = w.type == .q4_1 ? 2 : 1
+        let chunks = w.type == .q8_0 ? 8 : 4
+        // One block on the stack (no heap allocation inside a kernel call).
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 16) { blk in
+            guard let start = blk.baseAddress else { return }
+            for b in 0..<blocks {
+                let rec = UnsafeRawPointer(w.data) + (g * blocks + b) * w.recordBytes
+                for s in 0..<scales {
+                    blk.storeBytes(of: rec.loadUnaligned(fromByteOffset: 16 * s + 2 * lane, as: UInt16.self), toByteOffset: 2 * s, as: UInt16.self)
+                }
+                for c in 0..<chunks {
+                    blk.storeBytes(of: rec.loadUnaligned(fromByteOffset: 16 * scales + 32 * c + 4 * lane, as: UInt32.self),
+                                   toByteOffset: 2 * scales + 4 * c, as: UInt32.self)
+                }
+                try? Dequantize.row(w.type, UnsafeRawPointer(start), count: 32, into: out + 32 * b)
+            }
+        }
+    }
+}

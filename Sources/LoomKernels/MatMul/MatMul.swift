@@ -1,0 +1,117 @@
+// MatMul: out[t, r] = Σ_c W[r, c] · x[t, c] — the one entry point the runtime calls for every
+// weight matrix, decode (1 token) or prefill (a batch).
+//
+//   x: [tokens, cols] f32 · out: [tokens, rows] f32 · W: PackedMatrix [rows, cols]
+//
+// Path, by weight type and batch size (thresholds measured by `loom bench kernels`, see
+// `blasMinTokens`):
+//   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
+//   quantized, tokens ≥ 4 (AVX2)              int8 GEMM, 4-token tiles; the rest by GEMV
+//   any type, tokens ≥ blasMinTokens(type)    OpenBLAS sgemm on dequantized 64-row tiles
+//   float (F32/F16/BF16) below that           float GEMV per token
+// Work is split by rows (8-row granularity) between the pool's threads; each output is computed by
+// one thread, so results do not depend on the thread count.
+
+import LoomTensor
+
+/// Scratch memory for matmuls: quantized activations and per-thread f32 tiles, allocated once.
+public final class MatMulScratch: @unchecked Sendable {
+    /// Most tokens per call.
+    public let maxTokens: Int
+    /// Longest input row (cols).
+    public let maxCols: Int
+    /// Threads that may call `MatMul` concurrently (the pool's size).
+    public let threads: Int
+    let activations: Q8Activations
+    let tiles: UnsafeMutablePointer<Float>
+
+    /// Room for `maxTokens` rows of up to `maxCols` inputs, for `threads` threads.
+    public init(maxTokens: Int, maxCols: Int, threads: Int) {
+        precondition(maxTokens > 0 && maxCols > 0 && threads > 0)
+        self.maxTokens = maxTokens
+        self.maxCols = (maxCols + 31) / 32 * 32
+        self.threads = threads
+        activations = Q8Activations(k: self.maxCols, capacity: maxTokens)
+        tiles = .allocate(capacity: threads * BLAS.tileRows * self.maxCols)
+    }
+
+    deinit { tiles.deallocate() }
+}
+
+/// Matrix products against prepared weights.
+public enum MatMul {
+    /// Smallest batch for which OpenBLAS beats our own kernels for `type` (measured; see the
+    /// closing note of the kernels issue and `loom bench kernels`).
+    public static func blasMinTokens(_ type: GGMLType) -> Int {
+        switch type {
+        case .f32, .f16, .bf16: return 8
+        default:
+            #if LOOM_AVX2
+            return 64
+            #else
+            return 8
+            #endif
+        }
+    }
+
+    /// The whole product on `pool` (quantize activations, barrier, multiply).
+    public static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
+                           scratch: MatMulScratch, pool: ThreadPool) {
+        pool.run { t, n in
+            run(w, x, tokens: tokens, out, scratch: scratch, pool: pool, thread: t, threads: n)
+        }
+    }
+
+    /// The product from inside a `pool.run` body: every thread of the run must call it.
+    public static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
+                           scratch: MatMulScratch, pool: ThreadPool, thread: Int, threads: Int) {
+        precondition(tokens >= 1 && tokens <= scratch.maxTokens && w.cols <= scratch.maxCols && threads <= scratch.threads)
+        let quantized = w.type.isQuantized && tokens < blasMinTokens(w.type)
+        if quantized {
+            let act = scratch.activations
+            precondition(act.k >= w.cols)
+            act.quantize(x, cols: w.cols, rows: ThreadPool.split(tokens, part: thread, of: threads))
+            pool.barrier()
+        }
+        // BLAS tiles sit at absolute multiples of 64 rows so that each sgemm call, and so each
+        // output bit, is the same whatever the thread count.
+        let granularity = quantized || tokens < blasMinTokens(w.type) ? 8 : BLAS.tileRows
+        multiply(w, x, tokens: tokens, out, scratch: scratch, rows: ThreadPool.split(w.rows, part: thread, of: threads, granularity: granularity),
+                 thread: thread, quantizedActivations: quantized)
+    }
+
+    /// out rows `rows` for all tokens; activations already quantized if `quantizedActivations`.
+    static func multiply(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
+                         scratch: MatMulScratch, rows: Range<Int>, thread: Int, quantizedActivations: Bool) {
+        guard !rows.isEmpty else { return }
+        if !quantizedActivations && (tokens >= blasMinTokens(w.type)) {
+            BLAS.run(w, x, tokens: tokens, out, rows: rows, tile: scratch.tiles + thread * BLAS.tileRows * scratch.maxCols)
+            return
+        }
+        if !w.type.isQuantized {
+            for t in 0..<tokens {
+                GEMV.float(w, x + t * w.cols, out + t * w.rows, rows: rows)
+            }
+            return
+        }
+        let act = scratch.activations
+        var t = 0
+        #if LOOM_AVX2
+        if w.layout == .interleaved8 && tokens >= 4 {
+            let g1 = min(rows.upperBound, w.groups * 8) / 8
+            let g0 = rows.lowerBound / 8
+            if g0 < g1 {
+                GEMMAVX2.run(w, act, out, tokens: 0..<(tokens / 4 * 4), groups: g0..<g1)
+                for tt in 0..<(tokens / 4 * 4) where g1 * 8 < rows.upperBound {
+                    GEMV.quantized(w, act.row(tt), out + tt * w.rows, rows: g1 * 8..<rows.upperBound)
+                }
+                t = tokens / 4 * 4
+            }
+        }
+        #endif
+        while t < tokens {
+            GEMV.quantized(w, act.row(t), out + t * w.rows, rows: rows)
+            t += 1
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// MatMul end to end: every path (GEMV, int8 GEMM, OpenBLAS) against a Double reference over the
+// dequantized weights and the quantized activations, and identical bits for 1, 2 and 3 threads.
+
+import Testing
+import LoomTensor
+@testable import LoomKernels
+
+@Suite("MatMul")
+struct MatMulTests {
+    /// Reference out[t, r] in Double: dequantized weights × (quantized activations for int8 paths,
+    /// raw activations otherwise).
+    static func reference(_ wbytes: [UInt8], type: GGMLType, rows: Int, cols: Int, x: [Float], tokens: Int, int8: Bool) -> [Double] {
+        let rowBytes = type.byteCount(elements: cols)!
+        var w = [Float](repeating: 0, count: rows * cols)
+        wbytes.withUnsafeBytes { p in w.withUnsafeMutableBufferPointer { o in
+            for r in 0..<rows { try? Dequantize.row(type, p.baseAddress! + r * rowBytes, count: cols, into: o.baseAddress! + r * cols) }
+        } }
+        var xa = x
+        if int8 {
+            let act = Q8Activations(k: cols, capacity: tokens)
+            x.withUnsafeBufferPointer { act.quantize($0.baseAddress!, rows: 0..<tokens) }
+            for t in 0..<tokens { let a = act.row(t); for j in 0..<cols { xa[t * cols + j] = Float(a.q[j]) * a.d[j / 32] } }
+        }
+        var out = [Double](repeating: 0, count: tokens * rows)
+        for t in 0..<tokens { for r in 0..<rows {
+            var s = 0.0
+            for j in 0..<cols { s += Double(w[r * cols + j]) * Double(xa[t * cols + j]) }
+            out[t * rows + r] = s
+        } }
+        return out
+    }
+
+    static func run(_ m: PackedMatrix, x: [Float], tokens: Int, threads: Int) -> [Float] {
+        let pool = ThreadPool(threads: threads)
+        let scratch = MatMulScratch(maxTokens: tokens, maxCols: m.cols, threads: threads)
+        var out = [Float](repeating: .nan, count: tokens * m.rows)
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { MatMul.run(m, xp.baseAddress!, tokens: tokens, $0.baseAddress!, scratch: scratch, pool: pool) } }
+        return out
+    }
+
+    @Test("all paths match the reference; 1, 2 and 3 threads give the same bits",
+          arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f32, .f16, .bf16])
+    func paths(_ type: GGMLType) throws {
+        var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
+        for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96)] {
+            let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
+            for tokens in [1, 3, 4, 7, 9, MatMul.blasMinTokens(type) + 1] {
+                let x = rng.floats(tokens * cols)
+                let int8 = type.isQuantized && tokens < MatMul.blasMinTokens(type)
+                let ref = Self.reference(wbytes, type: type, rows: rows, cols: cols, x: x, tokens: tokens, int8: int8)
+                let one = Self.run(m, x: x, tokens: tokens, threads: 1)
+                let mag = ref.map(abs).max() ?? 1
+                for i in 0..<ref.count {
+                    #expect(abs(Double(one[i]) - ref[i]) <= 2e-5 * mag * Double(cols).squareRoot() + 1e-6,
+                            "\(type) \(rows)×\(cols) tokens \(tokens) output \(i): \(one[i]) vs \(ref[i])")
+                }
+                for threads in [2, 3] {
+                    let other = Self.run(m, x: x, tokens: tokens, threads: threads)
+                    let differing = zip(other, one).filter { $0.bitPattern != $1.bitPattern }.count
+                    #expect(differing == 0, "\(type) \(rows)×\(cols) tokens \(tokens), \(threads) threads: \(differing) outputs differ")
+                }
+            }
+        }
+    }
+
+    @Test("embedding row lookup dequantizes interleaved rows like the GGUF rows")
+    func interleavedRows() throws {
+        var rng = KernelRNG(99)
+        for type in [GGMLType.q4_0, .q4_1, .q8_0] {
+            let wbytes = quantizeRows(rng.floats(24 * 64), rows: 24, cols: 64, type: type)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: 24, cols: 64, bytes: $0) }
+            for r in [0, 7, 8, 23] {
+                var a = [Float](repeating: 0, count: 64), b = a
+                a.withUnsafeMutableBufferPointer { m.dequantizeRow(r, into: $0.baseAddress!) }
+                wbytes.withUnsafeBytes { p in b.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * m.rowBytes, count: 64, into: $0.baseAddress!) } }
+                #expect(a == b, "\(type) row \(r)")
+            }
+        }
+    }
+}
