@@ -10,7 +10,7 @@ MODEL   := .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 # CPU-specific kernel selection (see Scripts/swift-flags.sh); LOOM_PORTABLE=1 make … turns it off.
 FLAGS   := $(shell Scripts/swift-flags.sh)
 
-.PHONY: serve test deps system-deps venv models build release fixtures clean
+.PHONY: serve test bench deps system-deps venv models build release fixtures clean
 
 serve: deps models release
 	@echo "(the HTTP server arrives with its issue; until then 'serve' shows the default model)"
@@ -34,6 +34,10 @@ $(VENV)/.installed: Scripts/requirements.txt
 
 models: venv
 	@PYTHON=$(abspath $(PYTHON)) Scripts/fetch-models.sh
+
+# Kernel throughput next to this machine's limits (run on a quiet machine; see README).
+bench: release
+	.build/release/loom bench kernels
 
 build:
 	$(SWIFT) build $(FLAGS)

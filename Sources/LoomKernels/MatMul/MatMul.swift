@@ -24,6 +24,7 @@ public final class MatMulScratch: @unchecked Sendable {
     public let threads: Int
     let activations: Q8Activations
     let tiles: UnsafeMutablePointer<Float>
+    let job = MatMulJob()
 
     /// Room for `maxTokens` rows of up to `maxCols` inputs, for `threads` threads.
     public init(maxTokens: Int, maxCols: Int, threads: Int) {
@@ -33,6 +34,8 @@ public final class MatMulScratch: @unchecked Sendable {
         self.threads = threads
         activations = Q8Activations(k: self.maxCols, capacity: maxTokens)
         tiles = .allocate(capacity: threads * BLAS.tileRows * self.maxCols)
+        job.scratch = self
+        _ = job.body
     }
 
     deinit { tiles.deallocate() }
@@ -54,12 +57,19 @@ public enum MatMul {
         }
     }
 
-    /// The whole product on `pool` (quantize activations, barrier, multiply).
+    /// The whole product on `pool` (quantize activations, barrier, multiply). Allocates nothing:
+    /// the parallel body is the scratch's preallocated job.
     public static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
                            scratch: MatMulScratch, pool: ThreadPool) {
-        pool.run { t, n in
-            run(w, x, tokens: tokens, out, scratch: scratch, pool: pool, thread: t, threads: n)
-        }
+        let job = scratch.job
+        job.matrix = w
+        job.x = x
+        job.tokens = tokens
+        job.out = out
+        job.pool = pool
+        pool.run(prepared: job.body)
+        job.matrix = nil
+        job.pool = nil
     }
 
     /// The product from inside a `pool.run` body: every thread of the run must call it.
@@ -113,5 +123,22 @@ public enum MatMul {
             GEMV.quantized(w, act.row(t), out + t * w.rows, rows: rows)
             t += 1
         }
+    }
+}
+
+/// The arguments of one `MatMul.run` and the parallel body that reads them, allocated once per
+/// scratch so that dispatching a matmul allocates nothing.
+final class MatMulJob: @unchecked Sendable {
+    var matrix: PackedMatrix?
+    var x: UnsafePointer<Float>?
+    var tokens = 0
+    var out: UnsafeMutablePointer<Float>?
+    var pool: ThreadPool?
+    weak var scratch: MatMulScratch?
+    private(set) lazy var body: (Int, Int) -> Void = { [unowned self] t, n in self.execute(thread: t, threads: n) }
+
+    func execute(thread: Int, threads: Int) {
+        guard let w = matrix, let x, let out, let pool, let scratch else { return }
+        MatMul.run(w, x, tokens: tokens, out, scratch: scratch, pool: pool, thread: thread, threads: threads)
     }
 }

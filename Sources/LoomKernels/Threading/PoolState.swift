@@ -6,7 +6,7 @@
 //   the adjacent-line prefetcher pulls pairs of lines):
 //
 //     slot 0  generation: Atomic<Int>  @0   caller bumps once per run (and once to stop)
-//             job: ((Int, Int) -> Void)? @8  written by the caller before the bump, read by workers
+//             job: JobBits   @8   the run's body as raw bits; written by the caller before the bump
 //     slot 1  done           workers add 1 after their body; caller resets to 0 after the join
 //     slot 2  barrierCount   arrivals at the current barrier (the last arriver resets it)
 //     slot 3  barrierPassed  barrier generation; waiters spin on it
@@ -26,6 +26,19 @@ struct PoolState: @unchecked Sendable {
     /// The body of a run: `(threadIndex, threadCount)`.
     typealias Job = (_ thread: Int, _ threadCount: Int) -> Void
 
+    /// A job wrapped in a struct so it is stored at its natural abstraction (an `Optional<Job>` or a
+    /// generic `unsafeBitCast` of a bare function would add a heap-allocated reabstraction thunk).
+    struct JobBox {
+        let body: Job
+    }
+
+    /// The bits of a `JobBox` (function pointer, context), stored without ownership: the caller keeps
+    /// the closure alive for the whole run, and the slot never retains or releases. Zero = no job.
+    struct JobBits {
+        var function: UInt = 0
+        var context: UInt = 0
+    }
+
     /// Bytes per slot: two cache lines.
     static let slotBytes = 128
     /// Number of slots in the allocation.
@@ -33,7 +46,7 @@ struct PoolState: @unchecked Sendable {
 
     let base: UnsafeMutableRawPointer
     let generation: UnsafeMutablePointer<Atomic<Int>>
-    let job: UnsafeMutablePointer<Job?>
+    let job: UnsafeMutablePointer<JobBits>
     let done: UnsafeMutablePointer<Atomic<Int>>
     let barrierCount: UnsafeMutablePointer<Atomic<Int>>
     let barrierPassed: UnsafeMutablePointer<Atomic<Int>>
@@ -60,8 +73,9 @@ struct PoolState: @unchecked Sendable {
             return p
         }
         generation = atomic(0)
-        job = (raw + MemoryLayout<Int>.stride).bindMemory(to: Job?.self, capacity: 1)
-        job.initialize(to: nil)
+        precondition(MemoryLayout<JobBox>.size == MemoryLayout<JobBits>.size, "PoolState: unexpected closure layout")
+        job = (raw + MemoryLayout<Int>.stride).bindMemory(to: JobBits.self, capacity: 1)
+        job.initialize(to: JobBits())
         done = atomic(1)
         barrierCount = atomic(2)
         barrierPassed = atomic(3)

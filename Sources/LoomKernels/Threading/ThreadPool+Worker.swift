@@ -49,16 +49,17 @@ extension ThreadPool {
             if s.stop.pointee.load(ordering: .acquiring) != 0 { return }
             seen = generation
             invokeJob(s.job, index, n)
-            s.done.pointee.add(1, ordering: .releasing)
+            s.done.pointee.wrappingAdd(1, ordering: .releasing)
         }
     }
 
     /// Calls the published job. Not inlined so the job's retain/release pair ends before `done` is
     /// bumped (the caller's withoutActuallyEscaping checks the closure did not escape).
     @inline(never)
-    static func invokeJob(_ job: UnsafeMutablePointer<PoolState.Job?>, _ index: Int, _ count: Int) {
-        guard let body = job.pointee else { preconditionFailure("ThreadPool: worker woke without a job") }
-        body(index, count)
+    static func invokeJob(_ job: UnsafeMutablePointer<PoolState.JobBits>, _ index: Int, _ count: Int) {
+        let bits = job.pointee
+        precondition(bits.function != 0, "ThreadPool: worker woke without a job")
+        unsafeBitCast(bits, to: PoolState.JobBox.self).body(index, count)
     }
 
     /// Spins until `generation` differs from `seen`, then parks on the condvar after `spinNanoseconds`.
@@ -82,13 +83,13 @@ extension ThreadPool {
     /// Parks on the condvar until `generation` differs from `seen` (wake protocol: ThreadPool.swift).
     static func sleepForWork(after seen: Int, state s: PoolState) -> Int {
         pthread_mutex_lock(s.mutex)
-        s.sleepers.pointee.add(1, ordering: .sequentiallyConsistent)
+        s.sleepers.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
         var generation = s.generation.pointee.load(ordering: .sequentiallyConsistent)
         while generation == seen {
             pthread_cond_wait(s.cond, s.mutex)
             generation = s.generation.pointee.load(ordering: .sequentiallyConsistent)
         }
-        s.sleepers.pointee.subtract(1, ordering: .sequentiallyConsistent)
+        s.sleepers.pointee.wrappingSubtract(1, ordering: .sequentiallyConsistent)
         pthread_mutex_unlock(s.mutex)
         return generation
     }

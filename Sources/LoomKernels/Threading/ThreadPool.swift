@@ -8,9 +8,14 @@
 //   run(body)   caller: job = body; generation += 1; [wake sleepers]; body(0, n);
 //                       spin until done == n − 1; done = 0; job = nil
 //               worker i: spin until generation changes; body(i, n); done += 1
-//               No allocation per call: the non-escaping body is stored through a raw pointer for
-//               the duration of the run (withoutActuallyEscaping). One run at a time: calling run
-//               from inside a body, or from two threads at once, traps (the `busy` flag).
+//               The non-escaping body is published for the duration of the run as raw bits
+//               (withoutActuallyEscaping → JobBits; no retain in the slot). Swift 6.3 lowers
+//               withoutActuallyEscaping to one 32-byte heap box (checked by
+//               swift_isEscapingClosureAtFileLocation at the end) even when nothing escapes; that
+//               malloc/free on the caller's core is the only allocation per run and is included in
+//               the measured fork/join cost. Workers retain/release that box around the call.
+//               One run at a time: calling run from inside a body, or from two threads at once,
+//               traps (the `busy` flag).
 //   barrier()   ggml's barrier: arrivals counted in `barrierCount`; the last arriver resets it and
 //               bumps `barrierPassed`, on which the others spin. All n threads must call it the same
 //               number of times within a run. Writes before it are visible to all threads after it.
@@ -22,8 +27,8 @@
 //               until it waits, or the worker sees the new generation and never waits.
 //   deinit      stop = 1; generation += 1; broadcast; join every worker; free the shared state.
 //
-//   Measured (2 threads, Zen 3 KVM guest, release, ThreadPool.measureForkJoin): see
-//   ThreadPool+Measure.swift.
+//   Measured (2 threads, Zen 3 KVM guest, release): fork/join ≈ 260–320 ns, barrier ≈ 115–125 ns
+//   (ThreadPool+Measure.swift); first run after workers parked ≈ 35–40 µs (futex + vCPU wake-up).
 
 import Glibc
 import Synchronization
@@ -64,7 +69,7 @@ public final class ThreadPool: @unchecked Sendable {
     deinit {
         let s = state
         s.stop.pointee.store(1, ordering: .sequentiallyConsistent)
-        s.generation.pointee.add(1, ordering: .sequentiallyConsistent)
+        s.generation.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
         s.wakeSleepers()
         for thread in workers { pthread_join(thread, nil) }
         s.deallocate()
@@ -73,8 +78,10 @@ public final class ThreadPool: @unchecked Sendable {
     /// Runs `body(threadIndex, threadCount)` once on every thread (the caller is thread 0) and
     /// returns when all have finished.
     ///
-    /// No heap allocation per call. Must not be called from inside a body (re-entrancy) nor from
-    /// two threads at once; both trap. Use ``split(_:part:of:granularity:)`` to divide work.
+    /// Allocates nothing itself; the Swift runtime's `withoutActuallyEscaping` box (32 bytes, freed
+    /// before returning) is the only allocation. Must not be called from inside a body
+    /// (re-entrancy) nor from two threads at once; both trap. Use
+    /// ``split(_:part:of:granularity:)`` to divide work.
     public func run(_ body: (_ thread: Int, _ threadCount: Int) -> Void) {
         let s = state
         let n = s.threadCount
@@ -85,20 +92,41 @@ public final class ThreadPool: @unchecked Sendable {
             body(0, 1)
             return
         }
-        withoutActuallyEscaping(body) { job in
-            s.job.pointee = job
-            s.generation.pointee.add(1, ordering: .sequentiallyConsistent)
-            if s.sleepers.pointee.load(ordering: .sequentiallyConsistent) != 0 { s.wakeSleepers() }
-            job(0, n)
-            let workers = n - 1
-            var spins = 0
-            while s.done.pointee.load(ordering: .acquiring) != workers {
-                spins &+= 1
-                if spins & (spinsPerYield - 1) == 0 { sched_yield() }
-            }
-            s.done.pointee.store(0, ordering: .relaxed)
-            s.job.pointee = nil
+        withoutActuallyEscaping(body) { job in publishAndJoin(job, state: s) }
+    }
+
+    /// Like ``run(_:)`` for a body the caller keeps alive elsewhere (e.g. a closure stored once in
+    /// a long-lived job object): no allocation at all, so kernels dispatched this way allocate
+    /// nothing per call. The caller must hold a reference to `body` for the duration of the call.
+    public func run(prepared body: @escaping (_ thread: Int, _ threadCount: Int) -> Void) {
+        let s = state
+        let n = s.threadCount
+        let wasBusy = s.busy.pointee.exchange(1, ordering: .acquiring)
+        precondition(wasBusy == 0, "ThreadPool.run called from inside a run body or from two threads at once")
+        defer { s.busy.pointee.store(0, ordering: .releasing) }
+        if n == 1 {
+            body(0, 1)
+            return
         }
+        withExtendedLifetime(body) { publishAndJoin(body, state: s) }
+    }
+
+    /// Publishes `job` to the workers, runs it as thread 0 and waits for the others.
+    @inline(__always)
+    private func publishAndJoin(_ job: @escaping PoolState.Job, state s: PoolState) {
+        let n = s.threadCount
+        s.job.pointee = unsafeBitCast(PoolState.JobBox(body: job), to: PoolState.JobBits.self)
+        s.generation.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        if s.sleepers.pointee.load(ordering: .sequentiallyConsistent) != 0 { s.wakeSleepers() }
+        job(0, n)
+        let workers = n - 1
+        var spins = 0
+        while s.done.pointee.load(ordering: .acquiring) != workers {
+            spins &+= 1
+            if spins & (spinsPerYield - 1) == 0 { sched_yield() }
+        }
+        s.done.pointee.store(0, ordering: .relaxed)
+        s.job.pointee = PoolState.JobBits()
     }
 
     /// A spin barrier all threads of the current ``run(_:)`` must reach; usable only inside a
@@ -110,9 +138,9 @@ public final class ThreadPool: @unchecked Sendable {
         assert(s.busy.pointee.load(ordering: .relaxed) != 0, "ThreadPool.barrier called outside run")
         if n == 1 { return }
         let passed = s.barrierPassed.pointee.load(ordering: .relaxed)
-        if s.barrierCount.pointee.add(1, ordering: .acquiringAndReleasing).newValue == n {
+        if s.barrierCount.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == n {
             s.barrierCount.pointee.store(0, ordering: .relaxed)
-            s.barrierPassed.pointee.add(1, ordering: .acquiringAndReleasing)
+            s.barrierPassed.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
             return
         }
         var spins = 0
