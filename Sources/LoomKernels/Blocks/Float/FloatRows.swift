@@ -5,6 +5,9 @@
 //   F32: 4 bytes/element · F16: IEEE binary16 · BF16: the top half of an f32 (see LoomTensor.Half)
 
 import LoomTensor
+#if LOOM_AVX2
+import _Builtin_intrinsics.intel
+#endif
 
 /// Conversion and dot products for the plain float formats.
 public enum FloatRows {
@@ -12,11 +15,12 @@ public enum FloatRows {
     public static func dequantizeF16(_ p: UnsafeRawPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
         let h = p.assumingMemoryBound(to: UInt16.self)
         var i = 0
-        while i + 16 <= count {
-            let v = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD16<Float16>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD16<Float>(v), as: SIMD16<Float>.self)
-            i += 16
+        #if LOOM_AVX2
+        while i + 8 <= count {
+            UnsafeMutableRawPointer(out + i).storeBytes(of: _mm256_cvtph_ps(p.loadUnaligned(fromByteOffset: 2 * i, as: __m128i.self)), as: __m256.self)
+            i += 8
         }
+        #endif
         while i < count { out[i] = Half.f32(fromF16: h[i]); i += 1 }
     }
 
@@ -55,19 +59,23 @@ public enum FloatRows {
         return Float(s)
     }
 
-    /// SIMD dot of an fp16 row with f32 activations: 2 × 16-lane FMA chains, tree reduction.
+    /// SIMD dot of an fp16 row with f32 activations: 4 independent 8-lane FMA chains.
     @inline(__always)
     public static func dotF16(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
         var i = 0
+        var s: Float = 0
+        #if LOOM_AVX2
+        var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
+        let xr = UnsafeRawPointer(x)
         while i + 32 <= count {
-            a0.addProduct(SIMD16<Float>(p.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<Float16>.self)),
-                          UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
-            a1.addProduct(SIMD16<Float>(p.loadUnaligned(fromByteOffset: 2 * i + 32, as: SIMD16<Float16>.self)),
-                          UnsafeRawPointer(x + i + 16).loadUnaligned(as: SIMD16<Float>.self))
+            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(p.loadUnaligned(fromByteOffset: 2 * i, as: __m128i.self)), xr.loadUnaligned(fromByteOffset: 4 * i, as: __m256.self), a0)
+            a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(p.loadUnaligned(fromByteOffset: 2 * i + 16, as: __m128i.self)), xr.loadUnaligned(fromByteOffset: 4 * i + 32, as: __m256.self), a1)
+            a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(p.loadUnaligned(fromByteOffset: 2 * i + 32, as: __m128i.self)), xr.loadUnaligned(fromByteOffset: 4 * i + 64, as: __m256.self), a2)
+            a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(p.loadUnaligned(fromByteOffset: 2 * i + 48, as: __m128i.self)), xr.loadUnaligned(fromByteOffset: 4 * i + 96, as: __m256.self), a3)
             i += 32
         }
-        var s = reduce(a0 + a1)
+        s = reduce8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)))
+        #endif
         let h = p.assumingMemoryBound(to: UInt16.self)
         while i < count { s += Half.f32(fromF16: h[i]) * x[i]; i += 1 }
         return s
@@ -76,40 +84,48 @@ public enum FloatRows {
     /// SIMD dot of a bf16 row with f32 activations.
     @inline(__always)
     public static func dotBF16(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
-        var a0 = SIMD16<Float>()
         var i = 0
+        var s: Float = 0
+        #if LOOM_AVX2
+        var a0 = _mm256_setzero_ps(), a1 = a0
+        let xr = UnsafeRawPointer(x)
         while i + 16 <= count {
-            let b = SIMD16<UInt32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)) &<< 16
-            a0.addProduct(unsafeBitCast(b, to: SIMD16<Float>.self), UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
+            let w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(p.loadUnaligned(fromByteOffset: 2 * i, as: __m128i.self)), 16))
+            let w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(p.loadUnaligned(fromByteOffset: 2 * i + 16, as: __m128i.self)), 16))
+            a0 = _mm256_fmadd_ps(w0, xr.loadUnaligned(fromByteOffset: 4 * i, as: __m256.self), a0)
+            a1 = _mm256_fmadd_ps(w1, xr.loadUnaligned(fromByteOffset: 4 * i + 32, as: __m256.self), a1)
             i += 16
         }
-        var s = reduce(a0)
+        s = reduce8(_mm256_add_ps(a0, a1))
+        #endif
         let h = p.assumingMemoryBound(to: UInt16.self)
         while i < count { s += Half.f32(fromBF16: h[i]) * x[i]; i += 1 }
         return s
     }
 
-    /// SIMD dot of two f32 rows.
+    /// Tree sum of 8 lanes.
     @inline(__always)
-    public static func dotF32(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= count {
-            a0.addProduct(UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self), UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
-            a1.addProduct(UnsafeRawPointer(a + i + 16).loadUnaligned(as: SIMD16<Float>.self), UnsafeRawPointer(x + i + 16).loadUnaligned(as: SIMD16<Float>.self))
-            i += 32
-        }
-        var s = reduce(a0 + a1)
-        while i < count { s += a[i] * x[i]; i += 1 }
-        return s
-    }
-
-    /// Tree sum of 16 lanes (`.sum()` is a sequential chain).
-    @inline(__always)
-    static func reduce(_ v: SIMD16<Float>) -> Float {
+    static func reduce8(_ v: SIMD8<Float>) -> Float {
         let a = v.lowHalf + v.highHalf
         let b = a.lowHalf + a.highHalf
-        let c = b.lowHalf + b.highHalf
-        return c[0] + c[1]
+        return b[0] + b[1]
+    }
+
+    /// SIMD dot of two f32 rows: 4 independent 8-lane FMA chains.
+    @inline(__always)
+    public static func dotF32(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+        let ar = UnsafeRawPointer(a), xr = UnsafeRawPointer(x)
+        var i = 0
+        while i + 32 <= count {
+            a0.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+            a1.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self))
+            a2.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD8<Float>.self))
+            a3.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i + 96, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 96, as: SIMD8<Float>.self))
+            i += 32
+        }
+        var s = reduce8((a0 + a1) + (a2 + a3))
+        while i < count { s += a[i] * x[i]; i += 1 }
+        return s
     }
 }

@@ -1,0 +1,80 @@
+// Activations over n floats: SiLU, GELU (tanh approximation), GELU (exact erf), SwiGLU.
+//
+//   silu(x)    = x / (1 + e^(−x))                                   (ggml_v_silu / ggml_silu_f32)
+//   gelu(x)    = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))           (ggml_gelu_f32; GPT-2, Gemma)
+//              computed as x / (1 + e^(−2u)), u = √(2/π)·(x + 0.044715·x³), since ½(1 + tanh u) is
+//              the logistic function of 2u: same value, no cancellation in the negative tail.
+//   geluErf(x) = ½·x·(1 + erf(x/√2)) = ½·x·erfc(−x/√2)             (ggml_gelu_erf_f32; HF BERT)
+//              scalar libm `erfcf` per element (BERT-only, not a hot path; accurate in both tails)
+//   swiglu     = silu(gate) · up                                     (ggml_swiglu; llama FFN)
+//
+// silu/gelu/swiglu use the vector `Ops.exp` (rel. error < 3e-7); tested within 2e-6 relative
+// + 1e-7·(1 + |x|) absolute against Double references. `out` may alias an input.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Ops {
+    /// silu(x) = x·σ(x) lane-wise.
+    @inline(__always)
+    static func silu(_ x: V8) -> V8 {
+        x / (1 + exp(-x))
+    }
+
+    /// gelu(x) (tanh approximation) lane-wise, as x·σ(2u).
+    @inline(__always)
+    static func gelu(_ x: V8) -> V8 {
+        let c = V8(repeating: -2 * 0.797_884_560_802_865_4)  // −2·√(2/π)
+        let inner = x.addingProduct(x * x * x, V8(repeating: 0.044715))
+        return x / (1 + exp(inner * c))
+    }
+
+    /// out = silu(x) = x / (1 + e^(−x)).
+    /// - x: [n], out: [n] (may alias `x`).
+    @inline(never)
+    public static func silu(_ x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, n: Int) {
+        precondition(n >= 0, "silu: n must be ≥ 0")
+        var i = 0
+        while i + 8 <= n { store8(silu(load8(x + i)), out + i); i += 8 }
+        if i < n { storeTail(silu(loadTail(x + i, n - i)), out + i, n - i) }
+    }
+
+    /// out = gelu(x) = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), ggml's GELU.
+    /// - x: [n], out: [n] (may alias `x`).
+    @inline(never)
+    public static func gelu(_ x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, n: Int) {
+        precondition(n >= 0, "gelu: n must be ≥ 0")
+        var i = 0
+        while i + 8 <= n { store8(gelu(load8(x + i)), out + i); i += 8 }
+        if i < n { storeTail(gelu(loadTail(x + i, n - i)), out + i, n - i) }
+    }
+
+    /// out = ½·x·(1 + erf(x/√2)), the exact GELU (HF `gelu`, BERT).
+    /// - x: [n], out: [n] (may alias `x`).
+    public static func geluErf(_ x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, n: Int) {
+        precondition(n >= 0, "geluErf: n must be ≥ 0")
+        let invSqrt2: Float = 0.707_106_781_186_547_5
+        for i in 0..<n {
+            let v = x[i]
+            out[i] = 0.5 * v * erfc(-v * invSqrt2)
+        }
+    }
+
+    /// out = silu(gate) · up, the SwiGLU feed-forward gate.
+    /// - gate: [n], up: [n], out: [n] (may alias `gate` or `up`).
+    @inline(never)
+    public static func swiglu(
+        gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, n: Int
+    ) {
+        precondition(n >= 0, "swiglu: n must be ≥ 0")
+        var i = 0
+        while i + 8 <= n { store8(silu(load8(gate + i)) * load8(up + i), out + i); i += 8 }
+        if i < n {
+            let r = silu(loadTail(gate + i, n - i)) * loadTail(up + i, n - i)
+            storeTail(r, out + i, n - i)
+        }
+    }
+}

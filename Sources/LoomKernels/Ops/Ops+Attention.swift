@@ -1,0 +1,230 @@
+// Causal multi-head attention with grouped-query heads (GQA) over a KV cache, for decode and prefill.
+//
+//   q:      [nTokens, nHead, headDim]      f32, already RoPE'd
+//   kCache: [nKV, nKVHead, headDim]        one row per position; f32 or f16
+//   vCache: [nKV, nKVHead, headDim]        one row per position (not transposed); f32 or f16
+//   out:    [nTokens, nHead, headDim]      f32
+// Query token t sits at absolute position pos0 + t and attends to cache positions 0...pos0 + t.
+// Query head h reads KV head h / (nHead / nKVHead). For each (t, h):
+//   sⱼ = scale · q·kⱼ            (scale defaults to 1/√headDim)
+//   pⱼ = exp(sⱼ − max s) / Σ exp(s − max s)
+//   out = Σⱼ pⱼ·vⱼ                (accumulated in f32, normalized once at the end)
+// This is the math of llama.cpp's non-flash path (ggml_mul_mat → ggml_soft_max_ext with the causal
+// mask → ggml_mul_mat) and of ggml_compute_forward_flash_attn_ext_f16 (which differs only in
+// rounding: it keeps Q and the accumulator in f16). Here K/V f16 are widened to f32 on load.
+//
+// Work split: `heads` selects the query heads to compute (all tokens), so a thread pool can hand
+// each thread a disjoint head range; calls with disjoint ranges write disjoint parts of `out`.
+// Scratch: `scratch` holds one row of scores, at least `shape.scratchCount` = pos0 + nTokens floats
+// (nKV is always enough); each concurrent call needs its own.
+// Vectorized: 8-lane dot products over headDim, the vector `Ops.exp`, P·V with 4×8 accumulators.
+// Tested against a scalar Double reference (OpsAttentionTests) within 2e-5 of max |out|.
+// Measured (Zen 3, 1 thread, -O -wmo -target-cpu native, f16 cache, 9 heads / 3 KV heads × 64):
+// ≈ 10 ns per (position, head), i.e. 1.4 ms per token for 30 layers at ctx 512. Next steps if it
+// matters: share each K/V row across the GQA group, K in transposed 8-position tiles.
+
+/// The shape of one attention call (see Ops+Attention.swift for the buffer layouts).
+public struct AttentionShape: Sendable, Equatable {
+    /// Query tokens in this call (1 for decode).
+    public var nTokens: Int
+    /// Query heads.
+    public var nHead: Int
+    /// Key/value heads; nHead must be a multiple of it (GQA group = nHead / nKVHead).
+    public var nKVHead: Int
+    /// Dimensions per head.
+    public var headDim: Int
+    /// Rows allocated in the caches (positions); must be ≥ pos0 + nTokens.
+    public var nKV: Int
+    /// Absolute position of the first query token.
+    public var pos0: Int
+    /// Multiplier of q·k (1/√headDim unless the model says otherwise).
+    public var scale: Float
+
+    /// A shape; `scale` nil means 1/√headDim.
+    public init(
+        nTokens: Int, nHead: Int, nKVHead: Int, headDim: Int, nKV: Int, pos0: Int, scale: Float? = nil
+    ) {
+        self.nTokens = nTokens
+        self.nHead = nHead
+        self.nKVHead = nKVHead
+        self.headDim = headDim
+        self.nKV = nKV
+        self.pos0 = pos0
+        self.scale = scale ?? 1 / Float(headDim).squareRoot()
+    }
+
+    /// Floats of scratch one attention call needs: the scores of its longest row, pos0 + nTokens.
+    public var scratchCount: Int { pos0 + nTokens }
+}
+
+extension AttentionShape: CustomStringConvertible {
+    /// A compact summary, e.g. `t1 h9/3 d64 kv512 pos0 41`.
+    public var description: String {
+        "t\(nTokens) h\(nHead)/\(nKVHead) d\(headDim) kv\(nKV) pos0 \(pos0)"
+    }
+}
+
+/// A KV-cache element type: loads as f32.
+protocol KVElement {
+    /// 8 consecutive elements at `p`, widened to f32.
+    static func load8(_ p: UnsafePointer<Self>) -> SIMD8<Float>
+    /// The element as f32.
+    var asFloat: Float { get }
+}
+
+extension Float: KVElement {
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) var asFloat: Float { self }
+}
+
+extension Float16: KVElement {
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float16>) -> SIMD8<Float> {
+        SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float16>.self))
+    }
+    @inline(__always) var asFloat: Float { Float(self) }
+}
+
+extension Ops {
+    /// Causal GQA attention over an f32 KV cache (see the file header for layouts and math).
+    /// - Parameters:
+    ///   - q: [nTokens, nHead, headDim]; kCache, vCache: [nKV, nKVHead, headDim];
+    ///   - out: [nTokens, nHead, headDim]; only the heads in `heads` are written.
+    ///   - heads: query heads to compute (nil = all), for splitting work across threads.
+    ///   - scratch: ≥ shape.scratchCount floats, overwritten.
+    public static func attention(
+        q: UnsafePointer<Float>, kCache: UnsafePointer<Float>, vCache: UnsafePointer<Float>,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil,
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int
+    ) {
+        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, scratch, scratchCount)
+    }
+
+    /// Causal GQA attention over an f16 KV cache (`Float16` elements; see the f32 overload).
+    public static func attention(
+        q: UnsafePointer<Float>, kCache: UnsafePointer<Float16>, vCache: UnsafePointer<Float16>,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil,
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int
+    ) {
+        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, scratch, scratchCount)
+    }
+
+    /// Causal GQA attention over an f16 KV cache stored as raw fp16 bit patterns (as in GGUF/ggml).
+    public static func attention(
+        q: UnsafePointer<Float>, kCache: UnsafePointer<UInt16>, vCache: UnsafePointer<UInt16>,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil,
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int
+    ) {
+        let count = shape.nKV * shape.nKVHead * shape.headDim
+        kCache.withMemoryRebound(to: Float16.self, capacity: count) { k in
+            vCache.withMemoryRebound(to: Float16.self, capacity: count) { v in
+                attentionKernel(q, k, v, out, shape, heads ?? 0..<shape.nHead, scratch, scratchCount)
+            }
+        }
+    }
+
+    /// The attention loop, specialized per KV element type.
+    @inline(never)
+    static func attentionKernel<KV: KVElement>(
+        _ q: UnsafePointer<Float>, _ k: UnsafePointer<KV>, _ v: UnsafePointer<KV>,
+        _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>,
+        _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int
+    ) {
+        let nHead = shape.nHead, nKVHead = shape.nKVHead, headDim = shape.headDim
+        precondition(nHead >= 1 && nKVHead >= 1 && nHead % nKVHead == 0,
+                     "attention: nHead \(nHead) must be a positive multiple of nKVHead \(nKVHead)")
+        precondition(headDim >= 1 && shape.nTokens >= 0 && shape.pos0 >= 0, "attention: bad shape")
+        precondition(shape.nKV >= shape.pos0 + shape.nTokens,
+                     "attention: nKV \(shape.nKV) < pos0 + nTokens \(shape.pos0 + shape.nTokens)")
+        precondition(heads.lowerBound >= 0 && heads.upperBound <= nHead, "attention: heads out of range")
+        precondition(scratchCount >= shape.scratchCount,
+                     "attention: scratch \(scratchCount) < \(shape.scratchCount) floats")
+        let group = nHead / nKVHead
+        let rowStride = nKVHead * headDim
+        let scale = shape.scale
+        for t in 0..<shape.nTokens {
+            let nAttend = shape.pos0 + t + 1
+            for h in heads {
+                let qRow = q + (t * nHead + h) * headDim
+                let kvOffset = (h / group) * headDim
+                var kRow = k + kvOffset
+                for j in 0..<nAttend {
+                    scores[j] = dot(qRow, kRow, headDim) * scale
+                    kRow += rowStride
+                }
+                let m = maximum(scores, nAttend)
+                let sum = expSubtractingMax(scores, n: nAttend, max: m)
+                weightedSum(scores, v + kvOffset, rowStride: rowStride, count: nAttend,
+                            headDim: headDim, scale: 1 / sum, out: out + (t * nHead + h) * headDim)
+            }
+        }
+    }
+
+    /// q · k over n elements (two 8-lane accumulators, tree sum, scalar tail).
+    @inline(__always)
+    static func dot<KV: KVElement>(_ q: UnsafePointer<Float>, _ k: UnsafePointer<KV>, _ n: Int) -> Float {
+        var a0 = V8(), a1 = V8()
+        var i = 0
+        while i + 16 <= n {
+            a0.addProduct(load8(q + i), KV.load8(k + i))
+            a1.addProduct(load8(q + i + 8), KV.load8(k + i + 8))
+            i += 16
+        }
+        if i + 8 <= n {
+            a0.addProduct(load8(q + i), KV.load8(k + i))
+            i += 8
+        }
+        var s = hsum(a0 + a1)
+        while i < n {
+            s.addProduct(q[i], k[i].asFloat)
+            i += 1
+        }
+        return s
+    }
+
+    /// out[d] = scale · Σⱼ p[j]·v[j·rowStride + d] for d in 0..<headDim (32, then 8, then 1 lanes).
+    @inline(__always)
+    static func weightedSum<KV: KVElement>(
+        _ p: UnsafePointer<Float>, _ v: UnsafePointer<KV>, rowStride: Int, count: Int,
+        headDim: Int, scale: Float, out: UnsafeMutablePointer<Float>
+    ) {
+        let s8 = V8(repeating: scale)
+        var d = 0
+        while d + 32 <= headDim {
+            var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8()
+            var row = v + d
+            for j in 0..<count {
+                let pj = V8(repeating: p[j])
+                a0.addProduct(pj, KV.load8(row))
+                a1.addProduct(pj, KV.load8(row + 8))
+                a2.addProduct(pj, KV.load8(row + 16))
+                a3.addProduct(pj, KV.load8(row + 24))
+                row += rowStride
+            }
+            store8(a0 * s8, out + d)
+            store8(a1 * s8, out + d + 8)
+            store8(a2 * s8, out + d + 16)
+            store8(a3 * s8, out + d + 24)
+            d += 32
+        }
+        while d + 8 <= headDim {
+            var a0 = V8()
+            var row = v + d
+            for j in 0..<count {
+                a0.addProduct(V8(repeating: p[j]), KV.load8(row))
+                row += rowStride
+            }
+            store8(a0 * s8, out + d)
+            d += 8
+        }
+        while d < headDim {
+            var a: Float = 0
+            for j in 0..<count { a.addProduct(p[j], v[j * rowStride + d].asFloat) }
+            out[d] = a * scale
+            d += 1
+        }
+    }
+}
