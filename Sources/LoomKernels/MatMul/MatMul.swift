@@ -41,16 +41,31 @@ public final class MatMulScratch: @unchecked Sendable {
     deinit { tiles.deallocate() }
 }
 
+/// Which implementation a matmul uses (benchmarks and tests pin one; the runtime uses `.auto`).
+public enum MatMulPath: String, Sendable, CaseIterable {
+    /// OpenBLAS from `blasMinTokens` tokens on, our kernels below.
+    case auto
+    /// Our kernels at every batch size.
+    case ownKernels
+    /// OpenBLAS at every batch size.
+    case openBLAS
+}
+
 /// Matrix products against prepared weights.
 public enum MatMul {
-    /// Smallest batch for which OpenBLAS beats our own kernels for `type` (measured; see the
-    /// closing note of the kernels issue and `loom bench kernels`).
+    /// Smallest batch for which OpenBLAS beats our own kernels for `type`, measured with
+    /// `loom bench kernels` on the 2-core Zen 3 this was developed on (AVX2, no VNNI):
+    /// - quantized weights: the int8 GEMM beat sgemm (on dequantized tiles) at every batch up to
+    ///   512 (e.g. Q4_0 ffn_up 204 vs 135 G/s at 512, 235 vs 50 at 16), so OpenBLAS is never used
+    ///   with the AVX2 kernels; the portable build's scalar int8 dots lose to it from 8 tokens on;
+    /// - float weights: our per-token GEMV wins below ~32 tokens, sgemm above (F16 ffn_up: 62 vs
+    ///   72 G/s at 16, 62 vs 119 at 64).
     public static func blasMinTokens(_ type: GGMLType) -> Int {
         switch type {
-        case .f32, .f16, .bf16: return 8
+        case .f32, .f16, .bf16: return 32
         default:
             #if LOOM_AVX2
-            return 64
+            return Int.max
             #else
             return 8
             #endif
@@ -60,8 +75,9 @@ public enum MatMul {
     /// The whole product on `pool` (quantize activations, barrier, multiply). Allocates nothing:
     /// the parallel body is the scratch's preallocated job.
     public static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
-                           scratch: MatMulScratch, pool: ThreadPool) {
+                           scratch: MatMulScratch, pool: ThreadPool, path: MatMulPath = .auto) {
         let job = scratch.job
+        job.path = path
         job.matrix = w
         job.x = x
         job.tokens = tokens
@@ -74,9 +90,10 @@ public enum MatMul {
 
     /// The product from inside a `pool.run` body: every thread of the run must call it.
     public static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
-                           scratch: MatMulScratch, pool: ThreadPool, thread: Int, threads: Int) {
+                           scratch: MatMulScratch, pool: ThreadPool, thread: Int, threads: Int, path: MatMulPath = .auto) {
         precondition(tokens >= 1 && tokens <= scratch.maxTokens && w.cols <= scratch.maxCols && threads <= scratch.threads)
-        let quantized = w.type.isQuantized && tokens < blasMinTokens(w.type)
+        let useBLAS = usesBLAS(w.type, tokens: tokens, path: path)
+        let quantized = w.type.isQuantized && !useBLAS
         if quantized {
             let act = scratch.activations
             precondition(act.k >= w.cols)
@@ -85,16 +102,25 @@ public enum MatMul {
         }
         // BLAS tiles sit at absolute multiples of 64 rows so that each sgemm call, and so each
         // output bit, is the same whatever the thread count.
-        let granularity = quantized || tokens < blasMinTokens(w.type) ? 8 : BLAS.tileRows
+        let granularity = useBLAS ? BLAS.tileRows : 8
         multiply(w, x, tokens: tokens, out, scratch: scratch, rows: ThreadPool.split(w.rows, part: thread, of: threads, granularity: granularity),
-                 thread: thread, quantizedActivations: quantized)
+                 thread: thread, useBLAS: useBLAS)
     }
 
-    /// out rows `rows` for all tokens; activations already quantized if `quantizedActivations`.
+    /// Whether a product of `tokens` tokens with `type` weights goes through OpenBLAS.
+    public static func usesBLAS(_ type: GGMLType, tokens: Int, path: MatMulPath = .auto) -> Bool {
+        switch path {
+        case .auto: return tokens >= blasMinTokens(type)
+        case .ownKernels: return false
+        case .openBLAS: return true
+        }
+    }
+
+    /// out rows `rows` for all tokens; for int8 kernels the activations are already quantized.
     static func multiply(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
-                         scratch: MatMulScratch, rows: Range<Int>, thread: Int, quantizedActivations: Bool) {
+                         scratch: MatMulScratch, rows: Range<Int>, thread: Int, useBLAS: Bool) {
         guard !rows.isEmpty else { return }
-        if !quantizedActivations && (tokens >= blasMinTokens(w.type)) {
+        if useBLAS {
             BLAS.run(w, x, tokens: tokens, out, rows: rows, tile: scratch.tiles + thread * BLAS.tileRows * scratch.maxCols)
             return
         }
@@ -134,11 +160,12 @@ final class MatMulJob: @unchecked Sendable {
     var tokens = 0
     var out: UnsafeMutablePointer<Float>?
     var pool: ThreadPool?
+    var path = MatMulPath.auto
     weak var scratch: MatMulScratch?
     private(set) lazy var body: (Int, Int) -> Void = { [unowned self] t, n in self.execute(thread: t, threads: n) }
 
     func execute(thread: Int, threads: Int) {
         guard let w = matrix, let x, let out, let pool, let scratch else { return }
-        MatMul.run(w, x, tokens: tokens, out, scratch: scratch, pool: pool, thread: thread, threads: threads)
+        MatMul.run(w, x, tokens: tokens, out, scratch: scratch, pool: pool, thread: thread, threads: threads, path: path)
     }
 }

@@ -92,39 +92,42 @@ struct KernelBenchmark {
     }
 
     func gemmTable(fma: Double, int8: Double?) {
-        var rows = [["type", "matrix", "batch", "path", "ms", "G(FL)OP/s", "% of peak"]]
+        var rows = [["type", "matrix", "batch", "own kernel", "% of peak", "OpenBLAS", "% of FMA peak", "auto uses"]]
         for type in types {
             for (name, n, k) in Self.shapes.prefix(4) {
                 guard let m = Self.matrix(type, rows: n, cols: k) else { continue }
                 for batch in batches {
                     let ops = 2 * Double(n) * Double(k) * Double(batch)
-                    let s = timeMatMul(m, tokens: batch)
-                    let path = batch >= MatMul.blasMinTokens(type) ? "OpenBLAS" : (type.isQuantized ? "int8 GEMM" : "f32 GEMV")
-                    let peak = path == "int8 GEMM" ? (int8.map { 2 * $0 } ?? fma) : fma
-                    rows.append([type.name, name, "\(batch)", path, String(format1: s * 1e3), String(format1: ops / s / 1e9), percent(ops / s / peak)])
+                    let own = ops / timeMatMul(m, tokens: batch, path: .ownKernels)
+                    let blas = ops / timeMatMul(m, tokens: batch, path: .openBLAS)
+                    let ownPeak = type.isQuantized ? (int8.map { 2 * $0 } ?? fma) : fma
+                    rows.append([type.name, name, "\(batch)", String(format1: own / 1e9), percent(own / ownPeak),
+                                 String(format1: blas / 1e9), percent(blas / fma),
+                                 MatMul.usesBLAS(type, tokens: batch) ? "OpenBLAS" : "own"])
                 }
             }
         }
-        print("\nGEMM (prefill); % of the int8 peak for int8 GEMM, of the FMA peak otherwise")
+        print("\nGEMM (prefill), G(FL)OP/s: own = int8 GEMM for quantized types (% of the int8 peak), f32/f16 GEMV")
+        print("per token for float types (% of the FMA peak); OpenBLAS = sgemm on dequantized tiles")
         print(table(rows))
     }
 
     /// Median seconds of one MatMul.run over enough calls to last ~0.2 s.
-    func timeMatMul(_ m: PackedMatrix, tokens: Int) -> Double {
+    func timeMatMul(_ m: PackedMatrix, tokens: Int, path: MatMulPath = .auto) -> Double {
         let scratch = MatMulScratch(maxTokens: tokens, maxCols: m.cols, threads: pool.threadCount)
         let x = UnsafeMutablePointer<Float>.allocate(capacity: tokens * m.cols)
         let y = UnsafeMutablePointer<Float>.allocate(capacity: tokens * m.rows)
         defer { x.deallocate(); y.deallocate() }
         for i in 0..<tokens * m.cols { x[i] = Float((i * 7919) % 23) / 11 - 1 }
-        MatMul.run(m, x, tokens: tokens, y, scratch: scratch, pool: pool)
+        MatMul.run(m, x, tokens: tokens, y, scratch: scratch, pool: pool, path: path)
         let t0 = MachineLimits.now()
-        MatMul.run(m, x, tokens: tokens, y, scratch: scratch, pool: pool)
+        MatMul.run(m, x, tokens: tokens, y, scratch: scratch, pool: pool, path: path)
         let once = max(MachineLimits.now() - t0, 1e-7)
         let reps = max(3, min(20_000, Int(0.04 / once)))
         var samples: [Double] = []
         for _ in 0..<5 {
             let t = MachineLimits.now()
-            for _ in 0..<reps { MatMul.run(m, x, tokens: tokens, y, scratch: scratch, pool: pool) }
+            for _ in 0..<reps { MatMul.run(m, x, tokens: tokens, y, scratch: scratch, pool: pool, path: path) }
             samples.append((MachineLimits.now() - t) / Double(reps))
         }
         return samples.sorted()[2]
