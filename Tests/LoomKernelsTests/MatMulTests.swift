@@ -30,37 +30,37 @@ struct MatMulTests {
         return out
     }
 
-    static func run(_ m: PackedMatrix, x: [Float], tokens: Int, threads: Int) -> [Float] {
+    static func run(_ m: PackedMatrix, x: [Float], tokens: Int, threads: Int, path: MatMulPath) -> [Float] {
         let pool = ThreadPool(threads: threads)
         let scratch = MatMulScratch(maxTokens: tokens, maxCols: m.cols, threads: threads)
         var out = [Float](repeating: .nan, count: tokens * m.rows)
-        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { MatMul.run(m, xp.baseAddress!, tokens: tokens, $0.baseAddress!, scratch: scratch, pool: pool) } }
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { MatMul.run(m, xp.baseAddress!, tokens: tokens, $0.baseAddress!, scratch: scratch, pool: pool, path: path) } }
         return out
     }
 
-    @Test("all paths match the reference; 1, 2 and 3 threads give the same bits",
+    @Test("own kernels, OpenBLAS and auto match the reference; 1, 2 and 3 threads give the same bits",
           arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f32, .f16, .bf16])
     func paths(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
         for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96)] {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
             let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
-            for tokens in [1, 3, 4, 7, 9, MatMul.blasMinTokens(type) + 1] {
+            for tokens in [1, 3, 4, 7, 9, 33] { for path in [MatMulPath.ownKernels, .openBLAS, .auto] {
                 let x = rng.floats(tokens * cols)
-                let int8 = type.isQuantized && tokens < MatMul.blasMinTokens(type)
+                let int8 = type.isQuantized && !MatMul.usesBLAS(type, tokens: tokens, path: path)
                 let ref = Self.reference(wbytes, type: type, rows: rows, cols: cols, x: x, tokens: tokens, int8: int8)
-                let one = Self.run(m, x: x, tokens: tokens, threads: 1)
+                let one = Self.run(m, x: x, tokens: tokens, threads: 1, path: path)
                 let mag = ref.map(abs).max() ?? 1
-                for i in 0..<ref.count {
-                    #expect(abs(Double(one[i]) - ref[i]) <= 2e-5 * mag * Double(cols).squareRoot() + 1e-6,
-                            "\(type) \(rows)×\(cols) tokens \(tokens) output \(i): \(one[i]) vs \(ref[i])")
-                }
+                let tolerance: Double = 2e-5 * mag * Double(cols).squareRoot() + 1e-6
+                let bad: [Int] = (0..<ref.count).filter { (i: Int) -> Bool in abs(Double(one[i]) - ref[i]) > tolerance }
+                let first: String = bad.first.map { (i: Int) -> String in "\(one[i]) vs \(ref[i])" } ?? ""
+                #expect(bad.isEmpty, "\(type) \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off, first \(first)")
                 for threads in [2, 3] {
-                    let other = Self.run(m, x: x, tokens: tokens, threads: threads)
+                    let other = Self.run(m, x: x, tokens: tokens, threads: threads, path: path)
                     let differing = zip(other, one).filter { $0.bitPattern != $1.bitPattern }.count
-                    #expect(differing == 0, "\(type) \(rows)×\(cols) tokens \(tokens), \(threads) threads: \(differing) outputs differ")
+                    #expect(differing == 0, "\(type) \(path) \(rows)×\(cols) tokens \(tokens), \(threads) threads: \(differing) outputs differ")
                 }
-            }
+            } }
         }
     }
 
