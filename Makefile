@@ -19,6 +19,9 @@ serve: deps models release
 test: deps models
 	$(SWIFT) build --build-tests $(FLAGS)
 	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build $(FLAGS)
+	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
+	$(SWIFT) build --build-tests --scratch-path .build-portable
+	$(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
 
 deps: system-deps venv
 

@@ -23,6 +23,14 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal, .throughput],
                                            maxDuration: .seconds(2))
     let pool = ThreadPool.shared
+    // Baselines: what the harness itself counts per iteration, and a bare fork/join.
+    Benchmark("baseline: empty iteration") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(pool.threadCount) }
+    }
+    let noop: (Int, Int) -> Void = { t, _ in blackHole(t) }
+    Benchmark("baseline: pool fork/join (prepared body)") { benchmark in
+        for _ in benchmark.scaledIterations { pool.run(prepared: noop) }
+    }
     for type in [GGMLType.q4_0, .q4_1, .q8_0, .f16, .f32] {
         for tokens in [1, 128] {
             guard let m = makeMatrix(type, rows: 1536, cols: 576) else { continue }

@@ -108,7 +108,9 @@ public final class ThreadPool: @unchecked Sendable {
             body(0, 1)
             return
         }
-        withExtendedLifetime(body) { publishAndJoin(body, state: s) }
+        // `body` is a guaranteed parameter: the caller keeps it alive for this call. (Passing it
+        // through a generic such as withExtendedLifetime would allocate a reabstraction thunk.)
+        publishAndJoin(body, state: s)
     }
 
     /// Publishes `job` to the workers, runs it as thread 0 and waits for the others.
