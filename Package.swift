@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "LoomTensor", targets: ["LoomTensor"]),
         .library(name: "LoomGGUF", targets: ["LoomGGUF"]),
         .library(name: "LoomKernels", targets: ["LoomKernels"]),
+        .library(name: "LoomTemplate", targets: ["LoomTemplate"]),
         .executable(name: "loom", targets: ["loom"]),
     ],
     dependencies: [
@@ -26,17 +27,20 @@ let package = Package(
         // SIMD paths are chosen at compile time by -DLOOM_AVX2 (see Scripts/swift-flags.sh); without
         // it the portable paths build everywhere, so this package needs no unsafeFlags.
         .target(name: "LoomKernels", dependencies: ["LoomTensor", "COpenBLAS"]),
+        // The Jinja subset real chat templates use: lexer → parser → AST → interpreter. A leaf.
+        .target(name: "LoomTemplate"),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
         .executableTarget(
             name: "loom",
             dependencies: [
-                "LoomTensor", "LoomGGUF", "LoomKernels",
+                "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
         .testTarget(name: "LoomGGUFTests", dependencies: ["LoomGGUF", "LoomTensor"]),
         .testTarget(name: "LoomKernelsTests", dependencies: ["LoomKernels", "LoomTensor"]),
+        .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
     ],
     swiftLanguageModes: [.v6]
 )

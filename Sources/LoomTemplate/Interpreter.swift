@@ -1,0 +1,210 @@
+// Interpreter: statements → text. Scoping follows Jinja: a for-loop iteration gets its own frame
+// (so `set` inside a loop does not leak out — hence `namespace()`), `if` does not; a macro call
+// sees the template's top frame plus its arguments. Errors carry the location of the innermost
+// statement or expression being evaluated.
+
+final class Interpreter {
+    let templateName: String
+    let options: RenderOptions
+    var frames: [[String: JinjaValue]]
+    /// Location of what is being evaluated, for error messages.
+    var location = SourceLocation(line: 0, column: 0)
+    /// Depth of macro calls, to stop runaway recursion.
+    var callDepth = 0
+    static let maxCallDepth = 200
+
+    enum Flow { case normal, breakLoop, continueLoop }
+
+    init(templateName: String, context: JinjaObject, options: RenderOptions) {
+        self.templateName = templateName
+        self.options = options
+        var root = Builtins.globals
+        for p in context.pairs { root[p.key] = p.value }
+        frames = [root]
+    }
+
+    func error(_ message: String, kind: TemplateError.Kind = .runtime) -> TemplateError {
+        TemplateError(kind, message, templateName: templateName, line: location.line, column: location.column)
+    }
+
+    /// Re-labels an error thrown without a location (builtins) with the current one.
+    func locate(_ e: TemplateError) -> TemplateError {
+        guard e.line == 0 else { return e }
+        var e = e
+        e.templateName = templateName
+        e.line = location.line
+        e.column = location.column
+        return e
+    }
+
+    func lookup(_ name: String) -> JinjaValue {
+        for frame in frames.reversed() { if let v = frame[name] { return v } }
+        return .undefined
+    }
+
+    func assign(_ name: String, _ value: JinjaValue) {
+        frames[frames.count - 1][name] = value
+    }
+
+    func render(_ nodes: [Node]) throws(TemplateError) -> String {
+        var out = ""
+        _ = try execute(nodes, into: &out)
+        return out
+    }
+
+    func execute(_ nodes: [Node], into out: inout String) throws(TemplateError) -> Flow {
+        for node in nodes {
+            let flow = try execute(node, into: &out)
+            if case .normal = flow { continue }
+            return flow
+        }
+        return .normal
+    }
+
+    func execute(_ node: Node, into out: inout String) throws(TemplateError) -> Flow {
+        switch node {
+        case let .located(inner, loc):
+            location = loc
+            do { return try execute(inner, into: &out) } catch { throw locate(error) }
+        case let .text(t):
+            out += t
+        case let .output(e):
+            out += try evaluate(e).pythonString
+        case let .ifChain(branches, elseBody):
+            for (condition, body) in branches where try evaluate(condition).isTruthy {
+                return try execute(body, into: &out)
+            }
+            return try execute(elseBody, into: &out)
+        case let .forLoop(target, iterable, filter, body, elseBody, _):
+            return try forLoop(target: target, iterable: iterable, filter: filter, body: body, elseBody: elseBody, into: &out)
+        case let .set(target, e):
+            try assign(target, try evaluate(e))
+        case let .setBlock(target, filters, body):
+            var captured = ""
+            _ = try execute(body, into: &captured)
+            var value = JinjaValue.string(captured)
+            for (f, args) in filters { value = try applyFilter(f, value, try evaluateArguments(args)) }
+            try assign(target, value)
+        case let .macro(definition):
+            assign(definition.name, .callable(makeMacro(definition)))
+        case let .callBlock(call, parameters, body):
+            let caller = makeMacro(MacroDefinition(name: "caller", parameters: parameters, body: body))
+            frames.append(["caller": .callable(caller)])
+            defer { frames.removeLast() }
+            out += try evaluate(call).pythonString
+        case let .filterBlock(filters, body):
+            var captured = ""
+            _ = try execute(body, into: &captured)
+            var value = JinjaValue.string(captured)
+            for (f, args) in filters { value = try applyFilter(f, value, try evaluateArguments(args)) }
+            out += value.pythonString
+        case .breakLoop: return .breakLoop
+        case .continueLoop: return .continueLoop
+        }
+        return .normal
+    }
+
+    func assign(_ target: Target, _ value: JinjaValue) throws(TemplateError) {
+        switch target {
+        case let .name(n):
+            assign(n, value)
+        case let .tuple(targets):
+            let items = try iterate(value)
+            guard items.count == targets.count else {
+                throw error(items.count > targets.count ? "too many values to unpack (expected \(targets.count))"
+                                                        : "not enough values to unpack (expected \(targets.count), got \(items.count))")
+            }
+            for (t, v) in zip(targets, items) { try assign(t, v) }
+        case let .attribute(ns, attr):
+            guard case let .namespace(n) = lookup(ns) else {
+                throw error("cannot assign attribute on non-namespace object")
+            }
+            n.attributes[attr] = value
+        }
+    }
+
+    func forLoop(target: Target, iterable: Expr, filter: Expr?, body: [Node], elseBody: [Node],
+                 into out: inout String) throws(TemplateError) -> Flow {
+        var items = try iterate(try evaluate(iterable))
+        if let filter {
+            var kept: [JinjaValue] = []
+            for item in items {
+                frames.append([:])
+                defer { frames.removeLast() }
+                try assign(target, item)
+                if try evaluate(filter).isTruthy { kept.append(item) }
+            }
+            items = kept
+        }
+        if items.isEmpty { return try execute(elseBody, into: &out) }
+        let n = items.count
+        for (index, item) in items.enumerated() {
+            var loop = JinjaObject()
+            loop["index"] = .int(index + 1)
+            loop["index0"] = .int(index)
+            loop["revindex"] = .int(n - index)
+            loop["revindex0"] = .int(n - index - 1)
+            loop["first"] = .bool(index == 0)
+            loop["last"] = .bool(index == n - 1)
+            loop["length"] = .int(n)
+            loop["depth"] = .int(1)
+            loop["depth0"] = .int(0)
+            loop["previtem"] = index > 0 ? items[index - 1] : .undefined
+            loop["nextitem"] = index + 1 < n ? items[index + 1] : .undefined
+            loop["cycle"] = .callable(Callable("cycle") { args, _ throws(TemplateError) in
+                guard !args.positional.isEmpty else { throw TemplateError(.runtime, "no items for cycling given") }
+                return args.positional[index % args.positional.count]
+            })
+            frames.append(["loop": .object(loop)])
+            defer { frames.removeLast() }
+            try assign(target, item)
+            let flow = try execute(body, into: &out)
+            if case .breakLoop = flow { break }
+        }
+        return .normal
+    }
+
+    /// The elements `for` iterates: lists, dict keys, string characters; undefined is empty.
+    func iterate(_ v: JinjaValue) throws(TemplateError) -> [JinjaValue] {
+        switch v.plain {
+        case let .array(a): return a
+        case let .object(o): return o.entries.map(\.key)
+        case let .string(s): return s.map { .string(String($0)) }
+        case .undefined: return []
+        case let .namespace(n): return n.attributes.keys.map { .string($0) }
+        case let .iterator(g): return g.drain()
+        default: throw error("'\(v.typeName)' object is not iterable")
+        }
+    }
+
+    func makeMacro(_ definition: MacroDefinition) -> Callable {
+        let root = frames[0]
+        return Callable(definition.name) { args, interpreter throws(TemplateError) in
+            var frame: [String: JinjaValue] = [:]
+            for (index, (name, defaultValue)) in definition.parameters.enumerated() {
+                if let v = args.value(index, name) {
+                    frame[name] = v
+                } else if let defaultValue {
+                    frame[name] = try interpreter.evaluate(defaultValue)
+                } else {
+                    frame[name] = .undefined
+                }
+            }
+            frame["varargs"] = .array(Array(args.positional.dropFirst(definition.parameters.count)))
+            var kwargs = JinjaObject()
+            for (k, v) in args.keyword where !definition.parameters.contains(where: { $0.0 == k }) { kwargs[k] = v }
+            frame["kwargs"] = .object(kwargs)
+            if let caller = interpreter.lookup("caller") as JinjaValue?, case .callable = caller, frame["caller"] == nil {
+                frame["caller"] = caller
+            }
+            guard interpreter.callDepth < Interpreter.maxCallDepth else {
+                throw TemplateError(.runtime, "maximum macro recursion depth exceeded")
+            }
+            let saved = interpreter.frames
+            interpreter.frames = [interpreter.frames[0].merging(root) { current, _ in current }, frame]
+            interpreter.callDepth += 1
+            defer { interpreter.frames = saved; interpreter.callDepth -= 1 }
+            return .string(try interpreter.render(definition.body))
+        }
+    }
+}
