@@ -196,6 +196,13 @@ extension Interpreter {
         }
     }
 
+    /// A repetition count for `s * n`, refusing results beyond the output limit.
+    func repeatCount(_ size: Int, _ n: JinjaValue) throws(TemplateError) -> Int {
+        let count = max(0, n.integer ?? 0)
+        guard size == 0 || count <= Interpreter.maxOutputBytes / size else { throw error("repetition result too large") }
+        return count
+    }
+
     func binary(_ op: String, _ a: JinjaValue, _ b: JinjaValue) throws(TemplateError) -> JinjaValue {
         if op == "~" { return .string(a.pythonString + b.pythonString) }
         if op == "+", case .markup = a, case .markup = b { return .markup(a.pythonString + b.pythonString) }
@@ -206,9 +213,9 @@ extension Interpreter {
         switch (op, a, b) {
         case let ("+", .string(x), .string(y)): return .string(x + y)
         case let ("+", .array(x), .array(y)): return .array(x + y)
-        case let ("*", .string(x), _) where b.integer != nil: return .string(String(repeating: x, count: max(0, b.integer ?? 0)))
-        case let ("*", _, .string(y)) where a.integer != nil: return .string(String(repeating: y, count: max(0, a.integer ?? 0)))
-        case let ("*", .array(x), _) where b.integer != nil: return .array(Array(repeatElement(x, count: max(0, b.integer ?? 0)).joined()))
+        case let ("*", .string(x), _) where b.integer != nil: return .string(String(repeating: x, count: try repeatCount(x.utf8.count, b)))
+        case let ("*", _, .string(y)) where a.integer != nil: return .string(String(repeating: y, count: try repeatCount(y.utf8.count, a)))
+        case let ("*", .array(x), _) where b.integer != nil: return .array(Array(repeatElement(x, count: try repeatCount(x.count, b)).joined()))
         case let ("%", .string(x), _): return .string(try Builtins.percentFormat(x, b))
         default: break
         }

@@ -12,6 +12,11 @@ final class Interpreter {
     /// Depth of macro calls, to stop runaway recursion.
     var callDepth = 0
     static let maxCallDepth = 200
+    /// Loop iterations so far; a template that loops without end fails instead of hanging.
+    var iterations = 0
+    static let maxIterations = 1_000_000
+    /// Largest output (UTF-8 bytes) a render may produce.
+    static let maxOutputBytes = 64 << 20
 
     enum Flow { case normal, breakLoop, continueLoop }
 
@@ -68,8 +73,10 @@ final class Interpreter {
             do { return try execute(inner, into: &out) } catch { throw locate(error) }
         case let .text(t):
             out += t
+            guard out.utf8.count <= Self.maxOutputBytes else { throw error("output larger than \(Self.maxOutputBytes >> 20) MiB") }
         case let .output(e):
             out += try evaluate(e).pythonString
+            guard out.utf8.count <= Self.maxOutputBytes else { throw error("output larger than \(Self.maxOutputBytes >> 20) MiB") }
         case let .ifChain(branches, elseBody):
             for (condition, body) in branches where try evaluate(condition).isTruthy {
                 return try execute(body, into: &out)
@@ -139,6 +146,8 @@ final class Interpreter {
         if items.isEmpty { return try execute(elseBody, into: &out) }
         let n = items.count
         for (index, item) in items.enumerated() {
+            iterations += 1
+            guard iterations <= Self.maxIterations else { throw error("more than \(Self.maxIterations) loop iterations") }
             var loop = JinjaObject()
             loop["index"] = .int(index + 1)
             loop["index0"] = .int(index)

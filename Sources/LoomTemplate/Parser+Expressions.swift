@@ -5,6 +5,8 @@
 
 extension Parser {
     mutating func expression(allowConditional: Bool = true) throws(TemplateError) -> Expr {
+        try enter()
+        defer { leave() }
         let loc = location
         var e = try orExpression()
         if allowConditional {
@@ -30,7 +32,11 @@ extension Parser {
     }
 
     mutating func notExpression() throws(TemplateError) -> Expr {
-        if skipName("not") { return .unary("not", try notExpression()) }
+        if skipName("not") {
+            try enter()
+            defer { leave() }
+            return .unary("not", try notExpression())
+        }
         return try comparison()
     }
 
@@ -87,6 +93,8 @@ extension Parser {
     }
 
     mutating func unary(withFilter: Bool = true) throws(TemplateError) -> Expr {
+        try enter()
+        defer { leave() }
         var e: Expr
         if skipOp("-") { e = .unary("-", try unary(withFilter: false)) }
         else if skipOp("+") { e = .unary("+", try unary(withFilter: false)) }

@@ -7,6 +7,18 @@ struct Parser {
     var tokens: [Token]
     var i = 0
     let name: String
+    /// Current nesting of expressions and statements; bounded so hostile input cannot overflow
+    /// the stack.
+    var depth = 0
+    static let maxDepth = 64
+
+    /// Enters one level of nesting (balanced by `leave`).
+    mutating func enter() throws(TemplateError) {
+        depth += 1
+        guard depth <= Self.maxDepth else { throw error("template nesting deeper than \(Self.maxDepth) levels") }
+    }
+
+    mutating func leave() { depth -= 1 }
 
     init(tokens: [Token], name: String) {
         self.tokens = tokens
@@ -85,6 +97,8 @@ struct Parser {
     }
 
     mutating func statement(_ tag: String) throws(TemplateError) -> Node {
+        try enter()
+        defer { leave() }
         switch tag {
         case "if": return try ifStatement()
         case "for": return try forStatement()
