@@ -18,7 +18,7 @@ extension Builtins {
         switch value {
         case let .string(s): return stringMethod(s, name)
         case let .object(o): return dictMethod(o, name)
-        case let .array(a): return listMethod(a, name)
+        case let .array(a), let .tuple(a): return listMethod(a, name)
         default: return nil
         }
     }
@@ -30,9 +30,9 @@ extension Builtins {
                 guard let key = args.value(0, "key") else { throw TemplateError(.runtime, "get expected at least 1 argument") }
                 return DictKey(key).flatMap { o[dictKey: $0] } ?? args.value(1, "default") ?? .none
             }
-        case "items": return Callable(name) { _, _ throws(TemplateError) in .array(o.entries.map { .array([$0.key, $0.value]) }) }
-        case "keys": return Callable(name) { _, _ throws(TemplateError) in .array(o.entries.map(\.key)) }
-        case "values": return Callable(name) { _, _ throws(TemplateError) in .array(o.pairs.map(\.value)) }
+        case "items": return Callable(name) { _, _ throws(TemplateError) in .view("dict_items", o.entries.map { .tuple([$0.key, $0.value]) }) }
+        case "keys": return Callable(name) { _, _ throws(TemplateError) in .view("dict_keys", o.entries.map(\.key)) }
+        case "values": return Callable(name) { _, _ throws(TemplateError) in .view("dict_values", o.pairs.map(\.value)) }
         case "copy": return Callable(name) { _, _ throws(TemplateError) in .object(o) }
         default: return nil
         }
@@ -151,7 +151,7 @@ extension Builtins {
                     return .array(split(s, a.value(0, "sep"), -1).map { .string($0) })
                 }
                 var parts = split(s, sep, -1)
-                while parts.count > max + 1 { let last = parts.removeLast(); parts[parts.count - 1] += sp + last }
+                while parts.count > max + 1 { let first = parts.removeFirst(); parts[0] = first + sp + parts[0] }
                 return .array(parts.map { .string($0) })
             }
         case "splitlines": return m { a throws(TemplateError) in .array(splitlines(s, keepends: a.value(0, "keepends")?.isTruthy ?? false).map { .string($0) }) }
@@ -159,7 +159,7 @@ extension Builtins {
             return m { a throws(TemplateError) in
                 let prefixes: [JinjaValue]
                 switch a.value(0, "prefix") {
-                case let .array(items)?: prefixes = items
+                case let .array(items)?, let .tuple(items)?: prefixes = items
                 case let v?: prefixes = [v]
                 case nil: throw TemplateError(.runtime, "\(name) takes at least 1 argument")
                 }
@@ -188,7 +188,7 @@ extension Builtins {
                 guard let items = a.value(0, "iterable") else { throw TemplateError(.runtime, "join() takes exactly one argument") }
                 let list: [JinjaValue]
                 switch items {
-                case let .array(x): list = x
+                case let .array(x), let .tuple(x), let .view(_, x): list = x
                 case let .iterator(g): list = g.drain()
                 case let .string(t): list = t.map { .string(String($0)) }
                 default: throw TemplateError(.runtime, "can only join an iterable")

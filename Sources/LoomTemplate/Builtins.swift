@@ -31,6 +31,27 @@ enum Builtins {
                 return .string(state.used ? sep : "")
             })
         }),
+        "cycler": .callable(Callable("cycler") { args, _ throws(TemplateError) in
+            let items = args.positional
+            guard !items.isEmpty else { throw TemplateError(.runtime, "cycler needs at least one item") }
+            let state = Namespace(JinjaObject())
+            let position = JoinerState()
+            var index = 0
+            state.attributes["current"] = items[0]
+            state.attributes["next"] = .callable(Callable("next") { _, _ throws(TemplateError) in
+                let v = items[index]
+                index = (index + 1) % items.count
+                state.attributes["current"] = items[index]
+                position.used = true
+                return v
+            })
+            state.attributes["reset"] = .callable(Callable("reset") { _, _ throws(TemplateError) in
+                index = 0
+                state.attributes["current"] = items[0]
+                return .none
+            })
+            return .namespace(state)
+        }),
         "raise_exception": .callable(Callable("raise_exception") { args, _ throws(TemplateError) in
             throw TemplateError(.raised, args.value(0, "message")?.pythonString ?? "")
         }),
@@ -88,7 +109,7 @@ enum Builtins {
     /// Python `format % args` for %s %r %d %i %f %e %g %x %o %c %% (with flags, width, precision).
     static func percentFormat(_ format: String, _ args: JinjaValue) throws(TemplateError) -> String {
         var values: [JinjaValue]
-        if case let .array(a) = args { values = a } else { values = [args] }
+        if case let .tuple(a) = args { values = a } else { values = [args] }
         var out = ""
         var it = Array(format).makeIterator()
         while let c = it.next() {
@@ -144,8 +165,43 @@ enum Builtins {
         return body
     }
 
-    /// Fixed-point formatting without Foundation (%f); %e/%g fall back to Python's repr.
+    /// %e: mantissa with `precision` digits, exponent with sign and at least two digits.
+    static func exponential(_ d: Double, _ precision: Int, upper: Bool) -> String {
+        guard d.isFinite else { return JinjaValue.pythonFloat(d) }
+        var exponent = d == 0 ? 0 : Int(log10(abs(d)).rounded(.down))
+        var mantissa = fixed(d / pow(10, Double(exponent)), precision, "f")
+        if mantissa.hasPrefix("10") || mantissa.hasPrefix("-10") {
+            exponent += 1
+            mantissa = fixed(d / pow(10, Double(exponent)), precision, "f")
+        }
+        let e = String(abs(exponent))
+        return mantissa + (upper ? "E" : "e") + (exponent < 0 ? "-" : "+") + (e.count < 2 ? "0" + e : e)
+    }
+
+    /// %g: %e for very small or large exponents, else %f; trailing zeros removed.
+    static func general(_ d: Double, _ precision: Int, upper: Bool) -> String {
+        guard d.isFinite, d != 0 else { return d == 0 ? "0" : JinjaValue.pythonFloat(d) }
+        let p = max(precision, 1)
+        let exponent = Int(log10(abs(d)).rounded(.down))
+        func trim(_ s: String) -> String {
+            guard s.contains(".") else { return s }
+            var t = s
+            while t.hasSuffix("0") { t.removeLast() }
+            if t.hasSuffix(".") { t.removeLast() }
+            return t
+        }
+        if exponent < -4 || exponent >= p {
+            let e = exponential(d, p - 1, upper: upper)
+            let parts = e.split(separator: upper ? "E" : "e")
+            return trim(String(parts[0])) + (upper ? "E" : "e") + parts[1]
+        }
+        return trim(fixed(d, max(0, p - 1 - exponent), "f"))
+    }
+
+    /// Fixed-point formatting without Foundation (%f); %e and %g delegate above.
     static func fixed(_ d: Double, _ precision: Int, _ conversion: Character) -> String {
+        if conversion == "e" || conversion == "E" { return exponential(d, precision, upper: conversion == "E") }
+        if conversion == "g" || conversion == "G" { return general(d, precision, upper: conversion == "G") }
         guard conversion == "f" || conversion == "F", d.isFinite, abs(d) < 1e17 else { return JinjaValue.pythonFloat(d) }
         var scale = 1.0
         for _ in 0..<precision { scale *= 10 }
@@ -157,7 +213,53 @@ enum Builtins {
         return precision == 0 ? sign + String(intPart) : sign + String(intPart) + "." + frac
     }
 
-    /// Python `str.format` for `{}`, `{0}`, `{name}`, `{{`, `}}` (format specs are ignored).
+    /// Python's format-spec mini-language: [[fill]align][sign][0][width][.precision][type].
+    static func formatSpec(_ v: JinjaValue, _ spec: String) throws(TemplateError) -> String {
+        guard !spec.isEmpty else { return v.pythonString }
+        var s = Array(spec)[...]
+        var fill: Character = " ", align: Character?
+        if s.count >= 2, "<>^=".contains(s[s.startIndex + 1]) { fill = s.first!; align = s[s.startIndex + 1]; s = s.dropFirst(2) }
+        else if let f = s.first, "<>^=".contains(f) { align = f; s = s.dropFirst() }
+        var plus = false
+        if let f = s.first, "+- ".contains(f) { plus = f == "+"; s = s.dropFirst() }
+        if s.first == "0" { if align == nil { fill = "0"; align = "=" }; s = s.dropFirst() }
+        var width = 0
+        while let f = s.first, let d = f.wholeNumberValue { width = width * 10 + d; s = s.dropFirst() }
+        var precision: Int?
+        if s.first == "." {
+            s = s.dropFirst()
+            var p = 0
+            while let f = s.first, let d = f.wholeNumberValue { p = p * 10 + d; s = s.dropFirst() }
+            precision = p
+        }
+        let type = s.first
+        var body: String
+        switch type {
+        case "f", "F", "e", "E", "g", "G", "%":
+            guard let d = v.number else { throw TemplateError(.runtime, "Unknown format code '\(type!)' for \(v.typeName)") }
+            body = type == "%" ? fixed(d * 100, precision ?? 6, "f") + "%" : fixed(d, precision ?? 6, type!)
+            if plus && d >= 0 { body = "+" + body }
+        case "d":
+            guard let i = v.integer else { throw TemplateError(.runtime, "Unknown format code 'd' for \(v.typeName)") }
+            body = (plus && i >= 0 ? "+" : "") + String(i)
+        default:
+            body = v.pythonString
+            if let precision, case .string = v { body = String(body.prefix(precision)) }
+        }
+        let n = max(0, width - body.count)
+        guard n > 0 else { return body }
+        let isNumber = v.number != nil && !(v.typeName == "str")
+        switch align ?? (isNumber ? ">" : "<") {
+        case "<": return body + String(repeating: fill, count: n)
+        case "^": return String(repeating: fill, count: n / 2) + body + String(repeating: fill, count: n - n / 2)
+        case "=":
+            if let f = body.first, f == "-" || f == "+" { return String(f) + String(repeating: fill, count: n) + body.dropFirst() }
+            return String(repeating: fill, count: n) + body
+        default: return String(repeating: fill, count: n) + body
+        }
+    }
+
+    /// Python `str.format` for `{}`, `{0}`, `{name}`, `{{`, `}}` and format specs.
     static func strFormat(_ format: String, _ args: Arguments) throws(TemplateError) -> String {
         var out = ""
         var auto = 0
@@ -167,14 +269,17 @@ enum Builtins {
             if c == "{" {
                 if chars.first == "{" { out.append("{"); chars = chars.dropFirst(); continue }
                 guard let close = chars.firstIndex(of: "}") else { throw TemplateError(.runtime, "Single '{' encountered in format string") }
-                let field = String(chars[..<close]).split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+                let inside = String(chars[..<close])
+                let pieces = inside.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                let field = pieces.first.map(String.init) ?? ""
+                let spec = pieces.count > 1 ? String(pieces[1]) : ""
                 chars = chars[chars.index(after: close)...]
                 let value: JinjaValue?
                 if field.isEmpty { value = auto < args.positional.count ? args.positional[auto] : nil; auto += 1 }
                 else if let i = Int(field) { value = i < args.positional.count ? args.positional[i] : nil }
                 else { value = args.keyword.first { $0.0 == field }?.1 }
                 guard let value else { throw TemplateError(.runtime, "format: missing argument '\(field)'") }
-                out += value.pythonString
+                out += try formatSpec(value, spec)
             } else if c == "}" {
                 if chars.first == "}" { chars = chars.dropFirst() }
                 out.append("}")

@@ -11,11 +11,15 @@ extension Interpreter {
             return try evaluate(inner)
         case let .literal(v): return v
         case let .name(n): return lookup(n)
-        case let .list(items), let .tuple(items):
+        case let .list(items):
             var out: [JinjaValue] = []
             out.reserveCapacity(items.count)
             for item in items { out.append(try evaluate(item)) }
             return .array(out)
+        case let .tuple(items):
+            var out: [JinjaValue] = []
+            for item in items { out.append(try evaluate(item)) }
+            return .tuple(out)
         case let .dict(pairs):
             var o = JinjaObject()
             for (k, v) in pairs {
@@ -113,7 +117,7 @@ extension Interpreter {
         switch (value, key) {
         case (.undefined, _):
             throw error("\(key.pythonRepr) is undefined: item of an undefined value")
-        case let (.array(a), _) where key.integer != nil:
+        case let (.array(a), _) where key.integer != nil, let (.tuple(a), _) where key.integer != nil:
             guard let k = key.integer else { return .undefined }
             let i = k < 0 ? a.count + k : k
             return i >= 0 && i < a.count ? a[i] : .undefined
@@ -158,6 +162,7 @@ extension Interpreter {
         }
         switch value {
         case let .array(items): return .array(try indices(items.count).map { items[$0] })
+        case let .tuple(items): return .tuple(try indices(items.count).map { items[$0] })
         case let .string(s):
             let chars = Array(s)
             return .string(String(try indices(chars.count).map { chars[$0] }))
@@ -185,7 +190,7 @@ extension Interpreter {
         case let .string(s):
             guard case let .string(sub) = item else { throw error("'in <string>' requires string as left operand, not \(item.typeName)") }
             return sub.isEmpty || s.contains(sub)
-        case let .array(a): return a.contains { $0.pythonEquals(item) }
+        case let .array(a), let .tuple(a), let .view(_, a): return a.contains { $0.pythonEquals(item) }
         case let .object(o): return DictKey(item).flatMap { o[dictKey: $0] } != nil
         case .undefined: return false
         case let .iterator(g):
@@ -213,6 +218,7 @@ extension Interpreter {
         switch (op, a, b) {
         case let ("+", .string(x), .string(y)): return .string(x + y)
         case let ("+", .array(x), .array(y)): return .array(x + y)
+        case let ("+", .tuple(x), .tuple(y)): return .tuple(x + y)
         case let ("*", .string(x), _) where b.integer != nil: return .string(String(repeating: x, count: try repeatCount(x.utf8.count, b)))
         case let ("*", _, .string(y)) where a.integer != nil: return .string(String(repeating: y, count: try repeatCount(y.utf8.count, a)))
         case let ("*", .array(x), _) where b.integer != nil: return .array(Array(repeatElement(x, count: try repeatCount(x.count, b)).joined()))

@@ -15,7 +15,7 @@ extension Interpreter {
         case "tojson":
             let indent = arg(1, "indent").flatMap(\.integer)
             var itemSep: String?, keySep: String?
-            if case let .array(seps)? = arg(2, "separators"), seps.count == 2 {
+            if let separators = arg(2, "separators"), case let .array(seps) = separators.listLike, seps.count == 2 {
                 itemSep = seps[0].pythonString
                 keySep = seps[1].pythonString
             }
@@ -26,7 +26,7 @@ extension Interpreter {
         case "length", "count":
             switch value {
             case let .string(s): return .int(s.unicodeScalars.count)
-            case let .array(a): return .int(a.count)
+            case let .array(a), let .tuple(a), let .view(_, a): return .int(a.count)
             case let .object(o): return .int(o.count)
             case .undefined: return .int(0)
             default: throw error("object of type '\(value.typeName)' has no len()")
@@ -45,7 +45,7 @@ extension Interpreter {
         case "string": return .string(value.pythonString)
         case "upper": return .string(value.pythonString.uppercased())
         case "lower": return .string(value.pythonString.lowercased())
-        case "title": return .string(Builtins.title(value.pythonString))
+        case "title": return .string(Self.jinjaTitle(value.pythonString))
         case "capitalize": return .string(Builtins.capitalize(value.pythonString))
         case "trim": return .string(Builtins.strip(value.pythonString, arg(0, "chars"), leading: true, trailing: true))
         case "replace":
@@ -82,14 +82,22 @@ extension Interpreter {
             var scale = 1.0
             for _ in 0..<max(0, precision) { scale *= 10 }
             let method = arg(1, "method")?.pythonString ?? "common"
-            let rule: FloatingPointRoundingRule = method == "ceil" ? .up : method == "floor" ? .down : .toNearestOrAwayFromZero
-            return .double((d * scale).rounded(rule) / scale)
+            switch method {
+            case "common":
+                // Python's round(): halves to even; an int stays an int.
+                if case .int = value { return value }
+                return .double((d * scale).rounded(.toNearestOrEven) / scale)
+            case "ceil", "floor":
+                return .double((d * scale).rounded(method == "ceil" ? .up : .down) / scale)
+            default:
+                throw error("method must be common, ceil or floor")
+            }
         case "items":
             guard case let .object(o) = value else {
                 if value.isUndefined { return .iterator(JinjaIterator("items", [])) }
                 throw error("'\(value.typeName)' object has no attribute 'items'")
             }
-            return .iterator(JinjaIterator("items", o.entries.map { .array([$0.key, $0.value]) }))
+            return .iterator(JinjaIterator("items", o.entries.map { .tuple([$0.key, $0.value]) }))
         case "keys":
             guard case let .object(o) = value else { throw error("'\(value.typeName)' object has no attribute 'keys'") }
             return .array(o.entries.map(\.key))
@@ -100,9 +108,9 @@ extension Interpreter {
             guard case let .object(o) = value else { throw error("dictsort expects a dict") }
             let byValue = arg(1, "by")?.pythonString == "value"
             let caseSensitive = arg(0, "case_sensitive")?.isTruthy ?? false
-            var pairs = o.entries.map { JinjaValue.array([$0.key, $0.value]) }
+            var pairs = o.entries.map { JinjaValue.tuple([$0.key, $0.value]) }
             try sortValues(&pairs, key: { v throws(TemplateError) in
-                guard case let .array(kv) = v else { return v }
+                guard case let .tuple(kv) = v else { return v }
                 return Self.caseKey(kv[byValue ? 1 : 0], caseSensitive)
             })
             if arg(2, "reverse")?.isTruthy ?? false { pairs.reverse() }
@@ -179,7 +187,7 @@ extension Interpreter {
             })
             return name == "min" ? items[0] : items[items.count - 1]
         case "attr": return try attribute(of: value, arg(0, "name")?.pythonString ?? "")
-        case "format": return .string(try Builtins.percentFormat(value.pythonString, .array(args.positional)))
+        case "format": return .string(try Builtins.percentFormat(value.pythonString, .tuple(args.positional)))
         case "center":
             let width = arg(0, "width")?.integer ?? 80
             let s = value.pythonString
@@ -234,6 +242,24 @@ extension Interpreter {
         }
         if let failure { throw failure }
         items = keyed.map(\.1)
+    }
+
+    /// jinja2's `title` filter: words start after "-", whitespace, "(", "{", "[" or "<" (not "_",
+    /// unlike str.title()).
+    static func jinjaTitle(_ s: String) -> String {
+        var out = ""
+        var atWordStart = true
+        for c in s {
+            let boundary = c == "-" || c == "(" || c == "{" || c == "[" || c == "<" || c.unicodeScalars.allSatisfy(Builtins.isSpace)
+            if boundary {
+                out.append(c)
+                atWordStart = true
+            } else {
+                out += atWordStart ? c.uppercased() : c.lowercased()
+                atWordStart = false
+            }
+        }
+        return out
     }
 
     static func caseKey(_ v: JinjaValue, _ caseSensitive: Bool) -> JinjaValue {

@@ -19,12 +19,12 @@ extension Interpreter {
         case "callable": if case .callable = v { return true } else { return false }
         case "iterable":
             switch v {
-            case .string, .array, .object, .undefined, .iterator, .namespace: return true
+            case .string, .array, .tuple, .view, .object, .undefined, .iterator, .namespace: return true
             default: return false
             }
         case "sequence":
             switch v {
-            case .string, .array, .object, .undefined: return true
+            case .string, .array, .tuple, .object, .undefined: return true
             default: return false
             }
         case "odd", "even":

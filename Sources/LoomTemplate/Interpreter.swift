@@ -176,7 +176,7 @@ final class Interpreter {
     /// The elements `for` iterates: lists, dict keys, string characters; undefined is empty.
     func iterate(_ v: JinjaValue) throws(TemplateError) -> [JinjaValue] {
         switch v.plain {
-        case let .array(a): return a
+        case let .array(a), let .tuple(a), let .view(_, a): return a
         case let .object(o): return o.entries.map(\.key)
         case let .string(s): return s.map { .string(String($0)) }
         case .undefined: return []
@@ -188,7 +188,18 @@ final class Interpreter {
 
     func makeMacro(_ definition: MacroDefinition) -> Callable {
         let root = frames[0]
+        let used = Node.names(in: definition.body)
+        let acceptsVarargs = used.contains("varargs"), acceptsKwargs = used.contains("kwargs")
         return Callable(definition.name) { args, interpreter throws(TemplateError) in
+            let count = definition.parameters.count
+            if args.positional.count > count && !acceptsVarargs {
+                throw TemplateError(.runtime, "macro '\(definition.name)' takes not more than \(count) argument(s)")
+            }
+            if !acceptsKwargs, let unknown = args.keyword.first(where: { k in
+                !definition.parameters.contains { $0.0 == k.0 } && !(k.0 == "caller" && used.contains("caller"))
+            }) {
+                throw TemplateError(.runtime, "macro '\(definition.name)' takes no keyword argument '\(unknown.0)'")
+            }
             var frame: [String: JinjaValue] = [:]
             for (index, (name, defaultValue)) in definition.parameters.enumerated() {
                 if let v = args.value(index, name) {
@@ -199,7 +210,7 @@ final class Interpreter {
                     frame[name] = .undefined
                 }
             }
-            frame["varargs"] = .array(Array(args.positional.dropFirst(definition.parameters.count)))
+            frame["varargs"] = .tuple(Array(args.positional.dropFirst(definition.parameters.count)))
             var kwargs = JinjaObject()
             for (k, v) in args.keyword where !definition.parameters.contains(where: { $0.0 == k }) { kwargs[k] = v }
             frame["kwargs"] = .object(kwargs)

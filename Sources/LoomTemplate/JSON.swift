@@ -33,7 +33,7 @@ extension JinjaValue {
         case let .double(d):
             out += d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : Self.pythonFloat(d)
         case let .string(s), let .markup(s): Self.writeJSONString(s, to: &out)
-        case let .array(a):
+        case let .array(a), let .tuple(a):
             if a.isEmpty { out += "[]"; return }
             out += "["
             for (n, v) in a.enumerated() {
@@ -56,7 +56,7 @@ extension JinjaValue {
             }
             Self.newline(&out, indent, level)
             out += "}"
-        case .undefined, .namespace, .callable, .iterator:
+        case .undefined, .namespace, .callable, .iterator, .view:
             throw TemplateError(.runtime, "Object of type \(typeName) is not JSON serializable")
         }
     }

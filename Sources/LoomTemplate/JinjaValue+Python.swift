@@ -14,7 +14,7 @@ extension JinjaValue {
     /// Python `repr(value)`.
     var pythonRepr: String {
         switch self {
-        case .undefined: return ""
+        case .undefined: return "Undefined"
         case .none: return "None"
         case let .bool(b): return b ? "True" : "False"
         case let .int(i): return String(i)
@@ -22,6 +22,8 @@ extension JinjaValue {
         case let .string(s): return Self.pythonQuoted(s)
         case let .markup(s): return "Markup(" + Self.pythonQuoted(s) + ")"
         case let .array(a): return "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
+        case let .tuple(a): return "(" + a.map(\.pythonRepr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
+        case let .view(kind, a): return kind + "([" + a.map(\.pythonRepr).joined(separator: ", ") + "])"
         case let .object(o):
             return "{" + o.entries.map { $0.key.pythonRepr + ": " + $0.value.pythonRepr }.joined(separator: ", ") + "}"
         case let .namespace(n):
@@ -68,7 +70,8 @@ extension JinjaValue {
         switch (self.plain, other.plain) {
         case (.undefined, .undefined), (.none, .none): return true
         case let (.string(a), .string(b)): return a == b
-        case let (.array(a), .array(b)): return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
+        case let (.array(a), .array(b)), let (.tuple(a), .tuple(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
         case let (.object(a), .object(b)):
             return a.count == b.count && a.entries.allSatisfy { p in
                 DictKey(p.key).flatMap { b[dictKey: $0] }.map { p.value.pythonEquals($0) } ?? false
@@ -85,7 +88,7 @@ extension JinjaValue {
     func pythonLess(_ other: JinjaValue) throws(TemplateError) -> Bool {
         switch (self.plain, other.plain) {
         case let (.string(a), .string(b)): return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
-        case let (.array(a), .array(b)):
+        case let (.array(a), .array(b)), let (.tuple(a), .tuple(b)):
             for (x, y) in zip(a, b) where !x.pythonEquals(y) { return try x.pythonLess(y) }
             return a.count < b.count
         default:

@@ -19,8 +19,13 @@ public indirect enum JinjaValue: Sendable {
     /// A string marked safe (`|safe`, `|e`): Python's `markupsafe.Markup`. Adding a plain string to
     /// it HTML-escapes that string, as in jinja2; everything else treats it as a string.
     case markup(String)
-    /// A list (Python lists and tuples).
+    /// A list.
     case array([JinjaValue])
+    /// A tuple: like a list, but printed with parentheses and never equal to a list.
+    case tuple([JinjaValue])
+    /// A dict view (`d.items()`, `d.keys()`, `d.values()`): iterable with a length, not indexable,
+    /// not JSON-serializable; prints as `dict_items([...])`.
+    case view(String, [JinjaValue])
     /// A mapping with insertion-ordered string keys.
     case object(JinjaObject)
     /// `namespace(...)`: the one mutable object a template can assign attributes on.
@@ -161,13 +166,16 @@ extension JinjaValue {
         case let .int(i): return i != 0
         case let .double(d): return d != 0
         case let .string(s), let .markup(s): return !s.isEmpty
-        case let .array(a): return !a.isEmpty
+        case let .array(a), let .tuple(a), let .view(_, a): return !a.isEmpty
         case let .object(o): return o.count > 0
         case .namespace, .callable, .iterator: return true
         }
     }
 
     var isUndefined: Bool { if case .undefined = self { return true } else { return false } }
+
+    /// A tuple as a list; other values unchanged.
+    var listLike: JinjaValue { if case let .tuple(a) = self { return .array(a) } else { return self } }
 
     /// Markup as a plain string; other values unchanged.
     var plain: JinjaValue { if case let .markup(s) = self { return .string(s) } else { return self } }
@@ -182,6 +190,8 @@ extension JinjaValue {
         case .double: return "float"
         case .string, .markup: return "str"
         case .array: return "list"
+        case .tuple: return "tuple"
+        case let .view(kind, _): return kind
         case .object: return "dict"
         case .namespace: return "Namespace"
         case .callable: return "function"

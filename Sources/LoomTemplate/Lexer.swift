@@ -30,11 +30,26 @@ struct Lexer {
     var tokens: [Token] = []
     /// Whether the text about to be read starts a line (Jinja's `line_starting`).
     var lineStarting = true
+    /// Just past the last closing delimiter, before any whitespace it stripped or newline it trimmed.
+    var lastTagEnd = 0
+    /// Whether that delimiter was `-%}` (strips what follows).
+    var lastTagStripped = false
     /// Line-start offsets, for locations.
     var lineStarts: [Int] = [0]
 
     init(_ text: String, name: String) {
-        source = Array(text.unicodeScalars)
+        // As jinja2: \r\n and \r become \n, and one trailing newline is dropped.
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(text.unicodeScalars.count)
+        var previousCR = false
+        for c in text.unicodeScalars {
+            if c == "\r" { scalars.append("\n"); previousCR = true; continue }
+            if c == "\n" && previousCR { previousCR = false; continue }
+            previousCR = false
+            scalars.append(c)
+        }
+        if scalars.last == "\n" { scalars.removeLast() }
+        source = scalars
         self.name = name
         for (i, c) in source.enumerated() where c == "\n" { lineStarts.append(i + 1) }
     }
@@ -116,6 +131,8 @@ struct Lexer {
                 try expression(from: inner, closing: "%}", end: .blockEnd, trimNewline: true)
                 if tokens.count == before + 2, case .name("raw") = tokens[before].kind {
                     tokens.removeLast(3)
+                    // jinja2 applies no trim_blocks after {% raw %} (only "-%}" strips).
+                    if !lastTagStripped { pos = lastTagEnd }
                     try raw(start: t)
                 }
             }
@@ -125,6 +142,8 @@ struct Lexer {
 
     /// After an end delimiter at `p` (pointing just past it): apply "-" or trim_blocks.
     mutating func finishTag(at p: Int, stripAfter: Bool, trimNewline: Bool) {
+        lastTagEnd = p
+        lastTagStripped = stripAfter
         var q = p
         if stripAfter {
             while q < source.count, source[q].properties.isWhitespace { q += 1 }

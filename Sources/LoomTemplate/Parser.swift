@@ -11,6 +11,8 @@ struct Parser {
     /// the stack.
     var depth = 0
     static let maxDepth = 64
+    /// Enclosing for-loops (break/continue need one); a macro body starts outside any loop.
+    var loopDepth = 0
 
     /// Enters one level of nesting (balanced by `leave`).
     mutating func enter() throws(TemplateError) {
@@ -112,6 +114,7 @@ struct Parser {
             try expectBlockEnd()
             return .filterBlock(filters: filters, body: b)
         case "break", "continue":
+            guard loopDepth > 0 else { throw error("'\(tag)' outside loop") }
             try expectBlockEnd()
             return tag == "break" ? .breakLoop : .continueLoop
         case "generation":
@@ -155,7 +158,9 @@ struct Parser {
         if skipName("if") { filter = try expression() }
         let recursive = skipName("recursive")
         try expectBlockEnd()
+        loopDepth += 1
         let (b, end) = try body(until: ["else", "endfor"])
+        loopDepth -= 1
         var elseBody: [Node] = []
         if end == "else" {
             try expectBlockEnd()
@@ -211,7 +216,10 @@ struct Parser {
         let macroName = try expectName()
         let params = try parameterList()
         try expectBlockEnd()
+        let outerLoops = loopDepth
+        loopDepth = 0
         let (b, _) = try body(until: ["endmacro"])
+        loopDepth = outerLoops
         if case .name = current.kind { advance() }  // {% endmacro name %}
         try expectBlockEnd()
         return .macro(MacroDefinition(name: macroName, parameters: params, body: b))
