@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "LoomGGUF", targets: ["LoomGGUF"]),
         .library(name: "LoomKernels", targets: ["LoomKernels"]),
         .library(name: "LoomTemplate", targets: ["LoomTemplate"]),
+        .library(name: "LoomTokenizers", targets: ["LoomTokenizers"]),
         .executable(name: "loom", targets: ["loom"]),
     ],
     dependencies: [
@@ -29,11 +30,13 @@ let package = Package(
         .target(name: "LoomKernels", dependencies: ["LoomTensor", "COpenBLAS"]),
         // The Jinja subset real chat templates use: lexer → parser → AST → interpreter. A leaf.
         .target(name: "LoomTemplate"),
+        // Text ↔ ids: byte-level BPE, SentencePiece-style BPE, WordPiece, built from a Vocabulary. A leaf.
+        .target(name: "LoomTokenizers"),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
         .executableTarget(
             name: "loom",
             dependencies: [
-                "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate",
+                "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomTokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "LoomGGUFTests", dependencies: ["LoomGGUF", "LoomTensor"]),
         .testTarget(name: "LoomKernelsTests", dependencies: ["LoomKernels", "LoomTensor"]),
         .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
+        .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomGGUF"]),
     ],
     swiftLanguageModes: [.v6]
 )
