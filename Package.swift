@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "LoomKernels", targets: ["LoomKernels"]),
         .library(name: "LoomTemplate", targets: ["LoomTemplate"]),
         .library(name: "LoomTokenizers", targets: ["LoomTokenizers"]),
+        .library(name: "LoomRuntime", targets: ["LoomRuntime"]),
         .executable(name: "loom", targets: ["loom"]),
     ],
     dependencies: [
@@ -32,11 +33,13 @@ let package = Package(
         .target(name: "LoomTemplate"),
         // Text ↔ ids: byte-level BPE, SentencePiece-style BPE, WordPiece, built from a Vocabulary. A leaf.
         .target(name: "LoomTokenizers"),
+        // Model file → running engine. So far: the tokenizer vocabulary from GGUF metadata.
+        .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers"]),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
         .executableTarget(
             name: "loom",
             dependencies: [
-                "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomTokenizers",
+                "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomTokenizers", "LoomRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,7 +47,7 @@ let package = Package(
         .testTarget(name: "LoomGGUFTests", dependencies: ["LoomGGUF", "LoomTensor"]),
         .testTarget(name: "LoomKernelsTests", dependencies: ["LoomKernels", "LoomTensor"]),
         .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
-        .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomGGUF"]),
+        .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomRuntime", "LoomGGUF"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,8 +24,8 @@ struct TemplateCommand: ParsableCommand {
     var now: String?
 
     func run() throws {
-        let source = try readFile(template)
-        let contextValue = try context.map { try JinjaValue.parseJSON(try readFile($0)) } ?? .object(JinjaObject())
+        let source = try Self.readFile(template)
+        let contextValue = try context.map { try JinjaValue.parseJSON(try Self.readFile($0)) } ?? .object(JinjaObject())
         guard case let .object(object) = contextValue else { throw ValidationError("the context must be a JSON object") }
         let parsed = try ChatTemplate(source: source, name: template)
         print(try parsed.render(object, options: RenderOptions(now: try now.map(Self.parseDate))), terminator: "")
@@ -37,7 +37,7 @@ struct TemplateCommand: ParsableCommand {
         return TemplateDate(year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])
     }
 
-    func readFile(_ path: String) throws -> String {
+    static func readFile(_ path: String) throws -> String {
         guard let f = fopen(path, "rb") else { throw ValidationError("cannot open \(path)") }
         defer { fclose(f) }
         var bytes: [UInt8] = []

@@ -1,0 +1,163 @@
+// Byte-level BPE (GPT-2 style), following llama.cpp's llm_tokenizer_bpe_session:
+//   special tokens partitioned out → each text fragment split by the pre-tokenizer regexes of
+//   `tokenizer.ggml.pre` → each word's UTF-8 bytes mapped to byte-level characters → (if the
+//   vocabulary sets ignore_merges and the whole word is a token: that token) → merges applied by
+//   rank from a priority queue (lowest rank first, leftmost on ties) → each final symbol's id, or
+//   its single bytes' ids when the symbol is not in the vocabulary.
+
+/// The byte-level BPE tokenizer.
+public struct BPETokenizer: Tokenizer {
+    public let vocabulary: Vocabulary
+    let ids: [String: Int32]
+    let ranks: [String: Int]
+    let regexes: [PreTokenizerRegex]
+    let specials: SpecialTokens
+    let ignoreMerges: Bool
+
+    /// Pre-tokenizer values whose tokenizers skip merges for words that are whole tokens (llama.cpp).
+    static let ignoreMergesPre: Set<String> = ["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral",
+                                               "midm-2.0", "lfm2", "jina-v5-nano", "minicpm5", "youtu", "glm4", "glm5",
+                                               "tekken", "kanana2", "talkie", "granite-embed-multi-97m"]
+
+    /// Builds the tokenizer; unknown `pre` values use llama.cpp's default patterns.
+    public init(_ v: Vocabulary) throws(TokenizerError) {
+        guard !v.tokens.isEmpty else { throw .emptyVocabulary }
+        guard !v.merges.isEmpty else { throw .missingMerges }
+        vocabulary = v
+        var ids: [String: Int32] = [:]
+        ids.reserveCapacity(v.tokens.count)
+        for (i, t) in v.tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
+        self.ids = ids
+        var ranks: [String: Int] = [:]
+        ranks.reserveCapacity(v.merges.count)
+        for (i, m) in v.merges.enumerated() {
+            guard m.unicodeScalars.contains(" ") else { throw .invalidMerge(index: i, merge: m) }
+            if ranks[m] == nil { ranks[m] = i }
+        }
+        self.ranks = ranks
+        let patterns = PreTokenizer.patterns(for: v.pre) ?? PreTokenizer.patterns(for: "default") ?? []
+        var regexes: [PreTokenizerRegex] = []
+        for p in patterns { regexes.append(try PreTokenizerRegex(p)) }
+        self.regexes = regexes
+        specials = SpecialTokens(v)
+        ignoreMerges = Self.ignoreMergesPre.contains(v.pre)
+    }
+
+    public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int32] {
+        var out: [Int32] = []
+        if addSpecial, vocabulary.addBOS, let bos = vocabulary.bos { out.append(bos) }
+        for fragment in specials.partition(Array(text.utf8), parseSpecial: parseSpecial) {
+            switch fragment {
+            case let .token(id): out.append(id)
+            case let .text(bytes): encodeText(String(decoding: bytes, as: UTF8.self), into: &out)
+            }
+        }
+        if addSpecial, vocabulary.addEOS, let eos = vocabulary.eos { out.append(eos) }
+        return out
+    }
+
+    func encodeText(_ text: String, into out: inout [Int32]) {
+        let scalars = Array(text.unicodeScalars)
+        for piece in PreTokenizer.split(scalars, regexes) {
+            var s = String.UnicodeScalarView()
+            s.append(contentsOf: piece)
+            encodeWord(ByteLevel.text(of: String(s).utf8), into: &out)
+        }
+    }
+
+    /// One pre-tokenized word (already byte-level text) → ids.
+    func encodeWord(_ word: String, into out: inout [Int32]) {
+        if ignoreMerges, let id = ids[word] { out.append(id); return }
+        var symbols = word.unicodeScalars.map { String($0) }
+        guard symbols.count > 1 else {
+            emit(symbols, into: &out)
+            return
+        }
+        var prev = Array(-1..<(symbols.count - 1))
+        var next = Array(1...symbols.count)
+        next[symbols.count - 1] = -1
+        var heap = BigramHeap()
+        func add(_ l: Int, _ r: Int) {
+            guard l >= 0, r >= 0, let rank = ranks[symbols[l] + " " + symbols[r]] else { return }
+            heap.push(Bigram(rank: rank, left: l, right: r, text: symbols[l] + symbols[r]))
+        }
+        for i in 1..<symbols.count { add(i - 1, i) }
+        while let b = heap.pop() {
+            let l = b.left, r = b.right
+            guard !symbols[l].isEmpty, !symbols[r].isEmpty, next[l] == r, symbols[l] + symbols[r] == b.text else { continue }
+            symbols[l] = b.text
+            symbols[r] = ""
+            next[l] = next[r]
+            if next[r] >= 0 { prev[next[r]] = l }
+            add(prev[l], l)
+            add(l, next[l])
+        }
+        emit(symbols.filter { !$0.isEmpty }, into: &out)
+    }
+
+    func emit(_ symbols: [String], into out: inout [Int32]) {
+        for s in symbols {
+            if let id = ids[s] {
+                out.append(id)
+            } else {
+                for b in s.utf8 { if let id = ids[String(decoding: [b], as: UTF8.self)] { out.append(id) } }
+            }
+        }
+    }
+
+    public func piece(_ id: Int32) -> [UInt8] {
+        guard id >= 0, Int(id) < vocabulary.tokens.count else { return [] }
+        let t = vocabulary.tokens[Int(id)]
+        switch vocabulary.type(Int(id)) {
+        case .control, .unknown, .userDefined: return Array(t.utf8)
+        default: return ByteLevel.bytes(of: t)
+        }
+    }
+
+    public func isControl(_ id: Int32) -> Bool {
+        id >= 0 && Int(id) < vocabulary.tokens.count && vocabulary.type(Int(id)) == .control
+    }
+}
+
+/// A candidate merge.
+struct Bigram {
+    var rank: Int
+    var left: Int
+    var right: Int
+    var text: String
+}
+
+/// Min-heap of bigrams by (rank, left) — llama.cpp's llm_bigram_bpe ordering.
+struct BigramHeap {
+    var items: [Bigram] = []
+
+    static func less(_ a: Bigram, _ b: Bigram) -> Bool { a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
+
+    mutating func push(_ b: Bigram) {
+        items.append(b)
+        var i = items.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard Self.less(items[i], items[p]) else { break }
+            items.swapAt(i, p)
+            i = p
+        }
+    }
+
+    mutating func pop() -> Bigram? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count && Self.less(items[l], items[m]) { m = l }
+            if r < items.count && Self.less(items[r], items[m]) { m = r }
+            if m == i { break }
+            items.swapAt(i, m)
+            i = m
+        }
+        return top
+    }
+}

@@ -1,0 +1,179 @@
+// SentencePiece-style BPE (Llama 2, Mistral, Gemma, Phi-3), following llama.cpp's
+// llm_tokenizer_spm_session: each text fragment gets a leading space when add_space_prefix is set
+// and it follows a special token (or starts the input), spaces become "▁", the text is split into
+// UTF-8 characters, and adjacent pairs whose concatenation is a token are merged highest score
+// first (leftmost on ties). A final symbol that is not a token is re-split along the merges that
+// built it, and pieces with no token fall back to <0xXX> byte tokens.
+
+/// The SentencePiece-style BPE tokenizer.
+public struct SPMTokenizer: Tokenizer {
+    public let vocabulary: Vocabulary
+    let ids: [String: Int32]
+    let byteTokens: [Int32?]
+    let specials: SpecialTokens
+
+    /// Builds the tokenizer.
+    public init(_ v: Vocabulary) throws(TokenizerError) {
+        guard !v.tokens.isEmpty else { throw .emptyVocabulary }
+        vocabulary = v
+        var ids: [String: Int32] = [:]
+        for (i, t) in v.tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
+        self.ids = ids
+        byteTokens = (0..<256).map { b in
+            let hex = String(b, radix: 16, uppercase: true)
+            return ids["<0x" + (hex.count < 2 ? "0" + hex : hex) + ">"] ?? ids[String(decoding: [UInt8(b)], as: UTF8.self)]
+        }
+        specials = SpecialTokens(v)
+    }
+
+    public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int32] {
+        var out: [Int32] = []
+        var previousSpecial = true
+        if addSpecial, vocabulary.addBOS, let bos = vocabulary.bos { out.append(bos) }
+        for fragment in specials.partition(Array(text.utf8), parseSpecial: parseSpecial) {
+            switch fragment {
+            case let .token(id):
+                out.append(id)
+                previousSpecial = true
+            case let .text(bytes):
+                var t = vocabulary.addSpacePrefix && previousSpecial ? [UInt8(0x20)] : []
+                t.append(contentsOf: bytes)
+                encodeText(t, into: &out)
+                previousSpecial = false
+            }
+        }
+        if addSpecial, vocabulary.addEOS, let eos = vocabulary.eos { out.append(eos) }
+        return out
+    }
+
+    struct Symbol {
+        var start: Int
+        var length: Int
+        var prev: Int
+        var next: Int
+    }
+
+    func encodeText(_ raw: [UInt8], into out: inout [Int32]) {
+        // " " → "▁" (E2 96 81)
+        var text: [UInt8] = []
+        text.reserveCapacity(raw.count)
+        for b in raw { if b == 0x20 { text += [0xE2, 0x96, 0x81] } else { text.append(b) } }
+        var symbols: [Symbol] = []
+        var offset = 0
+        while offset < text.count {
+            let len = min(Self.utf8Length(text[offset]), text.count - offset)
+            symbols.append(Symbol(start: offset, length: len, prev: symbols.count - 1, next: -1))
+            offset += len
+            if symbols.count > 1 { symbols[symbols.count - 2].next = symbols.count - 1 }
+        }
+        var heap = ScoreHeap()
+        var revMerge: [String: (Int, Int)] = [:]
+        func string(_ s: Int, _ len: Int) -> String { String(decoding: text[s..<s + len], as: UTF8.self) }
+        func add(_ l: Int, _ r: Int) {
+            guard l >= 0, r >= 0 else { return }
+            let s = string(symbols[l].start, symbols[l].length + symbols[r].length)
+            guard let id = ids[s] else { return }
+            let score = Int(id) < vocabulary.scores.count ? vocabulary.scores[Int(id)] : 0
+            heap.push(ScoredBigram(score: score, left: l, right: r, size: symbols[l].length + symbols[r].length))
+            revMerge[s] = (l, r)
+        }
+        for i in symbols.indices.dropFirst() { add(i - 1, i) }
+        while let b = heap.pop() {
+            let l = b.left, r = b.right
+            guard symbols[l].length > 0, symbols[r].length > 0, symbols[l].length + symbols[r].length == b.size else { continue }
+            symbols[l].length += symbols[r].length
+            symbols[r].length = 0
+            symbols[l].next = symbols[r].next
+            if symbols[r].next >= 0 { symbols[symbols[r].next].prev = l }
+            add(symbols[l].prev, l)
+            add(l, symbols[l].next)
+        }
+        func resegment(_ i: Int) {
+            let s = string(symbols[i].start, symbols[i].length)
+            if let id = ids[s] { out.append(id); return }
+            if let (l, r) = revMerge[s] {
+                resegment(l)
+                resegment(r)
+                return
+            }
+            for b in text[symbols[i].start..<symbols[i].start + symbols[i].length] {
+                if let id = byteTokens[Int(b)] { out.append(id) }
+            }
+        }
+        var i = symbols.isEmpty ? -1 : 0
+        while i != -1 {
+            resegment(i)
+            i = symbols[i].next
+        }
+    }
+
+    static func utf8Length(_ b: UInt8) -> Int {
+        let lookup = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4]
+        return lookup[Int(b >> 4)]
+    }
+
+    public func piece(_ id: Int32) -> [UInt8] {
+        guard id >= 0, Int(id) < vocabulary.tokens.count else { return [] }
+        let t = vocabulary.tokens[Int(id)]
+        switch vocabulary.type(Int(id)) {
+        case .control, .unknown, .userDefined: return Array(t.utf8)
+        case .byte:
+            let hex = t.dropFirst(3).dropLast()
+            return UInt8(hex, radix: 16).map { [$0] } ?? Array(t.utf8)
+        default:
+            return Array(t.replacingScalar("▁", with: " ").utf8)
+        }
+    }
+
+    public func isControl(_ id: Int32) -> Bool {
+        id >= 0 && Int(id) < vocabulary.tokens.count && vocabulary.type(Int(id)) == .control
+    }
+}
+
+struct ScoredBigram {
+    var score: Float
+    var left: Int
+    var right: Int
+    var size: Int
+}
+
+/// Max-heap by score, leftmost first on ties (llama.cpp's llm_bigram_spm ordering).
+struct ScoreHeap {
+    var items: [ScoredBigram] = []
+    static func before(_ a: ScoredBigram, _ b: ScoredBigram) -> Bool { a.score != b.score ? a.score > b.score : a.left < b.left }
+    mutating func push(_ b: ScoredBigram) {
+        items.append(b)
+        var i = items.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard Self.before(items[i], items[p]) else { break }
+            items.swapAt(i, p)
+            i = p
+        }
+    }
+    mutating func pop() -> ScoredBigram? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count && Self.before(items[l], items[m]) { m = l }
+            if r < items.count && Self.before(items[r], items[m]) { m = r }
+            if m == i { break }
+            items.swapAt(i, m)
+            i = m
+        }
+        return top
+    }
+}
+
+extension String {
+    /// The string with every `target` scalar replaced by `replacement`.
+    func replacingScalar(_ target: Unicode.Scalar, with replacement: Unicode.Scalar) -> String {
+        var v = String.UnicodeScalarView()
+        for c in unicodeScalars { v.append(c == target ? replacement : c) }
+        return String(v)
+    }
+}
