@@ -4,7 +4,7 @@ tokenizer.json but built only from the GGUF's tokenizer.ggml.* metadata, and wri
 Fixtures/tokenizers/smollm2-goldens.json for Tests/LoomTokenizersTests/SmolLM2TokenizerTests.swift.
 
     .venv/bin/python Scripts/make_tokenizer_goldens.py      # from the repo root
-    # needs: Scripts/fetch-models.sh, and the pins of Scripts/requirements-tokenizers.txt + requirements.txt
+    # needs: Scripts/fetch-models.sh, and the pins of Scripts/requirements.txt
 
 The tokenizer (as HuggingFaceTB/SmolLM2-135M-Instruct's tokenizer.json):
   model          BPE(vocab = tokenizer.ggml.tokens, merges = tokenizer.ggml.merges), no unk, no dropout
@@ -19,7 +19,7 @@ For each text:
                the counterpart of Loom's encode(text, addSpecial: false, parseSpecial: false)
   ids_special  special-token text becomes the special token (the default),
                the counterpart of encode(text, addSpecial: false, parseSpecial: true)
-The generator also asserts that decoding ids_plain gives the text back.
+The generator also asserts that decoding either list gives the text back.
 Output (ensure_ascii=False, indent=1): {"generator", "tokenizers_version", "source", "cases": [{text, ids_plain, ids_special}]}
 """
 
@@ -163,9 +163,10 @@ def main():
         plain = tok.encode(text, add_special_tokens=False).ids
         tok.encode_special_tokens = False
         special = tok.encode(text, add_special_tokens=False).ids
-        back = tok.decode(plain, skip_special_tokens=False)
-        if back != text:
-            sys.exit(f"decode(encode({text!r})) = {back!r}")
+        for ids in (plain, special):
+            back = tok.decode(ids, skip_special_tokens=False)
+            if back != text:
+                sys.exit(f"decode(encode({text!r})) = {back!r}")
         if not any(s in text for s in specials) and plain != special:
             sys.exit(f"{text!r}: ids differ without special-token text")
         cases.append({"text": text, "ids_plain": plain, "ids_special": special})
