@@ -33,6 +33,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         .executableTarget(
+            name: "TokenizerBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "LoomTokenizers", package: "Loom"),
+                .product(name: "LoomRuntime", package: "Loom"),
+                .product(name: "LoomGGUF", package: "Loom"),
+            ],
+            path: "Benchmarks/TokenizerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
             name: "TemplateBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),

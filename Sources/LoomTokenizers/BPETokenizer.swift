@@ -13,13 +13,16 @@ public struct BPETokenizer: Tokenizer {
     let regexes: [PreTokenizerRegex]
     let specials: SpecialTokens
     let ignoreMerges: Bool
+    /// Problems found while building that did not stop it (e.g. an unknown `tokenizer.ggml.pre`).
+    public let warnings: [String]
 
     /// Pre-tokenizer values whose tokenizers skip merges for words that are whole tokens (llama.cpp).
     static let ignoreMergesPre: Set<String> = ["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral",
                                                "midm-2.0", "lfm2", "jina-v5-nano", "minicpm5", "youtu", "glm4", "glm5",
                                                "tekken", "kanana2", "talkie", "granite-embed-multi-97m"]
 
-    /// Builds the tokenizer; unknown `pre` values use llama.cpp's default patterns.
+    /// Builds the tokenizer. An unknown `pre` value uses llama.cpp's `default` pattern list (the
+    /// one llama.cpp uses for a missing value) and is reported in `warnings`.
     public init(_ v: Vocabulary) throws(TokenizerError) {
         guard !v.tokens.isEmpty else { throw .emptyVocabulary }
         guard !v.merges.isEmpty else { throw .missingMerges }
@@ -35,7 +38,13 @@ public struct BPETokenizer: Tokenizer {
             if ranks[m] == nil { ranks[m] = i }
         }
         self.ranks = ranks
-        let patterns = PreTokenizer.patterns(for: v.pre) ?? PreTokenizer.patterns(for: "default") ?? []
+        var warnings: [String] = []
+        let known = PreTokenizer.patterns(for: v.pre)
+        if known == nil {
+            warnings.append("unknown tokenizer.ggml.pre '\(v.pre)': using llama.cpp's default pre-tokenizer")
+        }
+        self.warnings = warnings
+        let patterns = known ?? PreTokenizer.patterns(for: "default") ?? []
         var regexes: [PreTokenizerRegex] = []
         for p in patterns { regexes.append(try PreTokenizerRegex(p)) }
         self.regexes = regexes

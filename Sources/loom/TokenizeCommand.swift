@@ -5,6 +5,9 @@ import ArgumentParser
 import LoomGGUF
 import LoomRuntime
 import LoomTokenizers
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +36,9 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         let gguf = try GGUFFile(path: model)
         let tokenizer = try Tokenizers.make(try Vocabulary(metadata: gguf.metadata))
+        if let bpe = tokenizer as? BPETokenizer {
+            for w in bpe.warnings { FileHandleStandardError.write("warning: \(w)\n") }
+        }
         let input: String
         if let file {
             input = try TemplateCommand.readFile(file)
@@ -48,5 +54,13 @@ struct TokenizeCommand: ParsableCommand {
             let ids = tokenizer.encode(input, addSpecial: addSpecial, parseSpecial: special)
             print("[" + ids.map(String.init).joined(separator: ", ") + "]")
         }
+    }
+}
+
+/// Writes to standard error without Foundation.
+enum FileHandleStandardError {
+    static func write(_ s: String) {
+        var s = s
+        s.withUTF8 { p in _ = Glibc.write(2, p.baseAddress, p.count) }
     }
 }

@@ -70,3 +70,16 @@ struct StreamingDecoderTests {
         }
     }
 }
+
+@Suite("pre-tokenizer fallback")
+struct PreFallbackTests {
+    @Test("an unknown tokenizer.ggml.pre falls back to llama.cpp's default patterns and says so")
+    func unknownPre() throws {
+        let tokens = ["a", "b", "ab", "Ġ"]
+        let known = try BPETokenizer(Vocabulary(model: .bpe, pre: "default", tokens: tokens, merges: ["a b"]))
+        let unknown = try BPETokenizer(Vocabulary(model: .bpe, pre: "no-such-pre", tokens: tokens, merges: ["a b"]))
+        #expect(known.warnings.isEmpty)
+        #expect(unknown.warnings.count == 1 && unknown.warnings[0].contains("no-such-pre"))
+        #expect(unknown.encode("ab a", addSpecial: false, parseSpecial: false) == known.encode("ab a", addSpecial: false, parseSpecial: false))
+    }
+}
