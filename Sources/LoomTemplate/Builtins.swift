@@ -218,7 +218,7 @@ enum Builtins {
         guard !spec.isEmpty else { return v.pythonString }
         var s = Array(spec)[...]
         var fill: Character = " ", align: Character?
-        if s.count >= 2, "<>^=".contains(s[s.startIndex + 1]) { fill = s.first!; align = s[s.startIndex + 1]; s = s.dropFirst(2) }
+        if s.count >= 2, let f = s.first, "<>^=".contains(s[s.startIndex + 1]) { fill = f; align = s[s.startIndex + 1]; s = s.dropFirst(2) }
         else if let f = s.first, "<>^=".contains(f) { align = f; s = s.dropFirst() }
         var plus = false
         if let f = s.first, "+- ".contains(f) { plus = f == "+"; s = s.dropFirst() }
@@ -236,8 +236,9 @@ enum Builtins {
         var body: String
         switch type {
         case "f", "F", "e", "E", "g", "G", "%":
-            guard let d = v.number else { throw TemplateError(.runtime, "Unknown format code '\(type!)' for \(v.typeName)") }
-            body = type == "%" ? fixed(d * 100, precision ?? 6, "f") + "%" : fixed(d, precision ?? 6, type!)
+            let code = type ?? "f"
+            guard let d = v.number else { throw TemplateError(.runtime, "Unknown format code '\(code)' for \(v.typeName)") }
+            body = code == "%" ? fixed(d * 100, precision ?? 6, "f") + "%" : fixed(d, precision ?? 6, code)
             if plus && d >= 0 { body = "+" + body }
         case "d":
             guard let i = v.integer else { throw TemplateError(.runtime, "Unknown format code 'd' for \(v.typeName)") }
