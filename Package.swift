@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "LoomKernels", targets: ["LoomKernels"]),
         .library(name: "LoomTemplate", targets: ["LoomTemplate"]),
         .library(name: "LoomTokenizers", targets: ["LoomTokenizers"]),
+        .library(name: "LoomSampling", targets: ["LoomSampling"]),
         .library(name: "LoomRuntime", targets: ["LoomRuntime"]),
         .executable(name: "loom", targets: ["loom"]),
     ],
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "LoomTemplate"),
         // Text ↔ ids: byte-level BPE, SentencePiece-style BPE, WordPiece, built from a Vocabulary. A leaf.
         .target(name: "LoomTokenizers"),
+        // Logits → next token: greedy, temperature, top-k/p, min-p, typical, penalties, seeded RNG. A leaf.
+        .target(name: "LoomSampling"),
         // Model file → running engine. So far: the tokenizer vocabulary from GGUF metadata.
         .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers"]),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
@@ -48,6 +51,7 @@ let package = Package(
         .testTarget(name: "LoomKernelsTests", dependencies: ["LoomKernels", "LoomTensor"]),
         .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
         .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomRuntime", "LoomGGUF"]),
+        .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
     ],
     swiftLanguageModes: [.v6]
 )

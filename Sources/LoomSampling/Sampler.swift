@@ -1,0 +1,3 @@
+// Placeholder while LoomSampling is written (see the runtime issue).
+/// Sampling options (placeholder).
+public enum LoomSamplingPlaceholder {}
