@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "LoomTemplate", targets: ["LoomTemplate"]),
         .library(name: "LoomTokenizers", targets: ["LoomTokenizers"]),
         .library(name: "LoomSampling", targets: ["LoomSampling"]),
+        .library(name: "LoomModels", targets: ["LoomModels"]),
         .library(name: "LoomRuntime", targets: ["LoomRuntime"]),
         .executable(name: "loom", targets: ["loom"]),
     ],
@@ -34,10 +35,12 @@ let package = Package(
         .target(name: "LoomTemplate"),
         // Text ↔ ids: byte-level BPE, SentencePiece-style BPE, WordPiece, built from a Vocabulary. A leaf.
         .target(name: "LoomTokenizers"),
+        // Architectures declared by GGUF tensor names, KV cache (sees a WeightSource, never GGUF).
+        .target(name: "LoomModels", dependencies: ["LoomTensor", "LoomKernels"]),
         // Logits → next token: greedy, temperature, top-k/p, min-p, typical, penalties, seeded RNG. A leaf.
         .target(name: "LoomSampling"),
         // Model file → running engine. So far: the tokenizer vocabulary from GGUF metadata.
-        .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers"]),
+        .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor"]),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
         .executableTarget(
             name: "loom",
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
         .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomRuntime", "LoomGGUF"]),
         .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
+        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels"]),
     ],
     swiftLanguageModes: [.v6]
 )

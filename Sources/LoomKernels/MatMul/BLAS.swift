@@ -40,8 +40,8 @@ enum BLAS {
 }
 
 extension PackedMatrix {
-    /// Row `r` as f32, whatever the layout.
-    func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Row `r` as f32, whatever the layout (embedding lookup).
+    public func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         if layout == .interleaved8 && r < groups * 8 {
             Repack.dequantizeInterleaved(self, row: r, into: out)
         } else {

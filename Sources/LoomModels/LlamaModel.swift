@@ -1,0 +1,155 @@
+// The llama architecture (Llama 2/3, SmolLM/SmolLM2, Mistral, TinyLlama; Qwen2 adds Q/K/V biases),
+// as llama.cpp's llm_build_llama computes it:
+//
+//   x = token_embd[tokens]                                        [T, dim]
+//   for each layer:
+//     h = rmsnorm(x) · attn_norm
+//     q = h·Wqᵀ (+bq)  k = h·Wkᵀ (+bk)  v = h·Wvᵀ (+bv)            [T, nHead·hd], [T, nKV·hd] ×2
+//     rope(q), rope(k) at the tokens' positions (NORM: adjacent pairs; NeoX: halves)
+//     cache k, v; a = causal GQA attention(q, K[0..p], V[0..p])    [T, nHead·hd]
+//     x += a·Woᵀ
+//     h = rmsnorm(x) · ffn_norm
+//     x += (silu(h·Wgateᵀ) ⊙ h·Wupᵀ)·Wdownᵀ
+//   logits = rmsnorm(x) · output_norm · Woutᵀ (Wout = token_embd when tied)   [T, vocab]
+//
+// Weights are bound by GGUF name; binding reports every missing tensor at once.
+
+import LoomKernels
+import LoomTensor
+
+/// Hyperparameters of a llama-family model.
+public struct LlamaHyperparameters: Sendable {
+    public var layers: Int
+    public var dim: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    public var ffnDim: Int
+    public var vocabulary: Int
+    public var contextLength: Int
+    public var rmsEps: Float
+    public var ropeBase: Float
+    public var ropeScale: Float
+    public var ropeDims: Int
+    public var ropeStyle: RoPEStyle
+
+    public init(layers: Int, dim: Int, heads: Int, kvHeads: Int, headDim: Int, ffnDim: Int, vocabulary: Int,
+                contextLength: Int, rmsEps: Float, ropeBase: Float, ropeScale: Float, ropeDims: Int, ropeStyle: RoPEStyle) {
+        self.layers = layers
+        self.dim = dim
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.ffnDim = ffnDim
+        self.vocabulary = vocabulary
+        self.contextLength = contextLength
+        self.rmsEps = rmsEps
+        self.ropeBase = ropeBase
+        self.ropeScale = ropeScale
+        self.ropeDims = ropeDims
+        self.ropeStyle = ropeStyle
+    }
+}
+
+/// One transformer layer's weights.
+struct LlamaLayer: @unchecked Sendable {
+    let attnNorm: [Float]                // [dim]
+    let wq, wk, wv, wo: PackedMatrix     // [nHead·hd, dim], [nKV·hd, dim] ×2, [dim, nHead·hd]
+    let bq, bk, bv: [Float]?             // qwen2 biases
+    let ffnNorm: [Float]                 // [dim]
+    let gate, up, down: PackedMatrix     // [ffn, dim] ×2, [dim, ffn]
+}
+
+/// A llama-family model with its weights prepared for the kernels.
+public final class LlamaModel: @unchecked Sendable {
+    public let hp: LlamaHyperparameters
+    let embedding: PackedMatrix          // [vocab, dim]
+    let output: PackedMatrix             // [vocab, dim] (the embedding when tied)
+    let outputNorm: [Float]              // [dim]
+    let layers: [LlamaLayer]
+    let rope: RoPECache
+
+    /// Binds the weights named as llama.cpp names them.
+    public init(hyperparameters hp: LlamaHyperparameters, weights: WeightSource) throws(ModelError) {
+        self.hp = hp
+        var binder = Binder(source: weights)
+        let qDim = hp.heads * hp.headDim, kvDim = hp.kvHeads * hp.headDim
+        let embd = binder.matrix("token_embd.weight", rows: hp.vocabulary, cols: hp.dim)
+        let out = weights.tensor("output.weight") != nil ? binder.matrix("output.weight", rows: hp.vocabulary, cols: hp.dim) : embd
+        let outNorm = binder.vector("output_norm.weight", hp.dim)
+        var layers: [LlamaLayer?] = []
+        for l in 0..<hp.layers {
+            let p = "blk.\(l)."
+            let attnNorm = binder.vector(p + "attn_norm.weight", hp.dim)
+            let wq = binder.matrix(p + "attn_q.weight", rows: qDim, cols: hp.dim)
+            let wk = binder.matrix(p + "attn_k.weight", rows: kvDim, cols: hp.dim)
+            let wv = binder.matrix(p + "attn_v.weight", rows: kvDim, cols: hp.dim)
+            let wo = binder.matrix(p + "attn_output.weight", rows: hp.dim, cols: qDim)
+            let bq = binder.optionalVector(p + "attn_q.bias", qDim)
+            let bk = binder.optionalVector(p + "attn_k.bias", kvDim)
+            let bv = binder.optionalVector(p + "attn_v.bias", kvDim)
+            let ffnNorm = binder.vector(p + "ffn_norm.weight", hp.dim)
+            let gate = binder.matrix(p + "ffn_gate.weight", rows: hp.ffnDim, cols: hp.dim)
+            let up = binder.matrix(p + "ffn_up.weight", rows: hp.ffnDim, cols: hp.dim)
+            let down = binder.matrix(p + "ffn_down.weight", rows: hp.dim, cols: hp.ffnDim)
+            if let attnNorm, let wq, let wk, let wv, let wo, let ffnNorm, let gate, let up, let down {
+                layers.append(LlamaLayer(attnNorm: attnNorm, wq: wq, wk: wk, wv: wv, wo: wo, bq: bq, bk: bk, bv: bv,
+                                         ffnNorm: ffnNorm, gate: gate, up: up, down: down))
+            } else {
+                layers.append(nil)
+            }
+        }
+        if let failure = binder.failure { throw failure }
+        guard binder.missing.isEmpty, let embd, let out, let outNorm else { throw .missingTensors(binder.missing) }
+        embedding = embd
+        output = out
+        outputNorm = outNorm
+        self.layers = layers.compactMap { $0 }
+        rope = RoPECache(maxPositions: hp.contextLength, nRot: hp.ropeDims, freqBase: hp.ropeBase, freqScale: hp.ropeScale)
+    }
+}
+
+/// Collects tensors and every problem with them.
+struct Binder {
+    let source: WeightSource
+    var missing: [String] = []
+    var failure: ModelError?
+
+    mutating func matrix(_ name: String, rows: Int, cols: Int) -> PackedMatrix? {
+        guard let t = source.tensor(name) else { missing.append(name); return nil }
+        guard t.shape == [cols, rows] else {
+            failure = failure ?? .wrongShape(tensor: name, expected: [cols, rows], found: t.shape)
+            return nil
+        }
+        do {
+            return try PackedMatrix(type: t.type, rows: rows, cols: cols, bytes: t.bytes)
+        } catch {
+            failure = failure ?? .unsupported(tensor: name, reason: "\(error)")
+            return nil
+        }
+    }
+
+    mutating func vector(_ name: String, _ n: Int) -> [Float]? {
+        guard source.tensor(name) != nil else { missing.append(name); return nil }
+        return optionalVector(name, n)
+    }
+
+    mutating func optionalVector(_ name: String, _ n: Int) -> [Float]? {
+        guard let t = source.tensor(name) else { return nil }
+        guard t.shape == [n], let base = t.bytes.baseAddress else {
+            failure = failure ?? .wrongShape(tensor: name, expected: [n], found: t.shape)
+            return nil
+        }
+        var out = [Float](repeating: 0, count: n)
+        do {
+            try out.withUnsafeMutableBufferPointer { p throws(KernelError) in
+                guard let dst = p.baseAddress else { return }
+                try Dequantize.row(t.type, base, count: n, into: dst)
+            }
+        } catch {
+            failure = failure ?? .unsupported(tensor: name, reason: "\(error)")
+            return nil
+        }
+        return out
+    }
+}
