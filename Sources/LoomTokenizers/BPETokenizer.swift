@@ -85,7 +85,8 @@ public struct BPETokenizer: Tokenizer {
         var prev = Array(-1..<(symbols.count - 1))
         var next = Array(1...symbols.count)
         next[symbols.count - 1] = -1
-        var heap = BigramHeap()
+        // llama.cpp's llm_bigram_bpe order: lowest rank first, leftmost on ties.
+        var heap = Heap<Bigram> { a, b in a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
         func add(_ l: Int, _ r: Int) {
             guard l >= 0, r >= 0, let rank = ranks[symbols[l] + " " + symbols[r]] else { return }
             heap.push(Bigram(rank: rank, left: l, right: r, text: symbols[l] + symbols[r]))
@@ -136,24 +137,25 @@ struct Bigram {
     var text: String
 }
 
-/// Min-heap of bigrams by (rank, left) — llama.cpp's llm_bigram_bpe ordering.
-struct BigramHeap {
-    var items: [Bigram] = []
+/// A binary heap ordered by `before` (the first element is the one that comes before all others).
+struct Heap<Element> {
+    var items: [Element] = []
+    let before: (Element, Element) -> Bool
 
-    static func less(_ a: Bigram, _ b: Bigram) -> Bool { a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
+    init(before: @escaping (Element, Element) -> Bool) { self.before = before }
 
-    mutating func push(_ b: Bigram) {
-        items.append(b)
+    mutating func push(_ e: Element) {
+        items.append(e)
         var i = items.count - 1
         while i > 0 {
             let p = (i - 1) / 2
-            guard Self.less(items[i], items[p]) else { break }
+            guard before(items[i], items[p]) else { break }
             items.swapAt(i, p)
             i = p
         }
     }
 
-    mutating func pop() -> Bigram? {
+    mutating func pop() -> Element? {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()
@@ -161,8 +163,8 @@ struct BigramHeap {
         while true {
             let l = 2 * i + 1, r = l + 1
             var m = i
-            if l < items.count && Self.less(items[l], items[m]) { m = l }
-            if r < items.count && Self.less(items[r], items[m]) { m = r }
+            if l < items.count && before(items[l], items[m]) { m = l }
+            if r < items.count && before(items[r], items[m]) { m = r }
             if m == i { break }
             items.swapAt(i, m)
             i = m

@@ -66,7 +66,8 @@ public struct SPMTokenizer: Tokenizer {
             offset += len
             if symbols.count > 1 { symbols[symbols.count - 2].next = symbols.count - 1 }
         }
-        var heap = ScoreHeap()
+        // llama.cpp's llm_bigram_spm order: highest score first, leftmost on ties.
+        var heap = Heap<ScoredBigram> { a, b in a.score != b.score ? a.score > b.score : a.left < b.left }
         var revMerge: [String: (Int, Int)] = [:]
         func string(_ s: Int, _ len: Int) -> String { String(decoding: text[s..<s + len], as: UTF8.self) }
         func add(_ l: Int, _ r: Int) {
@@ -135,38 +136,6 @@ struct ScoredBigram {
     var left: Int
     var right: Int
     var size: Int
-}
-
-/// Max-heap by score, leftmost first on ties (llama.cpp's llm_bigram_spm ordering).
-struct ScoreHeap {
-    var items: [ScoredBigram] = []
-    static func before(_ a: ScoredBigram, _ b: ScoredBigram) -> Bool { a.score != b.score ? a.score > b.score : a.left < b.left }
-    mutating func push(_ b: ScoredBigram) {
-        items.append(b)
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard Self.before(items[i], items[p]) else { break }
-            items.swapAt(i, p)
-            i = p
-        }
-    }
-    mutating func pop() -> ScoredBigram? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count && Self.before(items[l], items[m]) { m = l }
-            if r < items.count && Self.before(items[r], items[m]) { m = r }
-            if m == i { break }
-            items.swapAt(i, m)
-            i = m
-        }
-        return top
-    }
 }
 
 extension String {

@@ -41,14 +41,20 @@ struct LlamaReferenceTests {
         var prompts: [Prompt]
     }
 
-    @Test("top-1 at every position of every reference prompt equals the numpy reference (Q4_1 as shipped)",
-          .enabled(if: ModelFixtures.available))
-    func topOne() throws {
+    /// The reference goldens, the mapped model file and the bound model.
+    static func load() throws -> (Golden, GGUFFile, LlamaModel) {
         let data = try Data(contentsOf: URL(fileURLWithPath: ModelFixtures.root + "/Fixtures/model/smollm2-q4_1-reference.json"))
         let golden = try JSONDecoder().decode(Golden.self, from: data)
         let file = try GGUFFile(path: ModelFixtures.smolLM2)
         let model = try LlamaModel(hyperparameters: try LlamaHyperparameters(metadata: file.metadata),
                                    weights: GGUFWeightSource(file: file))
+        return (golden, file, model)
+    }
+
+    @Test("top-1 at every position of every reference prompt equals the numpy reference (Q4_1 as shipped)",
+          .enabled(if: ModelFixtures.available))
+    func topOne() throws {
+        let (golden, _, model) = try Self.load()
         let pool = ThreadPool(threads: 2)
         for prompt in golden.prompts {
             let cache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: model.hp.kvHeads * model.hp.headDim)
@@ -74,11 +80,7 @@ extension LlamaReferenceTests {
     @Test("greedy continuations (64 tokens, decoding one token at a time through the KV cache) equal the reference's",
           .enabled(if: ModelFixtures.available))
     func greedy() throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: ModelFixtures.root + "/Fixtures/model/smollm2-q4_1-reference.json"))
-        let golden = try JSONDecoder().decode(Golden.self, from: data)
-        let file = try GGUFFile(path: ModelFixtures.smolLM2)
-        let model = try LlamaModel(hyperparameters: try LlamaHyperparameters(metadata: file.metadata),
-                                   weights: GGUFWeightSource(file: file))
+        let (golden, file, model) = try Self.load()
         let tokenizer = try Tokenizers.make(try Vocabulary(metadata: file.metadata))
         let pool = ThreadPool(threads: 2)
         for prompt in golden.prompts {
@@ -109,11 +111,7 @@ extension LlamaReferenceTests {
     @Test("f32 activations (OpenBLAS on dequantized weights): logits within 1e-3 × max |logit| of the reference",
           .enabled(if: ModelFixtures.available))
     func floatPath() throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: ModelFixtures.root + "/Fixtures/model/smollm2-q4_1-reference.json"))
-        let golden = try JSONDecoder().decode(Golden.self, from: data)
-        let file = try GGUFFile(path: ModelFixtures.smolLM2)
-        let model = try LlamaModel(hyperparameters: try LlamaHyperparameters(metadata: file.metadata),
-                                   weights: GGUFWeightSource(file: file))
+        let (golden, _, model) = try Self.load()
         let pool = ThreadPool(threads: 2)
         for prompt in golden.prompts {
             let cache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: model.hp.kvHeads * model.hp.headDim)
