@@ -46,6 +46,7 @@ let package = Package(
             name: "loom",
             dependencies: [
                 "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomTokenizers", "LoomRuntime",
+                "LoomModels", "LoomSampling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

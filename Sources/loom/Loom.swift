@@ -8,6 +8,6 @@ struct Loom: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Loom: a native LLM inference engine that speaks the Ollama API.",
-        subcommands: [GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self, BenchCommand.self]
     )
 }
