@@ -1,0 +1,169 @@
+// One generation on the engine's sequence: prefix reuse, prefill, the sampling loop, stop strings
+// and statistics. Runs on a compute thread; requests on one engine are serialized by its lock.
+
+import LoomKernels
+import LoomModels
+import LoomSampling
+import LoomTokenizers
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class GenerationJob: @unchecked Sendable {
+    let engine: Engine
+    let prompt: String
+    let options: GenerateOptions
+    let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
+    let cancelled: CancelFlag
+
+    init(engine: Engine, prompt: String, options: GenerateOptions,
+         continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation, cancelled: CancelFlag) {
+        self.engine = engine
+        self.prompt = prompt
+        self.options = options
+        self.continuation = continuation
+        self.cancelled = cancelled
+    }
+
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    func run() {
+        engine.lock.lock()
+        defer { engine.lock.unlock() }
+        do {
+            let stats = try generate()
+            continuation.yield(.done(stats))
+            continuation.finish()
+        } catch {
+            continuation.finish(throwing: error)
+        }
+    }
+
+    func generate() throws -> GenerationStats {
+        let start = Self.now()
+        let e = engine, model = e.model, cache = e.cache
+        var tokens = e.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+        guard !tokens.isEmpty, tokens.count < cache.capacity else {
+            throw EngineError.promptTooLong(tokens: tokens.count, context: cache.capacity)
+        }
+        // Longest common prefix with the cache; at least one token is evaluated for fresh logits.
+        var keep = 0
+        while keep < min(tokens.count - 1, e.cachedTokens.count) && e.cachedTokens[keep] == tokens[keep] { keep += 1 }
+        cache.truncate(to: keep)
+        e.cachedTokens = Array(tokens[..<keep])
+        var stats = GenerationStats()
+        stats.promptEvalCount = tokens.count - keep
+        var logits = model.forward(Array(tokens[keep...]), cache: cache, pool: e.pool)
+        e.cachedTokens = tokens
+        stats.promptEvalDuration = Self.now() - start
+        var sampler = Sampler(options: options.sampling)
+        sampler.accept(contentsOf: tokens)
+        var decoder = StreamingDecoder(e.tokenizer, skipControl: true)
+        var stopFilter = StopFilter(options.stop)
+        let evalStart = Self.now()
+        stats.doneReason = .length
+        var generated = 0
+        loop: while options.numPredict < 0 || generated < options.numPredict {
+            if cancelled.isSet { stats.doneReason = .stop; break }
+            let next: Int32
+            do { next = try sampler.sample(logits) } catch { throw EngineError.sampling(error) }
+            if e.endTokens.contains(next) { stats.doneReason = .stop; break }
+            sampler.accept(next)
+            tokens.append(next)
+            generated += 1
+            let (text, stopped) = stopFilter.push(decoder.push(next))
+            if !text.isEmpty { continuation.yield(.text(text)) }
+            if stopped { stats.doneReason = .stop; break loop }
+            guard cache.count < cache.capacity else { stats.doneReason = .length; break }
+            logits = model.forward([next], cache: cache, pool: e.pool)
+            e.cachedTokens.append(next)
+        }
+        let tail = stopFilter.finish(decoder.flush())
+        if !tail.isEmpty { continuation.yield(.text(tail)) }
+        stats.evalCount = generated
+        stats.evalDuration = Self.now() - evalStart
+        stats.totalDuration = Self.now() - start
+        return stats
+    }
+}
+
+/// Holds back text that may be the start of a stop sequence; reports a completed stop sequence
+/// (whose text, and anything after it, is dropped).
+struct StopFilter {
+    let stops: [String]
+    var pending = ""
+
+    init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
+
+    mutating func push(_ text: String) -> (String, Bool) {
+        pending += text
+        for s in stops {
+            if let r = pending.range(of: s) {
+                let out = String(pending[..<r.lowerBound])
+                pending = ""
+                return (out, true)
+            }
+        }
+        // Keep the longest suffix of `pending` that is a proper prefix of some stop sequence.
+        var hold = 0
+        for s in stops {
+            var k = min(s.count - 1, pending.count)
+            while k > hold {
+                if pending.hasSuffix(s.prefix(k)) { hold = k; break }
+                k -= 1
+            }
+        }
+        let out = String(pending.dropLast(hold))
+        pending = String(pending.suffix(hold))
+        return (out, false)
+    }
+
+    mutating func finish(_ text: String) -> String {
+        let (out, stopped) = push(text)
+        defer { pending = "" }
+        return stopped ? out : out + pending
+    }
+}
+
+/// A flag set from any thread.
+final class CancelFlag: Sendable {
+    let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+/// A pthread mutex.
+final class NSLockLite: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func lock() { pthread_mutex_lock(&mutex) }
+    func unlock() { pthread_mutex_unlock(&mutex) }
+}
+
+/// Runs a closure on a new detached pthread (compute stays off Swift's cooperative pool).
+enum ComputeThread {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+
+    static func start(_ body: @escaping () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        pthread_attr_setstacksize(&attr, 8 << 20)
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        let rc = pthread_create(&thread, &attr, { raw in
+            guard let raw else { return nil }
+            let b = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        pthread_attr_destroy(&attr)
+        if rc != 0 { Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body() }
+    }
+}

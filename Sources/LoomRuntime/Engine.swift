@@ -1,0 +1,175 @@
+// Engine: a loaded model you can talk to — the embeddable API.
+//
+//   let engine = try Engine.load(path: "model.gguf")
+//   for try await event in engine.chat([ChatMessage(role: "user", content: "Hi")]) { … }
+//
+// One engine holds one sequence: its KV cache and the tokens in it. A request renders the chat
+// template (or takes the prompt raw), tokenizes, keeps the longest cached prefix of the new prompt
+// (a chat's next turn only evaluates the new tokens), prefills the rest, then samples token by
+// token, streaming text that is whole UTF-8 and never part of a stop string, until EOS/EOT, a stop
+// string, num_predict, the context end, or cancellation. Compute runs on the engine's own thread,
+// never on Swift's cooperative pool. Requests are serialized.
+
+import LoomGGUF
+import LoomKernels
+import LoomModels
+import LoomSampling
+import LoomTemplate
+import LoomTokenizers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A chat message.
+public struct ChatMessage: Sendable, Hashable {
+    public var role: String
+    public var content: String
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// Options of one generation (Ollama's names and defaults).
+public struct GenerateOptions: Sendable {
+    public var sampling = SamplingOptions()
+    /// Most tokens to generate; -1 = until a stop condition or the context end.
+    public var numPredict = -1
+    /// Stop sequences; their text is never emitted.
+    public var stop: [String] = []
+    public init(sampling: SamplingOptions = SamplingOptions(), numPredict: Int = -1, stop: [String] = []) {
+        self.sampling = sampling
+        self.numPredict = numPredict
+        self.stop = stop
+    }
+}
+
+/// Why generation ended.
+public enum DoneReason: String, Sendable {
+    case stop, length
+}
+
+/// Ollama's statistics of one request (durations in nanoseconds).
+public struct GenerationStats: Sendable {
+    public var promptEvalCount = 0
+    public var promptEvalDuration: UInt64 = 0
+    public var evalCount = 0
+    public var evalDuration: UInt64 = 0
+    public var totalDuration: UInt64 = 0
+    public var doneReason = DoneReason.stop
+}
+
+/// What a generation stream yields.
+public enum GenerationEvent: Sendable {
+    /// A piece of the reply.
+    case text(String)
+    /// The end, with statistics.
+    case done(GenerationStats)
+}
+
+/// Errors of loading or running a model.
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    case load(String)
+    case template(TemplateError)
+    case promptTooLong(tokens: Int, context: Int)
+    case sampling(SamplingError)
+
+    public var description: String {
+        switch self {
+        case let .load(m): return "cannot load the model: \(m)"
+        case let .template(e): return "chat template: \(e)"
+        case let .promptTooLong(t, c): return "the prompt has \(t) tokens, more than the \(c)-token context"
+        case let .sampling(e): return "sampling: \(e)"
+        }
+    }
+}
+
+/// A model loaded for generation.
+public final class Engine: @unchecked Sendable {
+    public let vocabulary: Vocabulary
+    public let tokenizer: any Tokenizer
+    let model: LlamaModel
+    let template: ChatTemplate?
+    let pool: ThreadPool
+    let cache: KVCache
+    /// Tokens whose keys/values are in `cache`.
+    var cachedTokens: [Int32] = []
+    let lock = NSLockLite()
+    /// Control tokens that end a turn.
+    let endTokens: Set<Int32>
+
+    /// Loads a llama-family GGUF with a context of `contextLength` tokens on `threads` threads.
+    public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil) throws(EngineError) -> Engine {
+        do {
+            let file = try GGUFFile(path: path)
+            let vocabulary = try Vocabulary(metadata: file.metadata)
+            let hp = try LlamaHyperparameters(metadata: file.metadata)
+            let model = try LlamaModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
+            let template = try file.metadata.stringIfPresent("tokenizer.chat_template").map { s throws(TemplateError) in
+                try ChatTemplate(source: s, name: "tokenizer.chat_template")
+            }
+            return Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
+                          contextLength: min(contextLength, hp.contextLength), threads: threads ?? ThreadPool.shared.threadCount)
+        } catch let e as TemplateError {
+            throw .template(e)
+        } catch {
+            throw .load("\(error)")
+        }
+    }
+
+    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: LlamaModel, template: ChatTemplate?, contextLength: Int, threads: Int) {
+        self.vocabulary = vocabulary
+        self.tokenizer = tokenizer
+        self.model = model
+        self.template = template
+        pool = ThreadPool(threads: threads)
+        cache = KVCache(layers: model.hp.layers, capacity: contextLength, rowWidth: model.hp.kvHeads * model.hp.headDim)
+        let names: Set<String> = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"]
+        var ends = Set([vocabulary.eos, vocabulary.eot].compactMap { $0 })
+        for (i, t) in vocabulary.tokens.enumerated() where names.contains(t) && vocabulary.type(i) == .control { ends.insert(Int32(i)) }
+        endTokens = ends
+    }
+
+    /// Token ids of `text`.
+    public func tokenize(_ text: String, special: Bool = true) -> [Int32] {
+        tokenizer.encode(text, addSpecial: false, parseSpecial: special)
+    }
+
+    /// Text of `ids`.
+    public func detokenize(_ ids: [Int32]) -> String { tokenizer.decode(ids) }
+
+    /// The chat template applied to `messages`, with the assistant turn opened.
+    public func render(_ messages: [ChatMessage]) throws(EngineError) -> String {
+        guard let template else { return messages.map(\.content).joined(separator: "\n") }
+        var context = JinjaObject()
+        context["messages"] = .array(messages.map { m in
+            var o = JinjaObject()
+            o["role"] = .string(m.role)
+            o["content"] = .string(m.content)
+            return .object(o)
+        })
+        context["add_generation_prompt"] = .bool(true)
+        context["bos_token"] = .string(vocabulary.bos.map { vocabulary.tokens[Int($0)] } ?? "")
+        context["eos_token"] = .string(vocabulary.eos.map { vocabulary.tokens[Int($0)] } ?? "")
+        do { return try template.render(context) } catch { throw .template(error) }
+    }
+
+    /// A chat turn: the rendered conversation, generated as `generate(raw:)`.
+    public func chat(_ messages: [ChatMessage], options: GenerateOptions = GenerateOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
+        do {
+            return generate(raw: try render(messages), options: options)
+        } catch {
+            return AsyncThrowingStream { $0.finish(throwing: error) }
+        }
+    }
+
+    /// Generates a continuation of `prompt` exactly as given (no template).
+    public func generate(raw prompt: String, options: GenerateOptions = GenerateOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let cancelled = CancelFlag()
+            continuation.onTermination = { _ in cancelled.set() }
+            let job = GenerationJob(engine: self, prompt: prompt, options: options, continuation: continuation, cancelled: cancelled)
+            ComputeThread.start { job.run() }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// The Engine: seeded sampling reproduces the same text (also across thread counts), a second chat
+// turn evaluates only the new tokens, stop sequences are never emitted even when split across
+// tokens, and the README's library example compiles.
+
+import Testing
+@testable import LoomRuntime
+import LoomSampling
+
+@Suite("engine", .serialized)
+struct EngineTests {
+    static func collect(_ stream: AsyncThrowingStream<GenerationEvent, Error>) async throws -> (String, GenerationStats?) {
+        var text = ""
+        var stats: GenerationStats?
+        for try await event in stream {
+            switch event {
+            case let .text(t): text += t
+            case let .done(s): stats = s
+            }
+        }
+        return (text, stats)
+    }
+
+    @Test("same seed and temperature 0.8 → same text, on two runs and on 1 vs 2 threads", .enabled(if: ModelFixtures.available))
+    func seeded() async throws {
+        let options = GenerateOptions(sampling: SamplingOptions(temperature: 0.8, seed: 1234), numPredict: 8)
+        let two = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 256, threads: 2)
+        let one = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 256, threads: 1)
+        let prompt = "Once upon a time"
+        let (a, _) = try await Self.collect(two.generate(raw: prompt, options: options))
+        let (b, _) = try await Self.collect(two.generate(raw: prompt, options: options))
+        let (c, _) = try await Self.collect(one.generate(raw: prompt, options: options))
+        #expect(!a.isEmpty)
+        #expect(a == b)
+        #expect(a == c)
+    }
+
+    @Test("a second chat turn reuses the KV cache: prompt_eval_count counts only the new tokens", .enabled(if: ModelFixtures.available))
+    func secondTurn() async throws {
+        let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 512, threads: 2)
+        let greedy = GenerateOptions(sampling: SamplingOptions(temperature: 0), numPredict: 6)
+        let first = [ChatMessage(role: "user", content: "Name a fruit.")]
+        let (reply, stats1) = try await Self.collect(engine.chat(first, options: greedy))
+        let firstCount = engine.tokenize(try engine.render(first)).count
+        #expect(stats1?.promptEvalCount == firstCount)
+        let cached = engine.cachedTokens
+        let second = first + [ChatMessage(role: "assistant", content: reply), ChatMessage(role: "user", content: "Another one?")]
+        let secondTokens = engine.tokenize(try engine.render(second))
+        var common = 0
+        while common < min(cached.count, secondTokens.count - 1) && cached[common] == secondTokens[common] { common += 1 }
+        let (_, stats2) = try await Self.collect(engine.chat(second, options: greedy))
+        #expect(common >= firstCount)
+        #expect(stats2?.promptEvalCount == secondTokens.count - common)
+        #expect((stats2?.promptEvalCount ?? .max) < secondTokens.count)
+    }
+
+    @Test("stop sequences are never emitted, even split across pieces")
+    func stopFilter() {
+        var f = StopFilter(["o w", "END"])
+        var out = ""
+        var stopped = false
+        for piece in ["Hel", "lo", " ", "wor", "ld"] where !stopped {
+            let (t, s) = f.push(piece)
+            out += t
+            stopped = s
+        }
+        #expect(stopped && out == "Hell")
+        var g = StopFilter(["END"])
+        #expect(g.push("abcE").0 == "abc")
+        #expect(g.push("N").0 == "")
+        #expect(g.finish("d") == "ENd")
+    }
+
+    /// The README's library example, kept compiling.
+    func readmeExample() async throws {
+        let engine = try Engine.load(path: "SmolLM2-135M-Instruct.Q4_1.gguf")
+        let stream = engine.chat([ChatMessage(role: "user", content: "Why is the sky blue?")])
+        for try await event in stream {
+            if case let .text(piece) = event { print(piece, terminator: "") }
+        }
+    }
+}
