@@ -4,7 +4,7 @@
 import ArgumentParser
 
 @main
-struct Loom: ParsableCommand {
+struct Loom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Loom: a native LLM inference engine that speaks the Ollama API.",
