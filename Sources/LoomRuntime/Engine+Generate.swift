@@ -87,7 +87,8 @@ final class GenerationJob: @unchecked Sendable {
         if !tail.isEmpty { continuation.yield(.text(tail)) }
         stats.evalCount = generated
         stats.evalDuration = Self.now() - evalStart
-        stats.totalDuration = Self.now() - start
+        if !e.loadReported { stats.loadDuration = e.loadDuration; e.loadReported = true }
+        stats.totalDuration = Self.now() - start + stats.loadDuration
         return stats
     }
 }

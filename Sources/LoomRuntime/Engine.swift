@@ -56,6 +56,8 @@ public struct GenerationStats: Sendable {
     public var evalCount = 0
     public var evalDuration: UInt64 = 0
     public var totalDuration: UInt64 = 0
+    /// Time spent loading the model, reported on the engine's first request only (then 0).
+    public var loadDuration: UInt64 = 0
     public var doneReason = DoneReason.stop
 }
 
@@ -97,9 +99,13 @@ public final class Engine: @unchecked Sendable {
     let lock = NSLockLite()
     /// Control tokens that end a turn.
     let endTokens: Set<Int32>
+    /// Nanoseconds `load` took; `loadReported` (under `lock`) says whether a request has counted it.
+    public internal(set) var loadDuration: UInt64 = 0
+    var loadReported = false
 
     /// Loads a llama-family GGUF with a context of `contextLength` tokens on `threads` threads.
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil) throws(EngineError) -> Engine {
+        let start = GenerationJob.now()
         do {
             let file = try GGUFFile(path: path)
             let vocabulary = try Vocabulary(metadata: file.metadata)
@@ -108,8 +114,10 @@ public final class Engine: @unchecked Sendable {
             let template = try file.metadata.stringIfPresent("tokenizer.chat_template").map { s throws(TemplateError) in
                 try ChatTemplate(source: s, name: "tokenizer.chat_template")
             }
-            return Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
-                          contextLength: min(contextLength, hp.contextLength), threads: threads ?? ThreadPool.shared.threadCount)
+            let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
+                                contextLength: min(contextLength, hp.contextLength), threads: threads ?? ThreadPool.shared.threadCount)
+            engine.loadDuration = GenerationJob.now() - start
+            return engine
         } catch let e as TemplateError {
             throw .template(e)
         } catch {

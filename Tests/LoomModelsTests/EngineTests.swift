@@ -42,6 +42,8 @@ struct EngineTests {
         let (reply, stats1) = try await Self.collect(engine.chat(first, options: greedy))
         let firstCount = engine.tokenize(try engine.render(first)).count
         #expect(stats1?.promptEvalCount == firstCount)
+        #expect(engine.loadDuration > 0 && stats1?.loadDuration == engine.loadDuration)
+        #expect((stats1?.totalDuration ?? 0) >= engine.loadDuration + (stats1?.promptEvalDuration ?? 0))
         let cached = engine.cachedTokens
         let second = first + [ChatMessage(role: "assistant", content: reply), ChatMessage(role: "user", content: "Another one?")]
         let secondTokens = engine.tokenize(try engine.render(second))
@@ -51,6 +53,7 @@ struct EngineTests {
         #expect(common >= firstCount)
         #expect(stats2?.promptEvalCount == secondTokens.count - common)
         #expect((stats2?.promptEvalCount ?? .max) < secondTokens.count)
+        #expect(stats2?.loadDuration == 0)
     }
 
     @Test("stop sequences are never emitted, even split across pieces")
