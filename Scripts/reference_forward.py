@@ -32,7 +32,8 @@ needs no tokenizer. Greedy decoding uses a float64 KV cache; at the end each con
 re-checked against one full, uncached forward pass over prompt + continuation.
 
 Output JSON (see Fixtures/model/README.md for the schema): per prompt the token ids; for every
-prompt position the argmax, the top-5 (id, logit) pairs and max |logit|; the full logit row of the
+prompt position the argmax, the top-5 (id, logit) pairs, max |logit| and the negative log-likelihood
+of the next prompt token (`next_nll`, for perplexity); the full logit row of the
 last prompt position as base64 of little-endian float32; and a 64-token greedy continuation
 (EOS does not stop it) with the top-1 − top-2 logit gap of every step.
 """
@@ -203,6 +204,11 @@ def top_k(row, k):
     return [[int(i), float(row[i])] for i in idx]
 
 
+def nll(row, target):
+    m = float(np.max(row))
+    return float(m + np.log(np.sum(np.exp(row - m))) - row[target])
+
+
 def f32_b64(row):
     return base64.b64encode(row.astype("<f4").tobytes()).decode("ascii")
 
@@ -218,6 +224,8 @@ def run_prompt(m, tok, name, text):
         "argmax": [int(np.argmax(r)) for r in logits],
         "top5": [top_k(r, TOP_K) for r in logits],
         "max_abs_logit": [float(np.max(np.abs(r))) for r in logits],
+        # -log softmax(logits[i])[ids[i+1]]: the perplexity terms (no entry for the last position).
+        "next_nll": [nll(logits[i], ids[i + 1]) for i in range(len(ids) - 1)],
     }
 
     # Greedy continuation with the KV cache (EOS does not stop it).

@@ -8,6 +8,6 @@ struct Loom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Loom: a native LLM inference engine that speaks the Ollama API.",
-        subcommands: [RunCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, PerplexityCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self, BenchCommand.self]
     )
 }

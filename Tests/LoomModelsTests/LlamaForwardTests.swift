@@ -25,7 +25,7 @@ enum ModelFixtures {
 struct LlamaReferenceTests {
     struct Golden: Decodable {
         struct Prompt: Decodable {
-            struct Positions: Decodable { var argmax: [Int32]; var max_abs_logit: [Double] }
+            struct Positions: Decodable { var argmax: [Int32]; var max_abs_logit: [Double]; var next_nll: [Double]? }
             struct Greedy: Decodable { var token_ids: [Int32]; var top2_gap: [Double]; var text: String }
             var name: String
             var token_ids: [Int32]
@@ -129,6 +129,34 @@ extension LlamaReferenceTests {
             print("\(prompt.name) f32 path: max |Δlogit| \(maxDiff) of max |logit| \(maxRef); top-1 agrees at \(agree)/\(T)")
             #expect(maxDiff <= 1e-3 * maxRef, "\(prompt.name): max |Δlogit| \(maxDiff) > 1e-3 × \(maxRef)")
             #expect(agree == T)
+        }
+    }
+}
+
+extension LlamaReferenceTests {
+    @Test("next-token NLL and perplexity of every reference prompt match the numpy reference",
+          .enabled(if: ModelFixtures.available))
+    func perplexity() throws {
+        let (golden, _, model) = try Self.load()
+        let pool = ThreadPool(threads: 2)
+        for prompt in golden.prompts {
+            let reference = try #require(prompt.positions.next_nll)
+            let refPPL = exp(reference.reduce(0, +) / Double(reference.count))
+            // f32 activations: the exact math up to float32 rounding.
+            let f32 = model.nextTokenNLL(prompt.token_ids, pool: pool, path: .openBLAS)
+            #expect(f32.count == reference.count)
+            let f32Diff = zip(f32, reference).map { abs($0 - $1) }.max() ?? .infinity
+            // int8 activations (what llama.cpp's CPU path does too), through the chunked API with
+            // one chunk scoring its second half.
+            let whole = model.perplexity(prompt.token_ids, chunk: prompt.token_ids.count, pool: pool)
+            let half = Array(reference[(prompt.token_ids.count / 2)...])
+            let refHalf = exp(half.reduce(0, +) / Double(half.count))
+            print("\(prompt.name): ppl reference \(refPPL), f32 path max |ΔNLL| \(f32Diff); second-half ppl reference \(refHalf), int8 path \(whole.perplexity)")
+            // |ΔNLL| ≤ 2·max|Δlogit|, and the f32 path's logits are within ~0.013 of the reference
+            // (topOne); an off-by-one target or a wrong softmax costs whole units.
+            #expect(f32Diff < 0.02)
+            #expect(whole.nll.count == half.count && whole.perChunk.count == 1)
+            #expect(abs(whole.perplexity / refHalf - 1) < 0.03)
         }
     }
 }
