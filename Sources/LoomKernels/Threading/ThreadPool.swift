@@ -84,15 +84,10 @@ public final class ThreadPool: @unchecked Sendable {
     /// ``split(_:part:of:granularity:)`` to divide work.
     public func run(_ body: (_ thread: Int, _ threadCount: Int) -> Void) {
         let s = state
-        let n = s.threadCount
-        let wasBusy = s.busy.pointee.exchange(1, ordering: .acquiring)
-        precondition(wasBusy == 0, "ThreadPool.run called from inside a run body or from two threads at once")
-        defer { s.busy.pointee.store(0, ordering: .releasing) }
-        if n == 1 {
-            body(0, 1)
-            return
+        exclusively(s) {
+            if s.threadCount == 1 { return body(0, 1) }
+            withoutActuallyEscaping(body) { job in publishAndJoin(job, state: s) }
         }
-        withoutActuallyEscaping(body) { job in publishAndJoin(job, state: s) }
     }
 
     /// Like ``run(_:)`` for a body the caller keeps alive elsewhere (e.g. a closure stored once in
@@ -100,17 +95,22 @@ public final class ThreadPool: @unchecked Sendable {
     /// nothing per call. The caller must hold a reference to `body` for the duration of the call.
     public func run(prepared body: @escaping (_ thread: Int, _ threadCount: Int) -> Void) {
         let s = state
-        let n = s.threadCount
+        exclusively(s) {
+            if s.threadCount == 1 { return body(0, 1) }
+            // `body` is a guaranteed parameter: the caller keeps it alive for this call. (Passing it
+            // through a generic such as withExtendedLifetime would allocate a reabstraction thunk.)
+            publishAndJoin(body, state: s)
+        }
+    }
+
+    /// Claims the pool for one run (trapping on re-entrancy or use from two threads at once), does
+    /// `work`, and releases it. `work` is non-escaping, so this allocates nothing.
+    @inline(__always)
+    private func exclusively(_ s: PoolState, _ work: () -> Void) {
         let wasBusy = s.busy.pointee.exchange(1, ordering: .acquiring)
         precondition(wasBusy == 0, "ThreadPool.run called from inside a run body or from two threads at once")
         defer { s.busy.pointee.store(0, ordering: .releasing) }
-        if n == 1 {
-            body(0, 1)
-            return
-        }
-        // `body` is a guaranteed parameter: the caller keeps it alive for this call. (Passing it
-        // through a generic such as withExtendedLifetime would allocate a reabstraction thunk.)
-        publishAndJoin(body, state: s)
+        work()
     }
 
     /// Publishes `job` to the workers, runs it as thread 0 and waits for the others.
