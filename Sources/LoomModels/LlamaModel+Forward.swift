@@ -28,7 +28,8 @@ extension LlamaModel {
         var o = [Float](repeating: 0, count: T * dim)
         var g = [Float](repeating: 0, count: T * ff)            // [T, ffn]
         var u = [Float](repeating: 0, count: T * ff)
-        var scores = [Float](repeating: 0, count: pos0 + T)
+        let scoreRow = pos0 + T
+        var scores = [Float](repeating: 0, count: pool.threadCount * scoreRow)   // [threads, pos0 + T]
         let positions = (0..<T).map { Int32(pos0 + $0) }
         x.withUnsafeMutableBufferPointer { xp in
             for t in 0..<T { embedding.dequantizeRow(Int(tokens[t]), into: xp.baseAddress! + t * dim) }
@@ -44,15 +45,19 @@ extension LlamaModel {
                 q.withUnsafeMutableBufferPointer { Ops.rope($0.baseAddress!, positions: pp.baseAddress!, nTokens: T, nHeads: hp.heads, headDim: hd, cache: rope, style: hp.ropeStyle) }
                 k.withUnsafeMutableBufferPointer { Ops.rope($0.baseAddress!, positions: pp.baseAddress!, nTokens: T, nHeads: hp.kvHeads, headDim: hd, cache: rope, style: hp.ropeStyle) }
             }
-            let kc = cache.keys(layer: l), vc = cache.values(layer: l)
-            for i in 0..<(T * kvDim) {
-                kc[pos0 * kvDim + i] = Float16(k[i])
-                vc[pos0 * kvDim + i] = Float16(v[i])
-            }
+            k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
+                cache.store(layer: l, position: pos0, rows: T, keys: kp.baseAddress!, values: vp.baseAddress!)
+            } }
+            // Attention: query heads split between the pool's threads, each with its own score row.
             let shape = AttentionShape(nTokens: T, nHead: hp.heads, nKVHead: hp.kvHeads, headDim: hd, nKV: pos0 + T, pos0: pos0)
             q.withUnsafeBufferPointer { qp in att.withUnsafeMutableBufferPointer { ap in scores.withUnsafeMutableBufferPointer { sp in
-                Ops.attention(q: qp.baseAddress!, kCache: UnsafePointer(kc), vCache: UnsafePointer(vc), out: ap.baseAddress!,
-                              shape: shape, scratch: sp.baseAddress!, scratchCount: sp.count)
+                let qb = qp.baseAddress!, ab = ap.baseAddress!, sb = sp.baseAddress!
+                pool.run { thread, threads in
+                    let heads = ThreadPool.split(shape.nHead, part: thread, of: threads)
+                    guard !heads.isEmpty else { return }
+                    cache.attention(layer: l, q: qb, out: ab, shape: shape, heads: heads,
+                                    scratch: sb + thread * scoreRow, scratchCount: scoreRow)
+                }
             } } }
             mm(layer.wo, att, T, &o, nil, scratch)
             x.withUnsafeMutableBufferPointer { xp in o.withUnsafeBufferPointer { Ops.addInPlace(xp.baseAddress!, $0.baseAddress!, n: T * dim) } }

@@ -48,8 +48,12 @@ final class GenerationJob: @unchecked Sendable {
         let start = Self.now()
         let e = engine, model = e.model, cache = e.cache
         var tokens = e.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
-        guard !tokens.isEmpty, tokens.count < cache.capacity else {
-            throw EngineError.promptTooLong(tokens: tokens.count, context: cache.capacity)
+        let numKeep = min(max(options.numKeep, 0), cache.capacity / 2)
+        guard !tokens.isEmpty else { throw EngineError.promptTooLong(tokens: 0, context: cache.capacity) }
+        if tokens.count > cache.capacity {
+            // Ollama's runner: keep the first numKeep tokens and the newest ones that fit.
+            guard options.truncate else { throw EngineError.promptTooLong(tokens: tokens.count, context: cache.capacity) }
+            tokens.removeSubrange(numKeep..<(numKeep + tokens.count - cache.capacity))
         }
         // Longest common prefix with the cache; at least one token is evaluated for fresh logits.
         var keep = 0
@@ -58,9 +62,21 @@ final class GenerationJob: @unchecked Sendable {
         e.cachedTokens = Array(tokens[..<keep])
         var stats = GenerationStats()
         stats.promptEvalCount = tokens.count - keep
-        var logits = model.forward(Array(tokens[keep...]), cache: cache, pool: e.pool)
-        e.cachedTokens = tokens
+        // Prefill in batches of at most batchSize tokens; the last batch's logits start decoding.
+        var logits: [Float] = []
+        var at = keep
+        while at < tokens.count {
+            if cancelled.isSet { break }
+            let end = min(tokens.count, at + e.batchSize)
+            logits = model.forward(Array(tokens[at..<end]), cache: cache, pool: e.pool)
+            e.cachedTokens.append(contentsOf: tokens[at..<end])
+            at = end
+        }
         stats.promptEvalDuration = Self.now() - start
+        if at < tokens.count {   // cancelled during prefill
+            stats.totalDuration = Self.now() - start
+            return stats
+        }
         var sampler = Sampler(options: options.sampling)
         sampler.accept(contentsOf: tokens)
         var decoder = StreamingDecoder(e.tokenizer, skipControl: true)
@@ -79,7 +95,12 @@ final class GenerationJob: @unchecked Sendable {
             let (text, stopped) = stopFilter.push(decoder.push(next))
             if !text.isEmpty { continuation.yield(.text(text)) }
             if stopped { stats.doneReason = .stop; break loop }
-            guard cache.count < cache.capacity else { stats.doneReason = .length; break }
+            if cache.count == cache.capacity {
+                guard options.shift, cache.count > numKeep + 1 else { stats.doneReason = .length; break }
+                let discard = (cache.count - numKeep) / 2
+                model.shift(cache, keep: numKeep, discard: discard)
+                e.cachedTokens.removeSubrange(numKeep..<(numKeep + discard))
+            }
             logits = model.forward([next], cache: cache, pool: e.pool)
             e.cachedTokens.append(next)
         }

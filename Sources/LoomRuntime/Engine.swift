@@ -37,10 +37,21 @@ public struct GenerateOptions: Sendable {
     public var numPredict = -1
     /// Stop sequences; their text is never emitted.
     public var stop: [String] = []
-    public init(sampling: SamplingOptions = SamplingOptions(), numPredict: Int = -1, stop: [String] = []) {
+    /// Prompt tokens kept from the start when the prompt is truncated or the context shifted.
+    public var numKeep = 4
+    /// A prompt longer than the context: true = drop tokens after the first `numKeep`, false = error.
+    public var truncate = true
+    /// Reaching the context end while generating: true = drop half of the tokens after `numKeep` and
+    /// go on, false = stop with done reason `length`.
+    public var shift = true
+    public init(sampling: SamplingOptions = SamplingOptions(), numPredict: Int = -1, stop: [String] = [],
+                numKeep: Int = 4, truncate: Bool = true, shift: Bool = true) {
         self.sampling = sampling
         self.numPredict = numPredict
         self.stop = stop
+        self.numKeep = numKeep
+        self.truncate = truncate
+        self.shift = shift
     }
 }
 
@@ -94,6 +105,8 @@ public final class Engine: @unchecked Sendable {
     let template: ChatTemplate?
     let pool: ThreadPool
     let cache: KVCache
+    /// Most prompt tokens per forward pass (prefill runs in batches of this size).
+    public let batchSize: Int
     /// Tokens whose keys/values are in `cache`.
     var cachedTokens: [Int32] = []
     let lock = NSLockLite()
@@ -103,8 +116,10 @@ public final class Engine: @unchecked Sendable {
     public internal(set) var loadDuration: UInt64 = 0
     var loadReported = false
 
-    /// Loads a llama-family GGUF with a context of `contextLength` tokens on `threads` threads.
-    public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil) throws(EngineError) -> Engine {
+    /// Loads a llama-family GGUF with a context of `contextLength` tokens (clamped to the model's) on
+    /// `threads` threads, prefilling up to `batchSize` tokens per pass, keys/values in `cacheType`.
+    public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
+                            cacheType: KVCacheType = .f16) throws(EngineError) -> Engine {
         let start = GenerationJob.now()
         do {
             let file = try GGUFFile(path: path)
@@ -115,7 +130,8 @@ public final class Engine: @unchecked Sendable {
                 try ChatTemplate(source: s, name: "tokenizer.chat_template")
             }
             let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
-                                contextLength: min(contextLength, hp.contextLength), threads: threads ?? ThreadPool.shared.threadCount)
+                                contextLength: max(4, min(contextLength, hp.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
+                                batchSize: max(1, batchSize), cacheType: cacheType)
             engine.loadDuration = GenerationJob.now() - start
             return engine
         } catch let e as TemplateError {
@@ -125,18 +141,26 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: LlamaModel, template: ChatTemplate?, contextLength: Int, threads: Int) {
+    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: LlamaModel, template: ChatTemplate?, contextLength: Int, threads: Int,
+         batchSize: Int, cacheType: KVCacheType) {
+        self.batchSize = batchSize
         self.vocabulary = vocabulary
         self.tokenizer = tokenizer
         self.model = model
         self.template = template
         pool = ThreadPool(threads: threads)
-        cache = KVCache(layers: model.hp.layers, capacity: contextLength, rowWidth: model.hp.kvHeads * model.hp.headDim)
+        cache = KVCache(layers: model.hp.layers, capacity: contextLength, rowWidth: model.hp.kvHeads * model.hp.headDim, type: cacheType)
         let names: Set<String> = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"]
         var ends = Set([vocabulary.eos, vocabulary.eot].compactMap { $0 })
         for (i, t) in vocabulary.tokens.enumerated() where names.contains(t) && vocabulary.type(i) == .control { ends.insert(Int32(i)) }
         endTokens = ends
     }
+
+    /// Bytes held by the KV cache.
+    public var kvCacheBytes: Int { cache.byteCount }
+
+    /// The context length (KV cache positions).
+    public var contextLength: Int { cache.capacity }
 
     /// Token ids of `text`.
     public func tokenize(_ text: String, special: Bool = true) -> [Int32] {

@@ -73,12 +73,29 @@ struct EngineTests {
         #expect(g.finish("d") == "ENd")
     }
 
-    /// The README's library example, kept compiling.
+    /// The README's library example, kept compiling (`readmeMatches` checks it is the README's text).
     func readmeExample() async throws {
         let engine = try Engine.load(path: "SmolLM2-135M-Instruct.Q4_1.gguf")
         let stream = engine.chat([ChatMessage(role: "user", content: "Why is the sky blue?")])
         for try await event in stream {
             if case let .text(piece) = event { print(piece, terminator: "") }
         }
+    }
+
+    @Test("the README's library example is exactly the code of readmeExample() above, so it compiles")
+    func readmeMatches() throws {
+        let readme = try String(contentsOfFile: ModelFixtures.root + "/README.md", encoding: .utf8)
+        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
+        let section = try #require(readme.range(of: "## As a library"))
+        let fenced = readme[section.upperBound...].components(separatedBy: "```")
+        #expect(fenced.count > 2)
+        let example = fenced[1].split(separator: "\n").dropFirst()   // drop the "swift" info string
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "import LoomRuntime" }
+        let body = try #require(source.range(of: "func readmeExample() async throws {"))
+        let end = try #require(source[body.upperBound...].range(of: "\n    }\n"))
+        let code = source[body.upperBound..<end.lowerBound].split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        #expect(example.count >= 4)
+        #expect(example == code)
     }
 }

@@ -1,14 +1,18 @@
-// `loom bench kernels`: kernel throughput at SmolLM2-135M's shapes next to this machine's limits,
-// measured in the same run. Build in release with the CPU flags (`make bench`).
+// `loom bench kernels`: kernel throughput at SmolLM2-135M's shapes next to this machine's limits;
+// `loom bench model`: whole-model pp/tg next to llama-bench; `loom bench memory`: resident memory of
+// a loaded engine against its budget. All measured in the same run. Build in release with the CPU
+// flags (`make bench`).
 
 import ArgumentParser
+import Foundation
 import LoomKernels
+import LoomRuntime
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernel throughput against the machine's limits.",
-        subcommands: [KernelsBench.self]
+        subcommands: [KernelsBench.self, ModelBench.self, MemoryBench.self]
     )
 }
 
@@ -36,5 +40,89 @@ struct KernelsBench: ParsableCommand {
                                     types: types.split(separator: ",").compactMap { GGMLTypeName.parse(String($0)) },
                                     batches: batches.split(separator: ",").compactMap { Int($0) })
         bench.runAll(sweep: !noSweep)
+    }
+}
+
+struct ModelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Prompt processing and generation tokens/s of GGUF models, next to llama-bench and the machine's limits."
+    )
+
+    @Argument(help: "GGUF model files (llama-family).")
+    var files: [String]
+
+    @Option(help: "Threads (default: online CPUs).")
+    var threads: Int?
+
+    @Option(name: .customShort("p"), help: "Prompt tokens (pp test).")
+    var prompt = 512
+
+    @Option(name: .customShort("n"), help: "Generated tokens (tg test).")
+    var generate = 128
+
+    @Option(name: .customShort("r"), help: "Repetitions of each test.")
+    var repeats = 3
+
+    @Option(help: "llama-bench binary (default: $LLAMA_BENCH, else .cache/llama-cpp/build/bin/llama-bench if built).")
+    var llamaBench: String?
+
+    @Flag(help: "Do not run llama-bench.")
+    var noLlama = false
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment["LLAMA_BENCH"]
+        let candidates = [llamaBench, env, ".cache/llama-cpp/build/bin/llama-bench"].compactMap { $0 }
+        let binary = noLlama ? nil : candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let pool = ThreadPool(threads: threads ?? ThreadPool.shared.threadCount)
+        try ModelBenchmark(files: files, pool: pool, prompt: max(1, prompt), generate: max(1, generate),
+                           repeats: max(1, repeats), llamaBench: binary).run()
+    }
+}
+
+struct MemoryBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memory",
+        abstract: "Resident memory of an engine serving a model: load, generate, then compare VmRSS with file + KV cache + 64 MB."
+    )
+
+    @Argument(help: "A GGUF model file (llama-family).")
+    var file: String
+
+    @Option(help: "Context length (KV cache positions).")
+    var ctx = 4096
+
+    @Option(help: "Threads (default: online CPUs).")
+    var threads: Int?
+
+    func run() async throws {
+        let engine = try Engine.load(path: file, contextLength: ctx, threads: threads)
+        var generated = 0
+        let options = GenerateOptions(sampling: .init(temperature: 0), numPredict: 32)
+        for try await event in engine.chat([ChatMessage(role: "user", content: "Write a haiku about memory.")], options: options) {
+            if case let .done(stats) = event { generated = stats.evalCount }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        let kv = engine.kvCacheBytes
+        let budget = size + kv + (64 << 20)
+        let rss = ResidentMemory.current()
+        let mb = { (b: Int) in String(format1: Double(b) / 1_048_576) + " MiB" }
+        print("after loading and generating \(generated) tokens at num_ctx \(engine.contextLength):")
+        print("  resident (VmRSS) \(mb(rss.rss)), peak (VmHWM) \(mb(rss.peak))")
+        print("  budget = file \(mb(size)) + KV cache \(mb(kv)) + 64 MiB = \(mb(budget))")
+        print(rss.rss <= budget ? "  within budget (\(mb(budget - rss.rss)) to spare)" : "  OVER budget by \(mb(rss.rss - budget))")
+        if rss.rss > budget { throw ExitCode(1) }
+    }
+}
+
+/// VmRSS and VmHWM of this process, in bytes (from /proc/self/status; 0 where unavailable).
+enum ResidentMemory {
+    static func current() -> (rss: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+            return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+        }
+        return (field("VmRSS"), field("VmHWM"))
     }
 }

@@ -1,0 +1,123 @@
+// ModelBenchmark: `loom bench model` — end-to-end prompt processing and generation speed of whole
+// GGUF models, as llama-bench measures them, next to llama-bench itself and this machine's limits,
+// all in the same run.
+//
+//   pp N   one forward pass over N random tokens from an empty cache (num_batch = N), tokens/s
+//   tg N   N single-token forward passes from an empty cache, tokens/s
+// Each test runs once to warm up, then `repeats` times; mean ± standard deviation (llama-bench's
+// avg_ts/stddev_ts). llama-bench runs as a separate process with the same file, threads, -p, -n, -r.
+// Roofline columns: tg streams every weight once per token, so weight bytes × tokens/s is the
+// bandwidth it uses (vs the measured read bandwidth); pp does 2·params FLOPs per token in matmuls
+// (vs the f32 FMA peak, or the int8 dot peak for quantized weights).
+
+import Foundation
+import LoomGGUF
+import LoomKernels
+import LoomModels
+import LoomRuntime
+import LoomTensor
+
+struct ModelBenchmark {
+    let files: [String]
+    let pool: ThreadPool
+    let prompt: Int
+    let generate: Int
+    let repeats: Int
+    let llamaBench: String?
+
+    /// Mean and standard deviation of tokens/s.
+    struct Rate { var mean: Double; var sd: Double }
+
+    func run() throws {
+        print("Loom model benchmark — SIMD path \(SIMDPath.compiled.rawValue), \(pool.threadCount) threads, pp\(prompt) / tg\(generate), \(repeats) repeats")
+        let bandwidth = MachineLimits.readBandwidth(bytes: 256 << 20, pool: pool)
+        let fma = MachineLimits.fmaPeak(pool: pool)
+        let int8 = MachineLimits.int8Peak(pool: pool).map { 2 * $0 }
+        print("machine limits (measured now): read bandwidth \(String(format1: bandwidth / 1e9)) GB/s, f32 FMA peak \(String(format1: fma / 1e9)) GFLOP/s"
+              + (int8.map { ", int8 dot peak \(String(format1: $0 / 1e9)) GOPS" } ?? ""))
+        if let llamaBench { print("llama.cpp: \(llamaBench)") } else { print("llama.cpp: not available (build it with Scripts/build-llama-cpp.sh)") }
+        var rows = [["model", "size", "test", "Loom t/s", "llama.cpp t/s", "Loom / llama.cpp", "roofline"]]
+        for path in files {
+            let (pp, tg, weights, params, type) = try measure(path)
+            let theirs = llamaBench.flatMap { runLlamaBench($0, file: path) }
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            let size = String(format1: Double(weights) / 1e6) + " MB"
+            let ppRoof = 2 * Double(params) * pp.mean / (type.isQuantized ? (int8 ?? fma) : fma)
+            let tgRoof = Double(weights) * tg.mean / bandwidth
+            for (test, ours, other, roof, what) in [("pp\(prompt)", pp, theirs?.pp, ppRoof, type.isQuantized ? "int8 peak" : "FMA peak"),
+                                                    ("tg\(generate)", tg, theirs?.tg, tgRoof, "bandwidth")] {
+                rows.append([name, size, test, "\(String(format1: ours.mean)) ± \(String(format1: ours.sd))",
+                             other.map { "\(String(format1: $0.mean)) ± \(String(format1: $0.sd))" } ?? "—",
+                             other.map { String(format: "%.2f×", ours.mean / $0.mean) } ?? "—",
+                             "\(String(format1: roof * 100))% of \(what)"])
+            }
+        }
+        print(GGUFPrinter.table(rows, rightAligned: [3, 4, 5]))
+    }
+
+    /// Loom's pp and tg rates for one file, its weight bytes, parameter count and main weight type.
+    func measure(_ path: String) throws -> (Rate, Rate, Int, Int, GGMLType) {
+        let file = try GGUFFile(path: path)
+        let hp = try LlamaHyperparameters(metadata: file.metadata)
+        let model = try LlamaModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
+        let weights = file.tensorDataSize
+        let params = file.tensors.reduce(0) { $0 + $1.elementCount }
+        let type = file.tensor(named: "blk.0.ffn_up.weight")?.type ?? .f32
+        var state: UInt64 = 42
+        let tokens = (0..<(prompt + generate)).map { _ -> Int32 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int32((state >> 33) % UInt64(hp.vocabulary))
+        }
+        let capacity = prompt + generate
+        let width = hp.kvHeads * hp.headDim
+        func pp() -> Double {
+            let cache = KVCache(layers: hp.layers, capacity: capacity, rowWidth: width)
+            let t0 = MachineLimits.now()
+            _ = model.forward(Array(tokens[..<prompt]), cache: cache, pool: pool)
+            return Double(prompt) / (MachineLimits.now() - t0)
+        }
+        func tg() -> Double {
+            let cache = KVCache(layers: hp.layers, capacity: capacity, rowWidth: width)
+            let t0 = MachineLimits.now()
+            for i in 0..<generate { _ = model.forward([tokens[i]], cache: cache, pool: pool) }
+            return Double(generate) / (MachineLimits.now() - t0)
+        }
+        _ = pp()
+        let ppRates = (0..<repeats).map { _ in pp() }
+        _ = tg()
+        let tgRates = (0..<repeats).map { _ in tg() }
+        return (Self.rate(ppRates), Self.rate(tgRates), weights, params, type)
+    }
+
+    static func rate(_ xs: [Double]) -> Rate {
+        let mean = xs.reduce(0, +) / Double(xs.count)
+        let variance = xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1) : 0
+        return Rate(mean: mean, sd: variance.squareRoot())
+    }
+
+    /// llama-bench's pp and tg rates for `file` (nil if it fails).
+    func runLlamaBench(_ binary: String, file: String) -> (pp: Rate, tg: Rate)? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["-m", file, "-t", "\(pool.threadCount)", "-p", "\(prompt)", "-n", "\(generate)",
+                             "-r", "\(repeats)", "-o", "json"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { print("llama-bench: \(error)"); return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let runs = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+            print("llama-bench failed on \(file) (exit \(process.terminationStatus))")
+            return nil
+        }
+        func rate(_ key: String) -> Rate? {
+            guard let r = runs.first(where: { ($0[key] as? Int ?? 0) > 0 }),
+                  let mean = r["avg_ts"] as? Double else { return nil }
+            return Rate(mean: mean, sd: r["stddev_ts"] as? Double ?? 0)
+        }
+        guard let pp = rate("n_prompt"), let tg = rate("n_gen") else { return nil }
+        return (pp, tg)
+    }
+}
