@@ -145,6 +145,49 @@ extension LlamaReferenceTests {
 }
 
 extension LlamaReferenceTests {
+    @Test("f32 path: the reference's 64-token greedy continuations exactly (teacher-forced in one pass on every file; decoded step by step on F16)",
+          .enabled(if: ModelFixtures.available), arguments: ModelFixtures.variants)
+    func greedyExact(variant: String) throws {
+        let (golden, _, model) = try Self.load(variant)
+        let pool = ThreadPool(threads: 2)
+        let width = model.hp.kvHeads * model.hp.headDim, V = model.hp.vocabulary
+        for prompt in golden.prompts {
+            let P = prompt.token_ids.count, G = prompt.greedy.token_ids.count
+            // One pass over prompt + continuation: the argmax after each prefix must be the
+            // reference's next greedy token (this is greedy decoding, given the same prefix).
+            let cache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: width, type: .f32)
+            let logits = model.forward(prompt.token_ids + prompt.greedy.token_ids.dropLast(), cache: cache, pool: pool,
+                                       allLogits: true, path: .openBLAS)
+            var chosen: [Int32] = []
+            for step in 0..<G {
+                let t = P - 1 + step
+                let row = logits[(t * V)..<((t + 1) * V)]
+                chosen.append(Int32((row.indices.max { row[$0] < row[$1] } ?? 0) - t * V))
+            }
+            var runs = [("teacher-forced", chosen)]
+            if variant == "F16" {   // real decoding through the KV cache on the default f16 × f32 GEMV
+                let decodeCache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: width, type: .f32)
+                var row = model.forward(prompt.token_ids, cache: decodeCache, pool: pool)
+                var decoded: [Int32] = []
+                for _ in 0..<G {
+                    let next = Int32(row.indices.max { row[$0] < row[$1] } ?? 0)
+                    decoded.append(next)
+                    row = model.forward([next], cache: decodeCache, pool: pool)
+                }
+                runs.append(("decoded", decoded))
+            }
+            for (name, tokens) in runs {
+                let first = zip(tokens, prompt.greedy.token_ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                print("\(variant) \(prompt.name) f32 greedy (\(name)): \(first.map { "diverges at step \($0), reference gap \(prompt.greedy.top2_gap[$0])" } ?? "all \(G) tokens equal")")
+                if let first {
+                    #expect(prompt.greedy.top2_gap[first] < 1e-3, "\(variant) \(prompt.name) \(name): diverges at step \(first)")
+                }
+            }
+        }
+    }
+}
+
+extension LlamaReferenceTests {
     /// The float paths: f32 activations on every matrix (OpenBLAS on dequantized weights) with an
     /// f32 KV cache, for every file; the F16 file on its default kernels (f16 weights × f32
     /// activations) with an f32 and with the default f16 KV cache.
