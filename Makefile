@@ -12,17 +12,25 @@ FLAGS   := $(shell Scripts/swift-flags.sh)
 
 .PHONY: serve test bench deps system-deps venv models build release fixtures clean
 
+# The server, with the default model available as smollm2:135m in $OLLAMA_MODELS (default
+# ~/.loom/models; until the model store lands, a directory of <name>.gguf files), listening where
+# $OLLAMA_HOST says (default 127.0.0.1:11434).
+MODELS_DIR := $(or $(OLLAMA_MODELS),$(HOME)/.loom/models)
 serve: deps models release
-	@echo "(the HTTP server arrives with its issue; until then 'serve' shows the default model)"
-	.build/release/loom gguf --no-tensors $(MODEL)
+	@mkdir -p "$(MODELS_DIR)"
+	@test -e "$(MODELS_DIR)/smollm2:135m.gguf" || ln -s "$(abspath $(MODEL))" "$(MODELS_DIR)/smollm2:135m.gguf"
+	.build/release/serve --models "$(MODELS_DIR)"
 
 # Tests run optimized (-c release with -enable-testing for @testable imports): the model tests run
-# whole forward passes of four model files, ~50× faster than a debug build.
-TESTFLAGS := -c release -Xswiftc -enable-testing $(FLAGS)
+# whole forward passes of four model files, ~50× faster than a debug build. Their own scratch path
+# keeps `make test` and `make serve`/`make bench` from rebuilding each other's products.
+TESTFLAGS := -c release -Xswiftc -enable-testing --scratch-path .build-test $(FLAGS)
 
 test: deps models
 	$(SWIFT) build --build-tests $(TESTFLAGS)
 	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build $(TESTFLAGS)
+	@echo "== the server end to end (real serve binary, official ollama client)"
+	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_server.py
 	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
 	$(SWIFT) build --build-tests --scratch-path .build-portable
 	$(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
@@ -59,6 +67,7 @@ build:
 
 release:
 	$(SWIFT) build -c release --product loom $(FLAGS)
+	$(SWIFT) build -c release --product serve $(FLAGS)
 
 # Regenerate the committed goldens (see Fixtures/README.md); review the diff before committing.
 fixtures: venv models

@@ -19,6 +19,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Element types (GGML type ids + one traits table) and fp16/bf16 conversion. Imports nothing.
@@ -39,8 +41,24 @@ let package = Package(
         .target(name: "LoomModels", dependencies: ["LoomTensor", "LoomKernels"]),
         // Logits → next token: greedy, temperature, top-k/p, min-p, typical, penalties, seeded RNG. A leaf.
         .target(name: "LoomSampling"),
-        // Model file → running engine. So far: the tokenizer vocabulary from GGUF metadata.
-        .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor"]),
+        // Model file → running engine: vocabulary, template, weights, the generation loop (Engine).
+        .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor", "LoomTemplate", "LoomSampling"]),
+        // Ollama wire types (Codable, snake_case) and the OllamaService protocol; no HTTP, no engine. A leaf.
+        .target(name: "LoomAPI"),
+        // OllamaService on the runtime: validation, scheduler (load, keep_alive, unload, queue), option mapping.
+        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels"]),
+        // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks.
+        .target(name: "LoomServer", dependencies: ["LoomAPI", .product(name: "Hummingbird", package: "hummingbird")]),
+        // `swift run serve`: the server's composition root.
+        .executableTarget(
+            name: "serve",
+            dependencies: [
+                "LoomAPI", "LoomService", "LoomServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
         .executableTarget(
             name: "loom",
@@ -56,6 +74,7 @@ let package = Package(
         .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
         .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomRuntime", "LoomGGUF"]),
         .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
+        .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer"]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels"]),
     ],
     swiftLanguageModes: [.v6]

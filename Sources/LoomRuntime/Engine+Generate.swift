@@ -107,6 +107,7 @@ final class GenerationJob: @unchecked Sendable {
         let tail = stopFilter.finish(decoder.flush())
         if !tail.isEmpty { continuation.yield(.text(tail)) }
         stats.evalCount = generated
+        stats.tokens = tokens
         stats.evalDuration = Self.now() - evalStart
         if !e.loadReported { stats.loadDuration = e.loadDuration; e.loadReported = true }
         stats.totalDuration = Self.now() - start + stats.loadDuration

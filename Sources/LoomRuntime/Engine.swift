@@ -70,6 +70,8 @@ public struct GenerationStats: Sendable {
     /// Time spent loading the model, reported on the engine's first request only (then 0).
     public var loadDuration: UInt64 = 0
     public var doneReason = DoneReason.stop
+    /// The prompt's tokens (after truncation) followed by the generated ones (Ollama's `context`).
+    public var tokens: [Int32] = []
 }
 
 /// What a generation stream yields.
@@ -103,6 +105,8 @@ public final class Engine: @unchecked Sendable {
     public let tokenizer: any Tokenizer
     let model: LlamaModel
     let template: ChatTemplate?
+    /// The model's Jinja chat template (`tokenizer.chat_template`), if it has one.
+    public let chatTemplateSource: String?
     let pool: ThreadPool
     let cache: KVCache
     /// Most prompt tokens per forward pass (prefill runs in batches of this size).
@@ -130,6 +134,7 @@ public final class Engine: @unchecked Sendable {
                 try ChatTemplate(source: s, name: "tokenizer.chat_template")
             }
             let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
+                                templateSource: try file.metadata.stringIfPresent("tokenizer.chat_template"),
                                 contextLength: max(4, min(contextLength, hp.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
                                 batchSize: max(1, batchSize), cacheType: cacheType)
             engine.loadDuration = GenerationJob.now() - start
@@ -141,8 +146,9 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: LlamaModel, template: ChatTemplate?, contextLength: Int, threads: Int,
-         batchSize: Int, cacheType: KVCacheType) {
+    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: LlamaModel, template: ChatTemplate?, templateSource: String? = nil,
+         contextLength: Int, threads: Int, batchSize: Int, cacheType: KVCacheType) {
+        chatTemplateSource = templateSource
         self.batchSize = batchSize
         self.vocabulary = vocabulary
         self.tokenizer = tokenizer

@@ -1,0 +1,229 @@
+// OllamaResponder: the HTTP face of an `OllamaService` (Hummingbird 2), and nothing else.
+//
+//   GET|HEAD /              "Ollama is running" (text/plain)
+//   GET|HEAD /api/version   {"version": …}
+//   POST /api/generate      NDJSON stream (application/x-ndjson, one object per line, flushed per
+//   POST /api/chat          object), or one JSON object with "stream": false
+//   GET  /api/ps            loaded models
+//   other paths 404 "404 page not found"; known paths with another method 405 "405 method not allowed"
+// Errors before the first byte: {"error": …} with the error's status (§1.3); after it: a final
+// {"error": …} line in the 200 stream. CORS and Host checks per AccessPolicy. One log line per
+// request: method, path, status, duration (and tokens generated, for generate/chat).
+
+import Foundation
+import Hummingbird
+import LoomAPI
+import NIOCore
+
+/// Routes Ollama's API to a service.
+public struct OllamaResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+    let service: any OllamaService
+    let policy: AccessPolicy
+    let log: @Sendable (String) -> Void
+
+    /// Largest request body accepted (images make chat bodies large).
+    static var maxBody: Int { 256 << 20 }
+
+    public init(service: any OllamaService, policy: AccessPolicy, log: @escaping @Sendable (String) -> Void) {
+        self.service = service
+        self.policy = policy
+        self.log = log
+    }
+
+    static let routes: [String: Set<HTTPRequest.Method>] = [
+        "/": [.get, .head], "/api/version": [.get, .head], "/api/generate": [.post], "/api/chat": [.post], "/api/ps": [.get],
+    ]
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let path = request.uri.path
+        let method = request.method
+        var response = await route(request, context: context)
+        if let origin = request.headers[.origin] {
+            if policy.allows(origin: origin) {
+                response.headers[.accessControlAllowOrigin] = origin
+                response.headers[.vary] = "Origin"
+            } else {
+                response = Response(status: .forbidden)
+            }
+        }
+        if !policy.allows(host: request.head.authority) { response = Response(status: .forbidden) }
+        // generate/chat log their own line when they succeed (with the token count).
+        if !isStreaming(response) && !(response.status == .ok && (path == "/api/generate" || path == "/api/chat")) {
+            log("\(method) \(path) \(response.status.code) \(Self.seconds(since: start))")
+        }
+        return response
+    }
+
+    func isStreaming(_ r: Response) -> Bool { r.headers[.contentType] == "application/x-ndjson" }
+
+    func route(_ request: Request, context: Context) async -> Response {
+        let path = request.uri.path
+        if request.method == .options { return Response(status: .noContent, headers: Self.corsHeaders) }
+        guard let methods = Self.routes[path] else { return Self.text(.notFound, "404 page not found") }
+        guard methods.contains(request.method) else { return Self.text(.methodNotAllowed, "405 method not allowed") }
+        switch path {
+        case "/": return Self.text(.ok, request.method == .head ? "" : "Ollama is running")
+        case "/api/version": return Self.json(VersionResponse(version: service.version))
+        case "/api/ps": return Self.json(await service.ps())
+        case "/api/generate":
+            return await handle(request, context: context, GenerateRequest.self, stream: { $0.stream }) { body throws(APIError) in
+                try await service.generate(body)
+            } merge: { Self.merge($0) }
+        case "/api/chat":
+            return await handle(request, context: context, ChatRequest.self, stream: { $0.stream }) { body throws(APIError) in
+                try await service.chat(body)
+            } merge: { Self.merge($0) }
+        default: return Self.text(.notFound, "404 page not found")
+        }
+    }
+
+    /// Decode → call → stream or merge. `merge` folds a whole stream into the non-streamed object.
+    func handle<Body: Decodable, Item: Encodable & Sendable>(
+        _ request: Request, context: Context, _ type: Body.Type, stream: (Body) -> Bool?,
+        call: (Body) async throws(APIError) -> AsyncThrowingStream<Item, Error>,
+        merge: @escaping @Sendable ([Item]) -> Item?
+    ) async -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let body: Body
+        do { body = try await Self.decode(type, request) } catch { return Self.error(error) }
+        let results: AsyncThrowingStream<Item, Error>
+        do { results = try await call(body) } catch { return Self.error(error) }
+        let label = "\(request.method) \(request.uri.path)"
+        let log = self.log
+        if stream(body) == false {
+            var items: [Item] = []
+            do { for try await item in results { items.append(item) } } catch { return Self.error(error) }
+            guard let merged = merge(items) else { return Self.error(APIError.internalError("no response")) }
+            log("\(label) 200 \(Self.seconds(since: start)) \(Self.tokens(items.last))")
+            return Self.json(merged)
+        }
+        // The first object decides the status: an error before it is an ordinary error response.
+        let iterator = IteratorBox(results.makeAsyncIterator())
+        let first: Item?
+        do { first = try await iterator.next() } catch { return Self.error(error) }
+        let headers: HTTPFields = [.contentType: "application/x-ndjson"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var last = first
+            var status = "200"
+            do {
+                if let first { try await writer.write(Self.line(first)) }
+                while let item = try await iterator.next() {
+                    last = item
+                    try await writer.write(Self.line(item))
+                }
+                if Task.isCancelled, (last as? GenerateResponse)?.done != true, (last as? ChatResponse)?.done != true {
+                    status = "200 (cancelled: server shutting down)"
+                    try await writer.write(Self.line(ErrorBody(error: "server shutting down")))
+                }
+            } catch let error as APIError {
+                status = "200 (error: \(error.message))"
+                try? await writer.write(Self.line(ErrorBody(error: error.message)))
+            } catch {
+                status = "200 (client gone)"
+            }
+            log("\(label) \(status) \(Self.seconds(since: start)) \(Self.tokens(last))")
+            try await writer.finish(nil)
+        })
+    }
+
+    // MARK: - encoding
+
+    struct ErrorBody: Encodable { let error: String }
+
+    static let corsHeaders: HTTPFields = [
+        .accessControlAllowMethods: "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
+        .accessControlAllowHeaders: "Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, "
+            + "x-stainless-arch, x-stainless-async, x-stainless-custom-poll-interval, x-stainless-helper-method, "
+            + "x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-poll-helper, "
+            + "x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout",
+    ]
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: maxBody) } catch { throw APIError(status: 413, "request body too large") }
+        let bytes = Data(buffer.readableBytesView)
+        guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { throw APIError.missingBody }
+        if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "null" {
+            return try JSONDecoder().decode(T.self, from: Data("{}".utf8))
+        }
+        do { return try JSONDecoder().decode(T.self, from: bytes) } catch {
+            throw APIError.badRequest(describe(error))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case let .typeMismatch(type, c)?: return "json: cannot unmarshal into field \(path(c)) of type \(type)"
+        case let .dataCorrupted(c)?: return c.codingPath.isEmpty ? "invalid JSON: \(c.debugDescription)" : c.debugDescription
+        case let .keyNotFound(key, _)?: return "json: missing field \(key.stringValue)"
+        case let .valueNotFound(type, c)?: return "json: missing value of type \(type) for \(path(c))"
+        default: return "invalid JSON: \(error)"
+        }
+    }
+
+    static func path(_ c: DecodingError.Context) -> String { c.codingPath.map(\.stringValue).joined(separator: ".") }
+
+    static func line<T: Encodable>(_ value: T) -> ByteBuffer {
+        var data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        data.append(0x0A)
+        return ByteBuffer(bytes: data)
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return e
+    }()
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func error(_ error: any Error) -> Response {
+        let e = (error as? APIError) ?? .internalError("\(error)")
+        return json(ErrorBody(error: e.message), status: HTTPResponse.Status(code: e.status))
+    }
+
+    static func seconds(since start: UInt64) -> String {
+        String(format: "%.3fs", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+
+    static func tokens<T>(_ last: T?) -> String {
+        if let g = last as? GenerateResponse, let n = g.metrics?.evalCount { return "\(n) tokens" }
+        if let c = last as? ChatResponse, let n = c.metrics?.evalCount { return "\(n) tokens" }
+        return ""
+    }
+
+    // MARK: - non-streamed answers
+
+    static func merge(_ items: [GenerateResponse]) -> GenerateResponse? {
+        guard var last = items.last else { return nil }
+        last.response = items.map(\.response).joined()
+        let logprobs = items.compactMap(\.logprobs).flatMap { $0 }
+        last.logprobs = logprobs.isEmpty ? nil : logprobs
+        return last
+    }
+
+    static func merge(_ items: [ChatResponse]) -> ChatResponse? {
+        guard var last = items.last else { return nil }
+        last.message.content = items.map(\.message.content).joined()
+        let logprobs = items.compactMap(\.logprobs).flatMap { $0 }
+        last.logprobs = logprobs.isEmpty ? nil : logprobs
+        return last
+    }
+}
+
+/// An async iterator shared with the response body writer (used by one task at a time).
+final class IteratorBox<Element>: @unchecked Sendable {
+    var iterator: AsyncThrowingStream<Element, Error>.AsyncIterator
+    init(_ iterator: AsyncThrowingStream<Element, Error>.AsyncIterator) { self.iterator = iterator }
+    func next() async throws -> Element? { try await iterator.next() }
+}

@@ -1,0 +1,44 @@
+// ServiceConfiguration: the scheduler's settings, from Ollama's environment variables (§16):
+//   OLLAMA_KEEP_ALIVE (5m), OLLAMA_MAX_LOADED_MODELS (3 on CPU), OLLAMA_MAX_QUEUE (512),
+//   OLLAMA_NUM_PARALLEL (1), OLLAMA_CONTEXT_LENGTH (4096 on this class of machine).
+
+import Foundation
+import LoomAPI
+
+/// How the service schedules models.
+public struct ServiceConfiguration: Sendable {
+    /// Keep-alive of a model when requests give none.
+    public var keepAlive = KeepAlive.defaultValue
+    /// Most models resident at once (idle ones are evicted, least recently used first).
+    public var maxLoadedModels = 3
+    /// Most requests waiting for a model load or a free slot; beyond it → 503.
+    public var maxQueue = 512
+    /// Requests one loaded model serves at once.
+    public var numParallel = 1
+    /// num_ctx when a request gives none.
+    public var contextLength = 4096
+    /// Threads per model when a request gives no num_thread (nil = online CPUs).
+    public var threads: Int?
+
+    public init() {}
+
+    /// Defaults overridden by the OLLAMA_* variables in `environment`; a malformed value is an error
+    /// naming the variable.
+    public init(environment: [String: String]) throws(APIError) {
+        self.init()
+        func int(_ key: String) throws(APIError) -> Int? {
+            guard let raw = environment[key], !raw.isEmpty else { return nil }
+            guard let v = Int(raw.trimmingCharacters(in: .whitespaces)), v >= 0 else {
+                throw .badRequest("\(key): invalid value \"\(raw)\"")
+            }
+            return v
+        }
+        if let raw = environment["OLLAMA_KEEP_ALIVE"], !raw.isEmpty {
+            if let seconds = Int(raw) { keepAlive = KeepAlive(seconds: Double(seconds)) } else { keepAlive = try KeepAlive.parse(raw) }
+        }
+        if let v = try int("OLLAMA_MAX_LOADED_MODELS"), v > 0 { maxLoadedModels = v }
+        if let v = try int("OLLAMA_MAX_QUEUE"), v > 0 { maxQueue = v }
+        if let v = try int("OLLAMA_NUM_PARALLEL"), v > 0 { numParallel = v }
+        if let v = try int("OLLAMA_CONTEXT_LENGTH"), v > 0 { contextLength = v }
+    }
+}

@@ -1,0 +1,219 @@
+// Scheduler: which models are loaded, for how long, and who may use them (§4).
+//
+//   acquire(entry, options)  → a Runner with a free slot: the loaded one if its runner options
+//                              (num_ctx, num_batch, num_thread) match; otherwise (re)load it, after
+//                              a memory check and evicting the least recently used idle model when
+//                              OLLAMA_MAX_LOADED_MODELS are resident. A request that has to wait (for
+//                              a load or a slot) counts against OLLAMA_MAX_QUEUE; beyond it → 503.
+//   release(runner, keep)    → frees the slot; when the model goes idle its keep-alive starts
+//                              (0 = unload now, forever = never).
+//   unload(entry)            → drops a model now (its in-flight requests finish first).
+// Loading runs on its own thread, never on the cooperative pool.
+
+import Foundation
+import LoomAPI
+import LoomGGUF
+import LoomModels
+import LoomRuntime
+
+/// Options that fix how a model is loaded; a change means a reload.
+struct RunnerOptions: Hashable, Sendable {
+    var numCtx: Int
+    var numBatch: Int
+    var numThread: Int?
+}
+
+/// A loaded model. Mutable state is only touched on the scheduler actor.
+final class Runner: @unchecked Sendable {
+    let entry: ModelEntry
+    let engine: Engine
+    let options: RunnerOptions
+    /// Bytes: weights file + KV cache.
+    let size: Int
+    let details: ModelDetails
+    var keepAlive: KeepAlive
+    /// Realtime nanoseconds when an idle model unloads (Int64.max = never).
+    var expiresAt: Int64 = .max
+    var active = 0
+    var lastUsed: Int64 = 0
+    var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Bumped on every release, so that an old unload timer does nothing.
+    var epoch = 0
+
+    init(entry: ModelEntry, engine: Engine, options: RunnerOptions, size: Int, details: ModelDetails, keepAlive: KeepAlive) {
+        self.entry = entry
+        self.engine = engine
+        self.options = options
+        self.size = size
+        self.details = details
+        self.keepAlive = keepAlive
+    }
+}
+
+actor Scheduler {
+    let config: ServiceConfiguration
+    var runners: [String: Runner] = [:]          // by file path
+    var loading: [String: Task<Runner, Error>] = [:]
+    var waiting = 0
+
+    init(config: ServiceConfiguration) { self.config = config }
+
+    func acquire(_ entry: ModelEntry, options: RunnerOptions, keepAlive: KeepAlive?) async throws(APIError) -> Runner {
+        var counted = false
+        defer { if counted { waiting -= 1 } }
+        func wait() throws(APIError) {
+            guard !counted else { return }
+            guard waiting < config.maxQueue else { throw .busy }
+            waiting += 1
+            counted = true
+        }
+        while true {
+            if let r = runners[entry.path] {
+                if r.options == options {
+                    if r.active < config.numParallel {
+                        r.active += 1
+                        r.epoch += 1
+                        r.lastUsed = Timestamp.realtimeNanoseconds()
+                        if let keepAlive { r.keepAlive = keepAlive }
+                        return r
+                    }
+                    try wait()
+                    await withCheckedContinuation { r.waiters.append($0) }
+                    continue
+                }
+                if r.active == 0 { drop(r); continue }
+                try wait()
+                await withCheckedContinuation { r.waiters.append($0) }
+                continue
+            }
+            if let task = loading[entry.path] {
+                try wait()
+                _ = try? await task.value
+                continue
+            }
+            try checkMemory(entry, options)
+            evictIfFull()
+            let keep = keepAlive ?? config.keepAlive
+            // The task publishes the runner itself (it runs on this actor), so that whoever awaits
+            // it finds the model loaded, whichever of them the actor runs first.
+            let path = entry.path
+            let task = Task<Runner, Error> {
+                defer { loading[path] = nil }
+                let r = try await Self.load(entry, options, keepAlive: keep)
+                runners[path] = r
+                return r
+            }
+            loading[path] = task
+            do { _ = try await task.value } catch {
+                throw (error as? APIError) ?? .internalError("\(error)")
+            }
+        }
+    }
+
+    func release(_ r: Runner, keepAlive: KeepAlive?) {
+        r.active -= 1
+        if let keepAlive { r.keepAlive = keepAlive }
+        r.lastUsed = Timestamp.realtimeNanoseconds()
+        if !r.waiters.isEmpty { r.waiters.removeFirst().resume(); return }
+        guard r.active == 0 else { return }
+        r.epoch += 1
+        switch r.keepAlive {
+        case .forever:
+            r.expiresAt = .max
+        case let .nanoseconds(ns):
+            if ns <= 0 { drop(r); return }
+            let now = Timestamp.realtimeNanoseconds()
+            r.expiresAt = now > Int64.max - ns ? .max : now + ns
+            let epoch = r.epoch
+            Task { [weak self] in
+                try? await Task.sleep(nanoseconds: UInt64(ns))
+                await self?.expire(r, epoch: epoch)
+            }
+        }
+    }
+
+    func expire(_ r: Runner, epoch: Int) {
+        if r.epoch == epoch && r.active == 0 && runners[r.entry.path] === r { drop(r) }
+    }
+
+    /// Unloads the model now, or as soon as its requests finish (keep-alive 0).
+    func unload(_ entry: ModelEntry) {
+        guard let r = runners[entry.path] else { return }
+        if r.active == 0 { drop(r) } else { r.keepAlive = .nanoseconds(0) }
+    }
+
+    func drop(_ r: Runner) {
+        if runners[r.entry.path] === r { runners[r.entry.path] = nil }
+        for w in r.waiters { w.resume() }
+        r.waiters = []
+    }
+
+    func evictIfFull() {
+        while runners.count >= config.maxLoadedModels,
+              let idle = runners.values.filter({ $0.active == 0 }).min(by: { $0.lastUsed < $1.lastUsed }) {
+            drop(idle)
+        }
+    }
+
+    func loaded() -> [Runner] { runners.values.sorted { $0.lastUsed > $1.lastUsed } }
+
+    /// 500 «model requires more system memory (X GiB) than is available (Y GiB)» when the weights
+    /// and KV cache would not fit in MemAvailable.
+    func checkMemory(_ entry: ModelEntry, _ options: RunnerOptions) throws(APIError) {
+        let need = Self.estimate(entry, options)
+        guard let available = Self.availableMemory(), need > available else { return }
+        let gib = { (b: Int) in String(format: "%.1f GiB", Double(b) / 1_073_741_824) }
+        throw .internalError("model requires more system memory (\(gib(need))) than is available (\(gib(available)))")
+    }
+
+    static func estimate(_ entry: ModelEntry, _ options: RunnerOptions) -> Int {
+        let size = (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
+        guard let file = try? GGUFFile(path: entry.path), let hp = try? LlamaHyperparameters(metadata: file.metadata) else { return size }
+        let ctx = min(options.numCtx, hp.contextLength)
+        return size + 2 * hp.layers * ctx * hp.kvHeads * hp.headDim * 2
+    }
+
+    static func availableMemory() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kb * 1024
+    }
+
+    /// Loads on a new thread (Engine.load blocks for the whole load).
+    static func load(_ entry: ModelEntry, _ options: RunnerOptions, keepAlive: KeepAlive) async throws -> Runner {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Runner, Error>) in
+            let thread = Thread {
+                do {
+                    let engine = try Engine.load(path: entry.path, contextLength: options.numCtx, threads: options.numThread,
+                                                 batchSize: options.numBatch)
+                    let file = try GGUFFile(path: entry.path)
+                    let details = ModelDetails.from(file)
+                    let size = (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
+                    c.resume(returning: Runner(entry: entry, engine: engine, options: options, size: size + engine.kvCacheBytes,
+                                               details: details, keepAlive: keepAlive))
+                } catch {
+                    c.resume(throwing: APIError.internalError("\(error)"))
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
+
+extension ModelDetails {
+    /// Family, parameter size and quantization level from GGUF metadata.
+    static func from(_ file: GGUFFile) -> ModelDetails {
+        let m = file.metadata
+        let arch = (try? m.string("general.architecture")) ?? "llama"
+        let counted = UInt64(file.tensors.reduce(0) { $0 + $1.elementCount })
+        let params: UInt64? = (try? m.integerIfPresent("general.parameter_count", as: UInt64.self)).flatMap { $0 } ?? counted
+        let size = params.map { p -> String in
+            p >= 1_000_000_000 ? String(format: "%.1fB", Double(p) / 1e9) : String(format: "%.2fM", Double(p) / 1e6)
+        } ?? ""
+        let ftypes = [0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 32: "BF16"]
+        let ftype = (try? m.integerIfPresent("general.file_type", as: UInt32.self)).flatMap { $0 }.flatMap { ftypes[Int($0)] } ?? "unknown"
+        return ModelDetails(family: arch, parameterSize: size, quantizationLevel: ftype)
+    }
+}

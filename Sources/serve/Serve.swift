@@ -1,0 +1,82 @@
+// `serve` (`swift run serve`): Loom's Ollama-compatible HTTP server.
+//
+//   serve [--host HOST[:PORT]] [--models DIR]
+// --host defaults to OLLAMA_HOST, else 127.0.0.1:11434 (port 0 = any free port; the line
+// "Listening on http://HOST:PORT" tells which). --models defaults to OLLAMA_MODELS, else
+// ~/.loom/models: until the model store lands, a directory of `<name>.gguf` files (DirectoryCatalog).
+// Scheduling follows OLLAMA_KEEP_ALIVE, OLLAMA_MAX_LOADED_MODELS, OLLAMA_MAX_QUEUE,
+// OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. SIGINT/SIGTERM shut down
+// gracefully. Every request is logged in one line on stderr.
+
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LoomAPI
+import LoomServer
+import LoomService
+import ServiceLifecycle
+
+@main
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run Loom's Ollama-compatible API server.")
+
+    @Option(help: "Listen address [scheme://]host[:port] (default: $OLLAMA_HOST, else 127.0.0.1:11434).")
+    var host: String?
+
+    @Option(help: "Models directory (default: $OLLAMA_MODELS, else ~/.loom/models).")
+    var models: String?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let (address, port) = try Self.parseHost(host ?? env["OLLAMA_HOST"] ?? "")
+        let directory = models ?? env["OLLAMA_MODELS"] ?? (NSHomeDirectory() + "/.loom/models")
+        let config: ServiceConfiguration
+        do { config = try ServiceConfiguration(environment: env) } catch {
+            throw ValidationError(error.message)
+        }
+        let service = LoomService(catalog: DirectoryCatalog(directory: directory), configuration: config)
+        let loopback = address == "127.0.0.1" || address == "localhost" || address == "::1"
+        let responder = OllamaResponder(service: service, policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
+                                        log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+        let app = Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "Loom"),
+            onServerRunning: { channel in
+                let actual = channel.localAddress?.port ?? port
+                FileHandle.standardError.write(Data("Listening on http://\(address):\(actual) (models: \(directory))\n".utf8))
+            }
+        )
+        // SIGINT/SIGTERM: stop accepting, let in-flight requests finish for up to 10 s, then cancel
+        // them (their streams end with an error line).
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        group.maximumGracefulShutdownDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
+    }
+
+    /// OLLAMA_HOST's grammar: [scheme://]host[:port][/path]; bare host → port 11434, http:// → 80,
+    /// https:// → 443; empty → 127.0.0.1:11434.
+    static func parseHost(_ raw: String) throws -> (String, Int) {
+        var s = Substring(raw.trimmingCharacters(in: .whitespaces))
+        var defaultPort = 11434
+        if let r = s.range(of: "://") {
+            let scheme = s[..<r.lowerBound].lowercased()
+            defaultPort = scheme == "https" ? 443 : scheme == "http" ? 80 : 11434
+            s = s[r.upperBound...]
+        }
+        if let slash = s.firstIndex(of: "/") { s = s[..<slash] }
+        if s.isEmpty { return ("127.0.0.1", 11434) }
+        var host = String(s), port = defaultPort
+        if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
+            host = String(s[s.index(after: s.startIndex)..<close])
+            let rest = s[s.index(after: close)...]
+            if rest.hasPrefix(":") { guard let p = Int(rest.dropFirst()) else { throw ValidationError("invalid port in \(raw)") }; port = p }
+        } else if let colon = s.lastIndex(of: ":") {
+            host = String(s[..<colon])
+            guard let p = Int(s[s.index(after: colon)...]) else { throw ValidationError("invalid port in \(raw)") }
+            port = p
+        }
+        if host.isEmpty { host = "127.0.0.1" }
+        guard (0...65535).contains(port) else { throw ValidationError("invalid port in \(raw)") }
+        return (host, port)
+    }
+}

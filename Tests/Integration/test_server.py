@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""End-to-end tests of Loom's Ollama-compatible server: the real `serve` binary on a free loopback
+port, driven by the official `ollama` Python client (PyPI ollama==0.6.3) and by raw HTTP.
+
+    .venv/bin/python Tests/Integration/test_server.py          # after a release build of `serve`
+    LOOM_SERVE=path/to/serve ... to test another build
+
+The model is SmolLM2-135M-Instruct Q4_1 (`make models`), served as `smollm2:135m` from a temporary
+models directory (until the model store lands, a directory of `<name>.gguf` files).
+"""
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import warnings
+from pathlib import Path
+
+import ollama
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SERVE = Path(os.environ.get("LOOM_SERVE", ROOT / ".build/release/serve"))
+MODEL_FILE = ROOT / ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL = "smollm2:135m"
+
+
+class Server:
+    """`serve --host 127.0.0.1:0` in a temporary models directory; its stderr lines are kept."""
+
+    def __init__(self, env=None):
+        self.dir = tempfile.TemporaryDirectory(prefix="loom-models-")
+        os.symlink(MODEL_FILE, Path(self.dir.name) / f"{MODEL}.gguf")
+        self.proc = subprocess.Popen([str(SERVE), "--host", "127.0.0.1:0", "--models", self.dir.name],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, **(env or {})})
+        self.lines = []
+        self.port = None
+        ready = threading.Event()
+
+        def drain():
+            for line in self.proc.stderr:
+                self.lines.append(line.rstrip("\n"))
+                m = re.match(r"Listening on http://127\.0\.0\.1:(\d+)", line)
+                if m:
+                    self.port = int(m.group(1))
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        if not ready.wait(60) or self.port is None:
+            self.stop()
+            raise RuntimeError("serve did not start:\n" + "\n".join(self.lines))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.dir.cleanup()
+
+    def request(self, method, path, body=None, headers=None):
+        """(status, headers, body bytes) of one raw HTTP request; `body` may be bytes, str or JSON."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+class ServerTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        warnings.simplefilter("ignore", ResourceWarning)   # the client's pooled sockets, closed at exit
+        cls.server = Server()
+        cls.client = ollama.Client(host=cls.server.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    # -- transport ------------------------------------------------------------------------------
+
+    def test_root_version_and_unknown_routes(self):
+        s = self.server
+        status, headers, body = s.request("GET", "/")
+        self.assertEqual((status, body), (200, b"Ollama is running"))
+        self.assertTrue(headers["content-type"].startswith("text/plain"))
+        self.assertEqual(s.request("HEAD", "/")[0], 200)
+        status, _, body = s.request("GET", "/api/version")
+        self.assertEqual(status, 200)
+        self.assertRegex(json.loads(body)["version"], r"^\d+\.\d+\.\d+")
+        self.assertEqual(s.request("GET", "/api/nope")[::2], (404, b"404 page not found"))
+        self.assertEqual(s.request("GET", "/api/chat")[::2], (405, b"405 method not allowed"))
+
+    def test_cors_and_host(self):
+        s = self.server
+        status, headers, body = s.request("GET", "/", headers={"Origin": "chrome-extension://abc"})
+        self.assertEqual((status, body), (403, b""))
+        status, headers, _ = s.request("GET", "/", headers={"Origin": "http://localhost:3000"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("access-control-allow-origin"), "http://localhost:3000")
+        self.assertEqual(s.request("OPTIONS", "/api/chat", headers={"Origin": "http://localhost:3000"})[0], 204)
+        self.assertEqual(s.request("GET", "/", headers={"Host": "evil.example.com"})[0], 403)
+
+    # -- generate -------------------------------------------------------------------------------
+
+    def test_generate_stream_with_the_client(self):
+        chunks = list(self.client.generate(model=MODEL, prompt="Name a color.", stream=True,
+                                           options={"num_predict": 12, "seed": 3}))
+        self.assertGreater(len(chunks), 1)
+        self.assertTrue(all(not c.done for c in chunks[:-1]))
+        self.assertTrue(all(c.eval_count is None and c.total_duration is None for c in chunks[:-1]))
+        last = chunks[-1]
+        self.assertTrue(last.done)
+        self.assertIn(last.done_reason, ("stop", "length"))
+        self.assertGreater(last.eval_count, 0)
+        self.assertGreater(last.eval_duration, 0)
+        self.assertGreater(last.prompt_eval_count, 0)
+        self.assertTrue(last.context)
+        self.assertTrue("".join(c.response for c in chunks).strip())
+
+    def test_ndjson_over_raw_http(self):
+        status, headers, body = self.server.request(
+            "POST", "/api/generate", {"model": MODEL, "prompt": "Hello", "options": {"num_predict": 8}})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/x-ndjson")
+        lines = body.decode().splitlines()
+        objects = [json.loads(line) for line in lines]
+        self.assertEqual([o["done"] for o in objects].count(True), 1)
+        self.assertTrue(objects[-1]["done"])
+        for o in objects[:-1]:
+            self.assertRegex(o["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+            self.assertEqual(set(o), {"model", "created_at", "response", "done"})
+        self.assertIsInstance(objects[-1]["total_duration"], int)
+
+    def test_non_streaming_equals_streaming_at_temperature_zero(self):
+        options = {"temperature": 0, "seed": 11, "num_predict": 24}
+        streamed = "".join(c.response for c in self.client.generate(model=MODEL, prompt="Tell me about cats.",
+                                                                      stream=True, options=options))
+        whole = self.client.generate(model=MODEL, prompt="Tell me about cats.", stream=False, options=options)
+        self.assertTrue(whole.done)
+        self.assertEqual(whole.response, streamed)
+        status, headers, _ = self.server.request("POST", "/api/generate", {"model": MODEL, "prompt": "Hi", "stream": False,
+                                                                            "options": {"num_predict": 2}})
+        self.assertEqual(headers["content-type"], "application/json; charset=utf-8")
+
+    def test_options(self):
+        one = self.client.generate(model=MODEL, prompt="Count to ten.", options={"num_predict": 1})
+        self.assertLessEqual(one.eval_count or 0, 1)
+        self.assertEqual(one.done_reason, "length")
+        text = self.client.generate(model=MODEL, prompt="Write three short lines about the sea.",
+                                    options={"stop": ["\n"], "num_predict": 60, "seed": 5}).response
+        self.assertNotIn("\n", text)
+        a = self.client.generate(model=MODEL, prompt="Invent a name.", options={"seed": 42, "temperature": 0.9, "num_predict": 16})
+        b = self.client.generate(model=MODEL, prompt="Invent a name.", options={"seed": 42, "temperature": 0.9, "num_predict": 16})
+        self.assertEqual(a.response, b.response)
+
+    def test_raw_and_context(self):
+        r = self.client.generate(model=MODEL, prompt="The capital of France is", raw=True, options={"num_predict": 4, "temperature": 0})
+        self.assertTrue(r.done)
+        self.assertFalse(r.context)
+        first = self.client.generate(model=MODEL, prompt="My name is Ada.", options={"num_predict": 8, "temperature": 0})
+        again = self.client.generate(model=MODEL, prompt="What is my name?", context=first.context,
+                                     options={"num_predict": 8, "temperature": 0})
+        self.assertTrue(again.done)
+        self.assertGreater(len(again.context), len(first.context))
+
+    # -- chat -----------------------------------------------------------------------------------
+
+    def test_chat_stream_and_history(self):
+        messages = [{"role": "USER", "content": "Name a fruit."}]
+        chunks = list(self.client.chat(model=MODEL, messages=messages, stream=True, options={"num_predict": 10, "temperature": 0}))
+        self.assertTrue(all(c.message.role == "assistant" for c in chunks))
+        last = chunks[-1]
+        self.assertTrue(last.done)
+        reply = "".join(c.message.content for c in chunks)
+        self.assertTrue(reply.strip())
+        history = messages + [{"role": "assistant", "content": reply}, {"role": "user", "content": "And a vegetable?"}]
+        second = self.client.chat(model=MODEL, messages=history, options={"num_predict": 10, "temperature": 0})
+        self.assertTrue(second.message.content.strip())
+        # The second turn reuses the cached conversation: only the new tokens are evaluated.
+        self.assertLess(second.prompt_eval_count, 40)
+
+    def test_chat_truncates_long_history_to_num_ctx(self):
+        history = []
+        for i in range(30):
+            history += [{"role": "user", "content": f"Message number {i}: tell me something about the number {i}."},
+                        {"role": "assistant", "content": f"The number {i} is a fine number with many properties."}]
+        history.append({"role": "user", "content": "Thanks!"})
+        r = self.client.chat(model=MODEL, messages=history, options={"num_ctx": 256, "num_predict": 4})
+        self.assertTrue(r.done)
+        self.assertLessEqual(r.prompt_eval_count, 256)
+        status, _, body = self.server.request("POST", "/api/chat", {"model": MODEL, "messages": history, "truncate": False,
+                                                                     "stream": False, "options": {"num_ctx": 256, "num_predict": 4}})
+        self.assertEqual(status, 400, body)
+
+    # -- load, unload, ps -----------------------------------------------------------------------
+
+    def test_load_unload_and_ps(self):
+        r = self.client.generate(model=MODEL, prompt="")
+        self.assertEqual((r.done, r.done_reason), (True, "load"))
+        ps = self.client.ps()
+        self.assertEqual([m.model for m in ps.models], [MODEL])
+        self.assertGreater(ps.models[0].size, 90_000_000)
+        self.assertIsNotNone(ps.models[0].expires_at)
+        r = self.client.generate(model=MODEL, prompt="", keep_alive="10m")
+        ps = self.client.ps().models[0]
+        left = ps.expires_at.timestamp() - time.time()
+        self.assertTrue(9 * 60 < left <= 10 * 60 + 5, left)
+        r = self.client.generate(model=MODEL, prompt="", keep_alive=-1)
+        self.assertGreater(self.client.ps().models[0].expires_at.year, 2200)
+        r = self.client.chat(model=MODEL, messages=[], keep_alive=0)
+        self.assertEqual((r.done, r.done_reason), (True, "unload"))
+        self.assertEqual(self.client.ps().models, [])
+        r = self.client.chat(model=MODEL, messages=[])
+        self.assertEqual(r.done_reason, "load")
+
+    def test_reload_on_num_ctx_change(self):
+        self.client.generate(model=MODEL, prompt="", options={"num_ctx": 512})
+        self.assertEqual(self.client.ps().models[0].context_length, 512)
+        self.client.generate(model=MODEL, prompt="", options={"num_ctx": 1024})
+        self.assertEqual(self.client.ps().models[0].context_length, 1024)
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def assertError(self, status, path, body, message=None):
+        got, headers, data = self.server.request("POST", path, body)
+        self.assertEqual(got, status, data)
+        err = json.loads(data)["error"]
+        self.assertIsInstance(err, str)
+        if message:
+            self.assertEqual(err, message)
+
+    def test_errors(self):
+        with self.assertRaises(ollama.ResponseError) as e:
+            self.client.generate(model="nosuchmodel", prompt="hi")
+        self.assertEqual(e.exception.status_code, 404)
+        self.assertError(404, "/api/generate", {"model": "nosuchmodel", "prompt": "x"}, "model 'nosuchmodel' not found")
+        self.assertError(404, "/api/generate", {"model": ""}, "model '' not found")
+        self.assertError(400, "/api/chat", {"model": ""}, "model is required")
+        self.assertError(400, "/api/generate", b"", "missing request body")
+        self.assertError(400, "/api/generate", b"{not json")
+        self.assertError(400, "/api/generate", {"model": MODEL, "keep_alive": "-1"}, 'time: missing unit in duration "-1"')
+        self.assertError(400, "/api/generate", {"model": MODEL, "prompt": "x", "top_logprobs": 21}, "top_logprobs must be between 0 and 20")
+        self.assertError(400, "/api/generate", {"model": MODEL, "prompt": "x", "raw": True, "system": "s"},
+                         "raw mode does not support template, system, or context")
+        self.assertError(400, "/api/generate", {"model": MODEL, "prompt": "x", "think": True}, f'"{MODEL}" does not support thinking')
+        self.assertError(400, "/api/generate", {"model": "bad name!", "prompt": "x"}, "invalid model name")
+        self.assertError(400, "/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "x"}],
+                                            "tools": [{"type": "function", "function": {"name": "f"}}]},
+                         "registry.ollama.ai/library/smollm2:135m does not support tools")
+        self.assertError(500, "/api/generate", {"model": MODEL, "prompt": "x", "options": {"temperature": "hot"}},
+                         'option "temperature" must be of type float32')
+        # A think:false request is fine; the server is still healthy after all of the above.
+        r = self.client.generate(model=MODEL, prompt="Hi", think=False, options={"num_predict": 2})
+        self.assertTrue(r.done)
+
+    # -- concurrency and cancellation -----------------------------------------------------------
+
+    def test_four_clients_at_once(self):
+        results = [None] * 4
+
+        def run(i):
+            c = ollama.Client(host=self.server.url)
+            results[i] = c.generate(model=MODEL, prompt=f"Say {i}.", options={"num_predict": 8, "seed": i})
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertTrue(all(r is not None and r.done for r in results))
+
+    def test_disconnect_frees_the_slot(self):
+        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=60)
+        body = json.dumps({"model": MODEL, "prompt": "Write a very long story.", "options": {"num_predict": 2000}})
+        sock.sendall(f"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
+        self.assertIn(b'"done":false', sock.recv(4096) + sock.recv(4096))
+        sock.close()
+        start = time.time()
+        r = self.client.generate(model=MODEL, prompt="Hi", options={"num_predict": 4})
+        self.assertTrue(r.done)
+        # 2000 tokens take ~10 s here; the next request must not have waited for them.
+        self.assertLess(time.time() - start, 5)
+        deadline = time.time() + 10
+        while not any("client gone" in line for line in self.server.lines) and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertTrue(any("client gone" in line for line in self.server.lines), self.server.lines[-5:])
+
+
+class QueueTests(unittest.TestCase):
+    def test_queue_overflow_answers_503(self):
+        server = Server(env={"OLLAMA_MAX_QUEUE": "1"})
+        try:
+            statuses = []
+            lock = threading.Lock()
+
+            def run():
+                status, _, body = server.request("POST", "/api/generate", {"model": MODEL, "prompt": "Tell a story.",
+                                                                            "stream": False, "options": {"num_predict": 48}})
+                with lock:
+                    statuses.append((status, json.loads(body)))
+
+            threads = [threading.Thread(target=run) for _ in range(5)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(120)
+            codes = sorted(s for s, _ in statuses)
+            self.assertIn(200, codes)
+            self.assertIn(503, codes)
+            busy = [b for s, b in statuses if s == 503]
+            self.assertEqual(busy[0]["error"], "server busy, please try again.  maximum pending requests exceeded")
+            # The server is still healthy afterwards.
+            self.assertEqual(server.request("GET", "/")[0], 200)
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    if not SERVE.exists() or not MODEL_FILE.exists():
+        sys.exit(f"missing {SERVE} or {MODEL_FILE}: run `make release models` (or `make test`) first")
+    unittest.main(verbosity=2)
