@@ -53,7 +53,8 @@ models: venv
 	@$(PYTHON) Scripts/make_model_variants.py
 
 # Kernel and whole-model throughput next to this machine's limits and llama.cpp's llama-bench
-# (built from the llama-cpp-python sdist as a measuring tool), resident memory at num_ctx 4096.
+# (built from the llama-cpp-python sdist as a measuring tool), resident memory at num_ctx 4096, and
+# the server's streaming rate next to the library's.
 # Run on a quiet machine; see README.
 VARIANTS := $(foreach v,Q4_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
 bench: release models
@@ -61,6 +62,7 @@ bench: release models
 	.build/release/loom bench kernels
 	.build/release/loom bench model --threads 2 $(VARIANTS)
 	.build/release/loom bench memory --ctx 4096 .cache/models/SmolLM2-135M-Instruct.Q4_0.gguf
+	$(PYTHON) Scripts/bench_server.py
 
 build:
 	$(SWIFT) build $(FLAGS)

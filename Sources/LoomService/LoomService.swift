@@ -171,9 +171,12 @@ public final class LoomService: OllamaService {
         return try engine.render(messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]])
     }
 
+    /// num_thread is capped at the online CPUs: the pool's workers spin between matmuls, so more
+    /// threads than cores (the docs' example asks for 8) would only take turns.
     func runnerOptions(_ o: Options) -> RunnerOptions {
-        RunnerOptions(numCtx: max(4, o.numCtx ?? config.contextLength), numBatch: max(1, o.numBatch ?? 512),
-                      numThread: (o.numThread ?? 0) > 0 ? o.numThread : config.threads)
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        let threads = (o.numThread ?? 0) > 0 ? o.numThread.map { min($0, cpus) } : config.threads
+        return RunnerOptions(numCtx: max(4, o.numCtx ?? config.contextLength), numBatch: max(1, o.numBatch ?? 512), numThread: threads)
     }
 
     func generateOptions(_ o: Options, truncate: Bool?, shift: Bool?) -> GenerateOptions {

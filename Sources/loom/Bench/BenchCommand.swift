@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernel throughput against the machine's limits.",
-        subcommands: [KernelsBench.self, ModelBench.self, MemoryBench.self]
+        subcommands: [KernelsBench.self, ModelBench.self, MemoryBench.self, GenerateBench.self]
     )
 }
 
@@ -124,5 +124,48 @@ enum ResidentMemory {
             return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
         }
         return (field("VmRSS"), field("VmHWM"))
+    }
+}
+
+struct GenerateBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generation tokens/s of the Engine library API (what the server's streaming is compared with)."
+    )
+
+    @Argument(help: "A GGUF model file (llama-family).")
+    var file: String
+
+    @Option(help: "Prompt, generated from as is (raw).")
+    var prompt = "Once upon a time"
+
+    @Option(name: .customShort("n"), help: "Tokens to generate.")
+    var generate = 256
+
+    @Option(help: "Sampling seed (temperature 0.8).")
+    var seed = 7
+
+    @Option(name: .customShort("r"), help: "Repetitions.")
+    var repeats = 3
+
+    @Option(help: "Threads (default: online CPUs).")
+    var threads: Int?
+
+    func run() async throws {
+        let engine = try Engine.load(path: file, contextLength: 4096, threads: threads)
+        var rates: [Double] = []
+        var count = 0
+        for _ in 0..<(repeats + 1) {
+            let options = GenerateOptions(sampling: .init(temperature: 0.8, seed: seed), numPredict: generate)
+            for try await event in engine.generate(raw: prompt, options: options) {
+                if case let .done(stats) = event {
+                    count = stats.evalCount
+                    rates.append(Double(stats.evalCount) / (Double(stats.evalDuration) / 1e9))
+                }
+            }
+        }
+        let measured = rates.dropFirst()   // the first run warms up
+        let mean = measured.reduce(0, +) / Double(measured.count)
+        print("library: \(count) tokens, \(String(format: "%.1f", mean)) tokens/s (eval_count / eval_duration, mean of \(measured.count))")
     }
 }
