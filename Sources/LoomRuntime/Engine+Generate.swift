@@ -1,6 +1,7 @@
 // One generation on the engine's sequence: prefix reuse, prefill, the sampling loop, stop strings
 // and statistics. Runs on a compute thread; requests on one engine are serialized by its lock.
 
+import Foundation
 import LoomKernels
 import LoomModels
 import LoomSampling
@@ -89,6 +90,7 @@ final class GenerationJob: @unchecked Sendable {
             let next: Int32
             do { next = try sampler.sample(logits) } catch { throw EngineError.sampling(error) }
             if e.endTokens.contains(next) { stats.doneReason = .stop; break }
+            if options.logprobs { continuation.yield(.logprob(Self.probability(of: next, in: logits, top: options.topLogprobs, e.tokenizer))) }
             sampler.accept(next)
             tokens.append(next)
             generated += 1
@@ -112,6 +114,33 @@ final class GenerationJob: @unchecked Sendable {
         if !e.loadReported { stats.loadDuration = e.loadDuration; e.loadReported = true }
         stats.totalDuration = Self.now() - start + stats.loadDuration
         return stats
+    }
+}
+
+extension GenerationJob {
+    /// log-softmax of `logits` at `id`, and the `top` most likely tokens (ties: lower id first).
+    static func probability(of id: Int32, in logits: [Float], top: Int, _ tokenizer: any Tokenizer) -> TokenProbability {
+        let m = logits.max() ?? 0
+        var sum = 0.0
+        for l in logits { sum += Foundation.exp(Double(l - m)) }
+        let logZ = Double(m) + Foundation.log(sum)
+        func candidate(_ i: Int32) -> TokenProbability.Candidate {
+            let bytes = tokenizer.piece(i)
+            return .init(id: i, token: String(decoding: bytes, as: UTF8.self), logprob: Double(logits[Int(i)]) - logZ, bytes: bytes)
+        }
+        var best: [Int32] = []   // indices of the largest logits, descending
+        let k = min(max(top, 0), 20)
+        if k > 0 {
+            for i in logits.indices {
+                let v = logits[i]
+                if best.count == k, let last = best.last, v <= logits[Int(last)] { continue }
+                var at = best.count
+                while at > 0 && logits[Int(best[at - 1])] < v { at -= 1 }
+                best.insert(Int32(i), at: at)
+                if best.count > k { best.removeLast() }
+            }
+        }
+        return TokenProbability(chosen: candidate(id), top: best.map(candidate))
     }
 }
 

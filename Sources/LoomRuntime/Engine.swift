@@ -44,8 +44,14 @@ public struct GenerateOptions: Sendable {
     /// Reaching the context end while generating: true = drop half of the tokens after `numKeep` and
     /// go on, false = stop with done reason `length`.
     public var shift = true
+    /// Report each generated token's log-probability (a `.logprob` event before its text).
+    public var logprobs = false
+    /// Alternatives reported with each token's log-probability (0–20).
+    public var topLogprobs = 0
     public init(sampling: SamplingOptions = SamplingOptions(), numPredict: Int = -1, stop: [String] = [],
-                numKeep: Int = 4, truncate: Bool = true, shift: Bool = true) {
+                numKeep: Int = 4, truncate: Bool = true, shift: Bool = true, logprobs: Bool = false, topLogprobs: Int = 0) {
+        self.logprobs = logprobs
+        self.topLogprobs = topLogprobs
         self.sampling = sampling
         self.numPredict = numPredict
         self.stop = stop
@@ -74,10 +80,31 @@ public struct GenerationStats: Sendable {
     public var tokens: [Int32] = []
 }
 
+/// A generated token's log-probability under the model (log-softmax of the raw logits, before any
+/// sampling transform), with the most likely alternatives.
+public struct TokenProbability: Sendable, Equatable {
+    /// One candidate token.
+    public struct Candidate: Sendable, Equatable {
+        public var id: Int32
+        /// The token's text (its bytes as UTF-8, invalid sequences replaced).
+        public var token: String
+        public var logprob: Double
+        /// The token's bytes.
+        public var bytes: [UInt8]
+    }
+    /// The token that was generated.
+    public var chosen: Candidate
+    /// The most likely tokens at this step, most likely first (`topLogprobs` of them).
+    public var top: [Candidate]
+}
+
 /// What a generation stream yields.
 public enum GenerationEvent: Sendable {
     /// A piece of the reply.
     case text(String)
+    /// The log-probability of the token just generated (only with `GenerateOptions.logprobs`); the
+    /// token's text follows in `.text` events (possibly later, held back by UTF-8 or stop strings).
+    case logprob(TokenProbability)
     /// The end, with statistics.
     case done(GenerationStats)
 }

@@ -62,14 +62,19 @@ public final class LoomService: OllamaService {
             }
             if let context = request.context, !context.isEmpty { text = engine.detokenize(context.map { Int32(truncatingIfNeeded: $0) }) + text }
         }
-        let stream = engine.generate(raw: text, options: generateOptions(options, truncate: request.truncate, shift: request.shift))
-        return relay(stream, runner, request.keepAlive) { event in
+        var generation = generateOptions(options, truncate: request.truncate, shift: request.shift)
+        generation.logprobs = request.logprobs ?? false
+        generation.topLogprobs = request.topLogprobs ?? 0
+        let stream = engine.generate(raw: text, options: generation)
+        return relay(stream, runner, request.keepAlive) { event, logprobs in
             switch event {
             case let .text(piece):
-                return GenerateResponse(model: name, createdAt: Timestamp.now(), response: piece)
+                return GenerateResponse(model: name, createdAt: Timestamp.now(), response: piece, logprobs: logprobs)
             case let .done(stats):
                 return GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: stats.doneReason.rawValue,
-                                        context: raw ? nil : stats.tokens.map { Int($0) }, metrics: Self.metrics(stats))
+                                        context: raw ? nil : stats.tokens.map { Int($0) }, metrics: Self.metrics(stats), logprobs: logprobs)
+            case .logprob:
+                return nil
             }
         }
     }
@@ -106,14 +111,19 @@ public final class LoomService: OllamaService {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             throw .internalError("\(error)")
         }
-        let stream = engine.generate(raw: text, options: generateOptions(options, truncate: request.truncate, shift: request.shift))
-        return relay(stream, runner, request.keepAlive) { event in
+        var generation = generateOptions(options, truncate: request.truncate, shift: request.shift)
+        generation.logprobs = request.logprobs ?? false
+        generation.topLogprobs = request.topLogprobs ?? 0
+        let stream = engine.generate(raw: text, options: generation)
+        return relay(stream, runner, request.keepAlive) { event, logprobs in
             switch event {
             case let .text(piece):
-                return ChatResponse(model: name, createdAt: Timestamp.now(), message: Message(role: "assistant", content: piece))
+                return ChatResponse(model: name, createdAt: Timestamp.now(), message: Message(role: "assistant", content: piece), logprobs: logprobs)
             case let .done(stats):
                 return ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true,
-                                    doneReason: stats.doneReason.rawValue, metrics: Self.metrics(stats))
+                                    doneReason: stats.doneReason.rawValue, metrics: Self.metrics(stats), logprobs: logprobs)
+            case .logprob:
+                return nil
             }
         }
     }
@@ -195,6 +205,17 @@ public final class LoomService: OllamaService {
                                truncate: truncate ?? true, shift: shift ?? true)
     }
 
+    /// A runtime log-probability in Ollama's shape (§5.5; bytes omitted when empty, top_logprobs
+    /// when none were asked for).
+    static func wire(_ p: TokenProbability) -> TokenLogprob {
+        func one(_ c: TokenProbability.Candidate) -> TokenLogprob {
+            TokenLogprob(token: c.token, logprob: c.logprob, bytes: c.bytes.isEmpty ? nil : c.bytes)
+        }
+        var out = one(p.chosen)
+        out.topLogprobs = p.top.isEmpty ? nil : p.top.map(one)
+        return out
+    }
+
     static func metrics(_ s: GenerationStats) -> Metrics {
         Metrics(totalDuration: Int64(s.totalDuration), loadDuration: Int64(s.loadDuration), promptEvalCount: s.promptEvalCount,
                 promptEvalDuration: Int64(s.promptEvalDuration), evalCount: s.evalCount, evalDuration: Int64(s.evalDuration))
@@ -214,15 +235,22 @@ public final class LoomService: OllamaService {
         return .internalError("\(error)")
     }
 
-    /// Forwards the engine's events as response objects; releases the slot at the end, and cancels
-    /// the generation when the consumer goes away.
+    /// Forwards the engine's events as response objects; log-probabilities ride on the next object
+    /// made (nil when none are pending). Releases the slot at the end, and cancels the generation
+    /// when the consumer goes away.
     func relay<R: Sendable>(_ source: AsyncThrowingStream<GenerationEvent, Error>, _ runner: Runner, _ keepAlive: KeepAlive?,
-                            _ make: @escaping @Sendable (GenerationEvent) -> R) -> AsyncThrowingStream<R, Error> {
+                            _ make: @escaping @Sendable (GenerationEvent, [TokenLogprob]?) -> R?) -> AsyncThrowingStream<R, Error> {
         let scheduler = self.scheduler
         return AsyncThrowingStream { continuation in
             let task = Task {
+                var pending: [TokenLogprob] = []
                 do {
-                    for try await event in source { continuation.yield(make(event)) }
+                    for try await event in source {
+                        if case let .logprob(p) = event { pending.append(Self.wire(p)); continue }
+                        guard let item = make(event, pending.isEmpty ? nil : pending) else { continue }
+                        pending = []
+                        continuation.yield(item)
+                    }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: Self.apiError(error))

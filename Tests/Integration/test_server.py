@@ -177,6 +177,31 @@ class ServerTests(unittest.TestCase):
         self.assertTrue(again.done)
         self.assertGreater(len(again.context), len(first.context))
 
+    def test_logprobs(self):
+        chunks = list(self.client.generate(model=MODEL, prompt="Name a planet.", stream=True, logprobs=True, top_logprobs=2,
+                                           options={"num_predict": 10, "temperature": 0}))
+        entries = [lp for c in chunks for lp in (c.logprobs or [])]
+        self.assertGreater(len(entries), 0)
+        self.assertTrue(all(c.logprobs for c in chunks[:-1] if c.response), "every chunk with text carries its tokens")
+        for e in entries:
+            self.assertLessEqual(e.logprob, 0)
+            self.assertEqual(len(e.top_logprobs), 2)
+            self.assertGreaterEqual(e.top_logprobs[0].logprob, e.top_logprobs[1].logprob)
+            # temperature 0 picks the most likely token
+            self.assertEqual((e.token, e.logprob), (e.top_logprobs[0].token, e.top_logprobs[0].logprob))
+        self.assertEqual("".join(e.token for e in entries), "".join(c.response for c in chunks))
+        status, _, body = self.server.request("POST", "/api/generate", {"model": MODEL, "prompt": "Name a planet.", "stream": False,
+                                                                         "logprobs": True, "options": {"num_predict": 6, "temperature": 0}})
+        raw = json.loads(body)["logprobs"]
+        self.assertTrue(raw and all(bytes(e["bytes"]).decode("utf-8", "replace") == e["token"] for e in raw if "bytes" in e))
+        self.assertTrue(all("top_logprobs" not in e for e in raw))
+        plain = self.client.generate(model=MODEL, prompt="Name a planet.", options={"num_predict": 3})
+        self.assertIsNone(plain.logprobs)
+        whole = self.client.chat(model=MODEL, messages=[{"role": "user", "content": "Hi"}], logprobs=True,
+                                 options={"num_predict": 5, "temperature": 0})
+        self.assertTrue(whole.logprobs)
+        self.assertTrue(all(e.top_logprobs is None for e in whole.logprobs))
+
     # -- chat -----------------------------------------------------------------------------------
 
     def test_chat_stream_and_history(self):

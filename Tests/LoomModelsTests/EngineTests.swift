@@ -5,6 +5,7 @@
 import Testing
 @testable import LoomRuntime
 import LoomSampling
+import Foundation
 
 @Suite("engine", .serialized)
 struct EngineTests {
@@ -14,6 +15,7 @@ struct EngineTests {
         for try await event in stream {
             switch event {
             case let .text(t): text += t
+            case .logprob: break
             case let .done(s): stats = s
             }
         }
@@ -97,5 +99,31 @@ struct EngineTests {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         #expect(example.count >= 4)
         #expect(example == code)
+    }
+
+    @Test("logprobs: the first generated token's log-probability and top-5 equal the numpy reference's log-softmax (F16 file, f32 cache)",
+          .enabled(if: ModelFixtures.available))
+    func logprobs() async throws {
+        let (golden, _, _) = try LlamaReferenceTests.load("F16")
+        let chat = try #require(golden.prompts.first { $0.name == "chat" })
+        let engine = try Engine.load(path: ModelFixtures.path(variant: "F16"), contextLength: 256, threads: 2, cacheType: .f32)
+        // The reference's own prompt ids, as text the tokenizer maps back to exactly those ids.
+        let prompt = engine.detokenize(chat.token_ids)
+        #expect(engine.tokenize(prompt) == chat.token_ids)
+        var first: TokenProbability?
+        let options = GenerateOptions(sampling: SamplingOptions(temperature: 0), numPredict: 1, logprobs: true, topLogprobs: 5)
+        for try await event in engine.generate(raw: prompt, options: options) {
+            if case let .logprob(p) = event, first == nil { first = p }
+        }
+        let p = try #require(first)
+        let row = chat.lastLogits.map(Double.init)
+        let m = row.max() ?? 0
+        let logZ = m + log(row.reduce(0) { $0 + exp($1 - m) })
+        #expect(p.chosen.id == chat.greedy.token_ids[0])
+        #expect(abs(p.chosen.logprob - (row[Int(p.chosen.id)] - logZ)) < 1e-4)
+        let expectedTop = row.indices.sorted { row[$0] > row[$1] }.prefix(5)
+        #expect(p.top.map { Int($0.id) } == Array(expectedTop))
+        for c in p.top { #expect(abs(c.logprob - (row[Int(c.id)] - logZ)) < 1e-4) }
+        print("first token \(p.chosen.token.debugDescription): logprob \(p.chosen.logprob), reference \(row[Int(p.chosen.id)] - logZ)")
     }
 }
