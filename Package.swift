@@ -49,9 +49,9 @@ let package = Package(
         .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels"]),
         // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks.
         .target(name: "LoomServer", dependencies: ["LoomAPI", .product(name: "Hummingbird", package: "hummingbird")]),
-        // `swift run serve`: the server's composition root.
-        .executableTarget(
-            name: "serve",
+        // The `serve` command, the server's composition root (used by `serve` and `loom serve`).
+        .target(
+            name: "ServeCommand",
             dependencies: [
                 "LoomAPI", "LoomService", "LoomServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -59,12 +59,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `swift run serve`.
+        .executableTarget(name: "serve", dependencies: ["ServeCommand"]),
         // The CLI: `loom gguf FILE` today; serve, run, list, … as their issues land.
         .executableTarget(
             name: "loom",
             dependencies: [
                 "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomTokenizers", "LoomRuntime",
-                "LoomModels", "LoomSampling",
+                "LoomModels", "LoomSampling", "ServeCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,6 +15,7 @@ public final class LoomService: OllamaService {
     let catalog: any ModelCatalog
     let config: ServiceConfiguration
     let scheduler: Scheduler
+    let active = ActiveGenerations()
 
     /// A service over `catalog`'s models, scheduled by `configuration`.
     public init(catalog: any ModelCatalog, configuration: ServiceConfiguration = ServiceConfiguration(), version: String = "0.1.0") {
@@ -126,6 +127,12 @@ public final class LoomService: OllamaService {
                 return nil
             }
         }
+    }
+
+    /// Ends every generation in flight with the error «server shutting down» (their streams end
+    /// with that error line) and refuses new ones; for a graceful shutdown.
+    public func shutdown() {
+        active.close()
     }
 
     public func ps() async -> ProcessResponse {
@@ -240,7 +247,7 @@ public final class LoomService: OllamaService {
     /// when the consumer goes away.
     func relay<R: Sendable>(_ source: AsyncThrowingStream<GenerationEvent, Error>, _ runner: Runner, _ keepAlive: KeepAlive?,
                             _ make: @escaping @Sendable (GenerationEvent, [TokenLogprob]?) -> R?) -> AsyncThrowingStream<R, Error> {
-        let scheduler = self.scheduler
+        let scheduler = self.scheduler, active = self.active
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var pending: [TokenLogprob] = []
@@ -258,6 +265,10 @@ public final class LoomService: OllamaService {
                 await scheduler.release(runner, keepAlive: keepAlive)
             }
             continuation.onTermination = { _ in task.cancel() }
+            active.add(task) {
+                continuation.finish(throwing: APIError(status: 503, "server shutting down"))
+                task.cancel()
+            }
         }
     }
 }
@@ -271,4 +282,47 @@ extension Scheduler {
         case let .nanoseconds(ns): return (now > Int64.max - ns ? .max : now + ns, true)
         }
     }
+}
+
+/// The generations in flight, so that a shutdown can end them.
+final class ActiveGenerations: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stops: [ObjectIdentifier: @Sendable () -> Void] = [:]
+    private var closed = false
+
+    /// Registers `task`'s stop handler (run at once when already closed); it is dropped when the
+    /// task ends.
+    func add(_ task: Task<Void, Never>, stop: @escaping @Sendable () -> Void) {
+        let box = TaskBox(task)
+        let key = ObjectIdentifier(box)
+        lock.lock()
+        if closed { lock.unlock(); stop(); return }
+        stops[key] = stop
+        lock.unlock()
+        Task {
+            await task.value
+            self.remove(key)
+            _ = box
+        }
+    }
+
+    func remove(_ key: ObjectIdentifier) {
+        lock.lock()
+        stops[key] = nil
+        lock.unlock()
+    }
+
+    func close() {
+        lock.lock()
+        closed = true
+        let all = Array(stops.values)
+        stops = [:]
+        lock.unlock()
+        for stop in all { stop() }
+    }
+}
+
+final class TaskBox: Sendable {
+    let task: Task<Void, Never>
+    init(_ task: Task<Void, Never>) { self.task = task }
 }

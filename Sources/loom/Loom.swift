@@ -2,12 +2,14 @@
 // calls a library module and prints. Subcommands arrive with their issues (serve, run, list, …).
 
 import ArgumentParser
+import ServeCommand
 
 @main
 struct Loom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Loom: a native LLM inference engine that speaks the Ollama API.",
-        subcommands: [RunCommand.self, PerplexityCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, RunCommand.self, PerplexityCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self,
+                      BenchCommand.self]
     )
 }

@@ -312,7 +312,11 @@ class ServerTests(unittest.TestCase):
         sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=60)
         body = json.dumps({"model": MODEL, "prompt": "Write a very long story.", "options": {"num_predict": 2000}})
         sock.sendall(f"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
-        self.assertIn(b'"done":false', sock.recv(4096) + sock.recv(4096))
+        data = b""
+        while b'"done":false' not in data:
+            chunk = sock.recv(4096)
+            self.assertTrue(chunk, data)
+            data += chunk
         sock.close()
         start = time.time()
         r = self.client.generate(model=MODEL, prompt="Hi", options={"num_predict": 4})
@@ -323,6 +327,45 @@ class ServerTests(unittest.TestCase):
         while not any("client gone" in line for line in self.server.lines) and time.time() < deadline:
             time.sleep(0.1)
         self.assertTrue(any("client gone" in line for line in self.server.lines), self.server.lines[-5:])
+
+
+class ShutdownTests(unittest.TestCase):
+    def test_sigterm_ends_in_flight_streams_cleanly(self):
+        server = Server()
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+        body = json.dumps({"model": MODEL, "prompt": "Once upon a time", "raw": True,
+                           "options": {"num_predict": 100000, "temperature": 1.0, "seed": 1}})
+        sock.sendall(f"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
+        data = b""
+        while b'"done":false' not in data:
+            chunk = sock.recv(4096)
+            self.assertTrue(chunk, data)
+            data += chunk
+        start = time.time()
+        server.proc.terminate()                      # SIGTERM while the stream runs
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        sock.close()
+        code = server.proc.wait(30)
+        took = time.time() - start
+        server.stop()
+        payload = data.split(b"\r\n\r\n", 1)[1]
+        # Decode the chunked body: every line must be a whole JSON object.
+        text, rest = b"", payload
+        while rest:
+            size_line, rest = rest.split(b"\r\n", 1)
+            size = int(size_line, 16)
+            if size == 0:
+                break
+            text, rest = text + rest[:size], rest[size + 2:]
+        lines = [json.loads(line) for line in text.decode().splitlines()]
+        last = lines[-1]
+        self.assertTrue(last.get("done") is True or last.get("error") == "server shutting down", last)
+        self.assertEqual(code, 0)
+        self.assertLess(took, 25)
 
 
 class QueueTests(unittest.TestCase):

@@ -1,4 +1,5 @@
-// `serve` (`swift run serve`): Loom's Ollama-compatible HTTP server.
+// The `serve` command (`swift run serve`, `loom serve`): Loom's Ollama-compatible HTTP server, and
+// the composition root that wires catalog → service → HTTP responder → Hummingbird application.
 //
 //   serve [--host HOST[:PORT]] [--models DIR]
 // --host defaults to OLLAMA_HOST, else 127.0.0.1:11434 (port 0 = any free port; the line
@@ -16,9 +17,9 @@ import LoomServer
 import LoomService
 import ServiceLifecycle
 
-@main
-struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run Loom's Ollama-compatible API server.")
+/// `serve`: runs the server until SIGINT/SIGTERM.
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run Loom's Ollama-compatible API server.")
 
     @Option(help: "Listen address [scheme://]host[:port] (default: $OLLAMA_HOST, else 127.0.0.1:11434).")
     var host: String?
@@ -26,7 +27,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Models directory (default: $OLLAMA_MODELS, else ~/.loom/models).")
     var models: String?
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let (address, port) = try Self.parseHost(host ?? env["OLLAMA_HOST"] ?? "")
         let directory = models ?? env["OLLAMA_MODELS"] ?? (NSHomeDirectory() + "/.loom/models")
@@ -46,9 +49,11 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("Listening on http://\(address):\(actual) (models: \(directory))\n".utf8))
             }
         )
-        // SIGINT/SIGTERM: stop accepting, let in-flight requests finish for up to 10 s, then cancel
-        // them (their streams end with an error line).
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        // SIGINT/SIGTERM: first end the generations in flight (their streams end with the error line
+        // «server shutting down»), then stop the HTTP server once its responses are written (at most
+        // 10 s). Services shut down in reverse order.
+        var group = ServiceGroupConfiguration(services: [app, ShutdownGenerations(service: service)],
+                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
         group.maximumGracefulShutdownDuration = .seconds(10)
         try await ServiceGroup(configuration: group).run()
     }
@@ -78,5 +83,15 @@ struct Serve: AsyncParsableCommand {
         if host.isEmpty { host = "127.0.0.1" }
         guard (0...65535).contains(port) else { throw ValidationError("invalid port in \(raw)") }
         return (host, port)
+    }
+}
+
+/// Waits for the graceful shutdown signal, then ends the service's generations.
+struct ShutdownGenerations: Service {
+    let service: LoomService
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        service.shutdown()
     }
 }
