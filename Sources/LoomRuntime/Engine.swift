@@ -203,8 +203,9 @@ public final class Engine: @unchecked Sendable {
     /// Text of `ids`.
     public func detokenize(_ ids: [Int32]) -> String { tokenizer.decode(ids) }
 
-    /// The chat template applied to `messages`, with the assistant turn opened.
-    public func render(_ messages: [ChatMessage]) throws(EngineError) -> String {
+    /// The chat template applied to `messages`, with the assistant turn opened; `toolsJSON` (a JSON
+    /// array of tool definitions) becomes the template's `tools`.
+    public func render(_ messages: [ChatMessage], toolsJSON: String? = nil) throws(EngineError) -> String {
         guard let template else { return messages.map(\.content).joined(separator: "\n") }
         var context = JinjaObject()
         context["messages"] = .array(messages.map { m in
@@ -213,6 +214,9 @@ public final class Engine: @unchecked Sendable {
             o["content"] = .string(m.content)
             return .object(o)
         })
+        if let toolsJSON {
+            do { context["tools"] = try JinjaValue.parseJSON(toolsJSON) } catch { throw .template(error) }
+        }
         context["add_generation_prompt"] = .bool(true)
         context["bos_token"] = .string(vocabulary.bos.map { vocabulary.tokens[Int($0)] } ?? "")
         context["eos_token"] = .string(vocabulary.eos.map { vocabulary.tokens[Int($0)] } ?? "")

@@ -106,8 +106,11 @@ public final class LoomService: OllamaService {
         }
         let text: String
         do {
+            let tools = try request.tools.flatMap { t -> String? in
+                t == .null || t == .array([]) ? nil : String(decoding: try JSONEncoder().encode(t), as: UTF8.self)
+            }
             text = try Self.renderFitting(engine, messages.map { ChatMessage(role: $0.role, content: $0.content) },
-                                          truncate: request.truncate ?? true)
+                                          tools: tools, truncate: request.truncate ?? true)
         } catch {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             throw .internalError("\(error)")
@@ -177,15 +180,15 @@ public final class LoomService: OllamaService {
 
     /// The conversation rendered; when it exceeds the context and `truncate`, the oldest non-system
     /// messages are dropped first (the last message always stays; §11.7).
-    static func renderFitting(_ engine: Engine, _ messages: [ChatMessage], truncate: Bool) throws -> String {
-        let full = try engine.render(messages)
+    static func renderFitting(_ engine: Engine, _ messages: [ChatMessage], tools: String? = nil, truncate: Bool) throws -> String {
+        let full = try engine.render(messages, toolsJSON: tools)
         guard truncate, messages.count > 1, engine.tokenize(full).count > engine.contextLength else { return full }
         for i in 1..<messages.count {
             let kept = messages[..<i].filter { $0.role == "system" } + messages[i...]
-            let text = try engine.render(Array(kept))
+            let text = try engine.render(Array(kept), toolsJSON: tools)
             if engine.tokenize(text).count <= engine.contextLength { return text }
         }
-        return try engine.render(messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]])
+        return try engine.render(messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]], toolsJSON: tools)
     }
 
     /// num_thread is capped at the online CPUs: the pool's workers spin between matmuls, so more

@@ -5,6 +5,7 @@
 import Testing
 @testable import LoomRuntime
 import LoomSampling
+import LoomTemplate
 import Foundation
 
 @Suite("engine", .serialized)
@@ -125,5 +126,21 @@ struct EngineTests {
         #expect(p.top.map { Int($0.id) } == Array(expectedTop))
         for c in p.top { #expect(abs(c.logprob - (row[Int(c.id)] - logZ)) < 1e-4) }
         print("first token \(p.chosen.token.debugDescription): logprob \(p.chosen.logprob), reference \(row[Int(p.chosen.id)] - logZ)")
+    }
+
+    @Test("tools given as JSON reach the chat template (Qwen 2.5's template on SmolLM2's weights), rendered as Python's tojson writes them")
+    func toolsReachTheTemplate() throws {
+        let base = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 128, threads: 1)
+        let source = try String(contentsOfFile: ModelFixtures.root + "/Fixtures/templates/llama.cpp/Qwen-Qwen2.5-7B-Instruct.jinja", encoding: .utf8)
+        let engine = Engine(vocabulary: base.vocabulary, tokenizer: base.tokenizer, model: base.model,
+                            template: try ChatTemplate(source: source), templateSource: source,
+                            contextLength: 128, threads: 1, batchSize: 512, cacheType: .f16)
+        let tools = #"[{"type":"function","function":{"name":"get_weather","description":"Weather in a city","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]"#
+        let text = try engine.render([ChatMessage(role: "user", content: "Weather in Paris?")], toolsJSON: tools)
+        #expect(text.contains("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"get_weather\""))
+        #expect(text.hasSuffix("<|im_start|>assistant\n"))
+        let plain = try engine.render([ChatMessage(role: "user", content: "Weather in Paris?")])
+        #expect(!plain.contains("<tools>"))
+        #expect(throws: EngineError.self) { try engine.render([ChatMessage(role: "user", content: "x")], toolsJSON: "[{") }
     }
 }
