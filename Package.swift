@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Element types (GGML type ids + one traits table) and fp16/bf16 conversion. Imports nothing.
@@ -43,17 +44,19 @@ let package = Package(
         .target(name: "LoomSampling"),
         // Model file → running engine: vocabulary, template, weights, the generation loop (Engine).
         .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor", "LoomTemplate", "LoomSampling"]),
+        // Ollama's on-disk model store: names, manifests, sha256 blobs, atomic writes, create/copy/delete.
+        .target(name: "LoomStore", dependencies: ["LoomGGUF", .product(name: "Crypto", package: "swift-crypto")]),
         // Ollama wire types (Codable, snake_case) and the OllamaService protocol; no HTTP, no engine. A leaf.
         .target(name: "LoomAPI"),
         // OllamaService on the runtime: validation, scheduler (load, keep_alive, unload, queue), option mapping.
-        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels"]),
+        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore"]),
         // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks.
         .target(name: "LoomServer", dependencies: ["LoomAPI", .product(name: "Hummingbird", package: "hummingbird")]),
         // The `serve` command, the server's composition root (used by `serve` and `loom serve`).
         .target(
             name: "ServeCommand",
             dependencies: [
-                "LoomAPI", "LoomService", "LoomServer",
+                "LoomAPI", "LoomService", "LoomServer", "LoomStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -76,7 +79,7 @@ let package = Package(
         .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
         .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomRuntime", "LoomGGUF"]),
         .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
-        .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer"]),
+        .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer", "LoomStore"]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling"]),
     ],
     swiftLanguageModes: [.v6]

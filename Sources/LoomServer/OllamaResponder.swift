@@ -19,20 +19,24 @@ import NIOCore
 public struct OllamaResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
     let service: any OllamaService
+    let models: (any ModelManagement)?
     let policy: AccessPolicy
     let log: @Sendable (String) -> Void
 
     /// Largest request body accepted (images make chat bodies large).
     static var maxBody: Int { 256 << 20 }
 
-    public init(service: any OllamaService, policy: AccessPolicy, log: @escaping @Sendable (String) -> Void) {
+    public init(service: any OllamaService, models: (any ModelManagement)? = nil, policy: AccessPolicy,
+                log: @escaping @Sendable (String) -> Void) {
         self.service = service
+        self.models = models
         self.policy = policy
         self.log = log
     }
 
     static let routes: [String: Set<HTTPRequest.Method>] = [
         "/": [.get, .head], "/api/version": [.get, .head], "/api/generate": [.post], "/api/chat": [.post], "/api/ps": [.get],
+        "/api/tags": [.get, .head], "/api/show": [.post], "/api/copy": [.post], "/api/delete": [.delete], "/api/create": [.post],
     ]
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -49,8 +53,8 @@ public struct OllamaResponder: HTTPResponder {
             }
         }
         if !policy.allows(host: request.head.authority) { response = Response(status: .forbidden) }
-        // generate/chat log their own line when they succeed (with the token count).
-        if !isStreaming(response) && !(response.status == .ok && (path == "/api/generate" || path == "/api/chat")) {
+        // generate/chat/create log their own line when they succeed (with the token count).
+        if !isStreaming(response) && !(response.status == .ok && ["/api/generate", "/api/chat", "/api/create"].contains(path)) {
             log("\(method) \(path) \(response.status.code) \(Self.seconds(since: start))")
         }
         return response
@@ -61,6 +65,7 @@ public struct OllamaResponder: HTTPResponder {
     func route(_ request: Request, context: Context) async -> Response {
         let path = request.uri.path
         if request.method == .options { return Response(status: .noContent, headers: Self.corsHeaders) }
+        if path.hasPrefix("/api/blobs/") { return await blob(request, digest: String(path.dropFirst("/api/blobs/".count))) }
         guard let methods = Self.routes[path] else { return Self.text(.notFound, "404 page not found") }
         guard methods.contains(request.method) else { return Self.text(.methodNotAllowed, "405 method not allowed") }
         switch path {
@@ -75,7 +80,59 @@ public struct OllamaResponder: HTTPResponder {
             return await handle(request, context: context, ChatRequest.self, stream: { $0.stream }) { body throws(APIError) in
                 try await service.chat(body)
             } merge: { Self.merge($0) }
-        default: return Self.text(.notFound, "404 page not found")
+        default: return await manage(request, context: context, path: path)
+        }
+    }
+
+    /// The model-management routes (404 when the server has no store).
+    func manage(_ request: Request, context: Context, path: String) async -> Response {
+        guard let models else { return Self.text(.notFound, "404 page not found") }
+        do {
+            switch path {
+            case "/api/tags": return Self.json(try await models.tags())
+            case "/api/show": return Self.json(try await models.show(try await Self.decode(ShowRequest.self, request)))
+            case "/api/copy":
+                try await models.copy(try await Self.decode(CopyRequest.self, request))
+                return Response(status: .ok)
+            case "/api/delete":
+                try await models.delete(try await Self.decode(DeleteRequest.self, request))
+                return Response(status: .ok)
+            case "/api/create":
+                return await handle(request, context: context, CreateRequest.self, stream: { $0.stream }) { body throws(APIError) in
+                    try await models.create(body)
+                } merge: { $0.last }
+            default: return Self.text(.notFound, "404 page not found")
+            }
+        } catch {
+            return Self.error(error)
+        }
+    }
+
+    /// HEAD /api/blobs/:digest → 200 or 404; POST → 201 created, 200 already there, 400 mismatch.
+    func blob(_ request: Request, digest: String) async -> Response {
+        guard let models else { return Self.text(.notFound, "404 page not found") }
+        do {
+            switch request.method {
+            case .head:
+                return Response(status: try await models.hasBlob(digest) ? .ok : .notFound)
+            case .post:
+                if try await models.hasBlob(digest) { return Response(status: .ok) }
+                let body = request.body
+                let chunks = AsyncThrowingStream<[UInt8], Error> { c in
+                    let task = Task {
+                        do {
+                            for try await buffer in body { c.yield(Array(buffer.readableBytesView)) }
+                            c.finish()
+                        } catch { c.finish(throwing: error) }
+                    }
+                    c.onTermination = { _ in task.cancel() }
+                }
+                return Response(status: try await models.uploadBlob(digest, chunks) ? .created : .ok)
+            default:
+                return Self.text(.methodNotAllowed, "405 method not allowed")
+            }
+        } catch {
+            return Self.error(error)
         }
     }
 

@@ -8,6 +8,7 @@ import Foundation
 import LoomAPI
 import LoomRuntime
 import LoomSampling
+import LoomStore
 
 /// The Ollama API served by Loom's engines.
 public final class LoomService: OllamaService {
@@ -16,10 +17,15 @@ public final class LoomService: OllamaService {
     let config: ServiceConfiguration
     let scheduler: Scheduler
     let active = ActiveGenerations()
+    /// The model store behind /api/tags, show, create, copy, delete and blobs (nil: not served).
+    let store: ModelStore?
 
-    /// A service over `catalog`'s models, scheduled by `configuration`.
-    public init(catalog: any ModelCatalog, configuration: ServiceConfiguration = ServiceConfiguration(), version: String = "0.1.0") {
+    /// A service over `catalog`'s models, scheduled by `configuration`; `store` enables model
+    /// management.
+    public init(catalog: any ModelCatalog, store: ModelStore? = nil, configuration: ServiceConfiguration = ServiceConfiguration(),
+                version: String = "0.1.0") {
         self.catalog = catalog
+        self.store = store
         config = configuration
         scheduler = Scheduler(config: configuration)
         self.version = version
@@ -45,7 +51,8 @@ public final class LoomService: OllamaService {
         if !(request.template ?? "").isEmpty {
             throw .badRequest("template overrides are not supported yet (Loom renders the model's Jinja chat template)")
         }
-        let options = try Options(request.options)
+        var options = try Options(entry.parameters)
+        try options.merge(request.options)
         let runner = try await scheduler.acquire(entry, options: runnerOptions(options), keepAlive: request.keepAlive)
         if prompt.isEmpty {
             await scheduler.release(runner, keepAlive: request.keepAlive)
@@ -55,7 +62,7 @@ public final class LoomService: OllamaService {
         var text = prompt
         if !raw {
             var messages: [ChatMessage] = []
-            if let system = request.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
+            if let system = request.system ?? entry.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
             messages.append(ChatMessage(role: "user", content: prompt))
             do { text = try engine.render(messages) } catch {
                 await scheduler.release(runner, keepAlive: request.keepAlive)
@@ -93,7 +100,8 @@ public final class LoomService: OllamaService {
         }
         if thinks { throw .badRequest("\"\(name)\" does not support thinking") }
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
-        let options = try Options(request.options)
+        var options = try Options(entry.parameters)
+        try options.merge(request.options)
         let runner = try await scheduler.acquire(entry, options: runnerOptions(options), keepAlive: request.keepAlive)
         if messages.isEmpty {
             await scheduler.release(runner, keepAlive: request.keepAlive)
@@ -109,7 +117,11 @@ public final class LoomService: OllamaService {
             let tools = try request.tools.flatMap { t -> String? in
                 t == .null || t == .array([]) ? nil : String(decoding: try JSONEncoder().encode(t), as: UTF8.self)
             }
-            text = try Self.renderFitting(engine, messages.map { ChatMessage(role: $0.role, content: $0.content) },
+            var conversation = messages.map { ChatMessage(role: $0.role, content: $0.content) }
+            if let system = entry.system, !system.isEmpty, conversation.first?.role != "system" {
+                conversation.insert(ChatMessage(role: "system", content: system), at: 0)
+            }
+            text = try Self.renderFitting(engine, conversation,
                                           tools: tools, truncate: request.truncate ?? true)
         } catch {
             await scheduler.release(runner, keepAlive: request.keepAlive)

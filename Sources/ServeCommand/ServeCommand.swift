@@ -4,7 +4,8 @@
 //   serve [--host HOST[:PORT]] [--models DIR]
 // --host defaults to OLLAMA_HOST, else 127.0.0.1:11434 (port 0 = any free port; the line
 // "Listening on http://HOST:PORT" tells which). --models defaults to OLLAMA_MODELS, else
-// ~/.loom/models: until the model store lands, a directory of `<name>.gguf` files (DirectoryCatalog).
+// ~/.loom/models: Ollama's store layout (manifests/ + blobs/); `<name>.gguf` files directly in it are
+// served too (DirectoryCatalog, the fallback).
 // Scheduling follows OLLAMA_KEEP_ALIVE, OLLAMA_MAX_LOADED_MODELS, OLLAMA_MAX_QUEUE,
 // OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. SIGINT/SIGTERM shut down
 // gracefully. Every request is logged in one line on stderr.
@@ -15,6 +16,7 @@ import Hummingbird
 import LoomAPI
 import LoomServer
 import LoomService
+import LoomStore
 import ServiceLifecycle
 
 /// `serve`: runs the server until SIGINT/SIGTERM.
@@ -37,9 +39,11 @@ public struct ServeCommand: AsyncParsableCommand {
         do { config = try ServiceConfiguration(environment: env) } catch {
             throw ValidationError(error.message)
         }
-        let service = LoomService(catalog: DirectoryCatalog(directory: directory), configuration: config)
+        let store = ModelStore(root: directory)
+        store.prune()
+        let service = LoomService(catalog: StoreCatalog(store: store), store: store, configuration: config)
         let loopback = address == "127.0.0.1" || address == "localhost" || address == "::1"
-        let responder = OllamaResponder(service: service, policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
+        let responder = OllamaResponder(service: service, models: service, policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
                                         log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
         let app = Application(
             responder: responder,

@@ -9,6 +9,7 @@ The model is SmolLM2-135M-Instruct Q4_1 (`make models`), served as `smollm2:135m
 models directory (until the model store lands, a directory of `<name>.gguf` files).
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -32,11 +33,13 @@ MODEL = "smollm2:135m"
 
 
 class Server:
-    """`serve --host 127.0.0.1:0` in a temporary models directory; its stderr lines are kept."""
+    """`serve --host 127.0.0.1:0` in a temporary models directory (holding the default model as
+    `smollm2:135m.gguf` unless `empty`); its stderr lines are kept."""
 
-    def __init__(self, env=None):
+    def __init__(self, env=None, empty=False):
         self.dir = tempfile.TemporaryDirectory(prefix="loom-models-")
-        os.symlink(MODEL_FILE, Path(self.dir.name) / f"{MODEL}.gguf")
+        if not empty:
+            os.symlink(MODEL_FILE, Path(self.dir.name) / f"{MODEL}.gguf")
         self.proc = subprocess.Popen([str(SERVE), "--host", "127.0.0.1:0", "--models", self.dir.name],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, **(env or {})})
@@ -327,6 +330,138 @@ class ServerTests(unittest.TestCase):
         while not any("client gone" in line for line in self.server.lines) and time.time() < deadline:
             time.sleep(0.1)
         self.assertTrue(any("client gone" in line for line in self.server.lines), self.server.lines[-5:])
+
+
+class StoreTests(unittest.TestCase):
+    """The model store through HTTP: blobs, create, tags, show, copy, delete, and a store laid out by
+    hand as Ollama writes it (§13)."""
+
+    @classmethod
+    def setUpClass(cls):
+        warnings.simplefilter("ignore", ResourceWarning)
+        cls.server = Server(empty=True)
+        cls.client = ollama.Client(host=cls.server.url)
+        cls.root = Path(cls.server.dir.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def blobs(self):
+        return sorted(p.name for p in (self.root / "blobs").glob("sha256-*"))
+
+    def test_1_blobs(self):
+        s = self.server
+        data = b"hello loom"
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        self.assertEqual(s.request("HEAD", f"/api/blobs/{digest}")[0], 404)
+        wrong = "sha256:" + "0" * 64
+        status, _, body = s.request("POST", f"/api/blobs/{wrong}", data)
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["error"], f'digest mismatch, expected "{wrong}", got "{digest}"')
+        self.assertEqual(s.request("POST", f"/api/blobs/{digest}", data)[0], 201)
+        self.assertEqual(s.request("HEAD", f"/api/blobs/{digest}")[0], 200)
+        self.assertEqual(s.request("POST", f"/api/blobs/{digest}", data)[0], 200)
+        status, _, body = s.request("POST", "/api/blobs/sha256:xyz", data)
+        self.assertEqual((status, json.loads(body)["error"]), (400, "invalid digest format"))
+        self.assertFalse([p for p in (self.root / "blobs").iterdir() if p.name.startswith(".tmp")])
+
+    def test_2_create_list_show_generate_copy_delete(self):
+        c = self.client
+        self.assertEqual(c.list().models, [])
+        digest = c.create_blob(MODEL_FILE)
+        statuses = [p.status for p in c.create(model="smol", files={"model.gguf": digest}, stream=True)]
+        self.assertEqual(statuses[0], "parsing GGUF")
+        self.assertEqual(statuses[-2:], ["writing manifest", "success"])
+        listed = c.list().models
+        self.assertEqual([m.model for m in listed], ["smol:latest"])
+        manifest_file = self.root / "manifests/registry.ollama.ai/library/smol/latest"
+        manifest = json.loads(manifest_file.read_text())
+        self.assertEqual(manifest["schemaVersion"], 2)
+        self.assertEqual(manifest["mediaType"], "application/vnd.docker.distribution.manifest.v2+json")
+        self.assertEqual(manifest["layers"][0], {"mediaType": "application/vnd.ollama.image.model", "digest": digest,
+                                                 "size": MODEL_FILE.stat().st_size})
+        self.assertEqual(listed[0].digest, hashlib.sha256(manifest_file.read_bytes()).hexdigest())
+        self.assertEqual(listed[0].size, sum(l["size"] for l in manifest["layers"]) + manifest["config"]["size"])
+        self.assertEqual(listed[0].details.family, "llama")
+        self.assertEqual(listed[0].details.quantization_level, "Q4_1")
+        r = c.generate(model="smol", prompt="Hi", options={"num_predict": 4})
+        self.assertTrue(r.done)
+
+        # from + system + parameters: shares the model blob, show reflects the new layers
+        c.create(model="smol-pirate:v1", from_="smol", system="You are a pirate.", parameters={"temperature": 0.2, "stop": ["<|im_end|>", "Arr"]})
+        shown = c.show("smol-pirate:v1")
+        raw = json.loads(self.server.request("POST", "/api/show", {"model": "smol-pirate:v1"})[2])
+        self.assertEqual(raw["system"], "You are a pirate.")
+        self.assertIn('SYSTEM """You are a pirate."""', shown.modelfile)
+        self.assertIn("temperature", shown.parameters)
+        self.assertIn('stop                           "Arr"', shown.parameters)
+        self.assertIn("completion", shown.capabilities)
+        self.assertTrue(shown.modelfile.startswith('# Modelfile generated by "ollama show"'))
+        self.assertEqual(shown.modelinfo["general.architecture"], "llama")
+        pirate = json.loads((self.root / "manifests/registry.ollama.ai/library/smol-pirate/v1").read_text())
+        self.assertEqual(pirate["layers"][0]["digest"], digest)
+        chat = c.chat(model="smol-pirate:v1", messages=[{"role": "user", "content": "Hello"}], options={"num_predict": 4})
+        self.assertTrue(chat.done)
+
+        # copy shares the manifest; delete removes only unshared blobs
+        c.copy("smol", "smol-copy")
+        by_name = {m.model: m.digest for m in c.list().models}
+        self.assertEqual(by_name["smol-copy:latest"], by_name["smol:latest"])
+        blobs_before = self.blobs()
+        c.delete("smol-copy")
+        self.assertEqual(self.blobs(), blobs_before)
+        with self.assertRaises(ollama.ResponseError) as e:
+            c.delete("smol-copy")
+        self.assertEqual(e.exception.status_code, 404)
+        c.delete("smol")
+        self.assertIn("sha256-" + digest[7:], self.blobs())        # still used by smol-pirate:v1
+        c.delete("smol-pirate:v1")
+        self.assertNotIn("sha256-" + digest[7:], self.blobs())
+        self.assertEqual(c.list().models, [])
+        self.assertFalse((self.root / "manifests/registry.ollama.ai/library/smol").exists())
+
+    def test_3_errors(self):
+        s = self.server
+        def err(method, path, body):
+            status, _, data = s.request(method, path, body)
+            return status, json.loads(data)["error"] if data else ""
+        self.assertEqual(err("POST", "/api/create", {"model": "x"}), (400, "neither 'from' or 'files' was specified"))
+        self.assertEqual(err("POST", "/api/create", {"model": "bad name!", "from": "y"}), (400, "invalid model name"))
+        self.assertEqual(err("POST", "/api/create", {"model": "x", "from": "nosuch"}), (404, "model 'nosuch' not found"))
+        self.assertEqual(err("POST", "/api/show", {"model": "nosuch"}), (404, "model 'nosuch:latest' not found"))
+        self.assertEqual(err("POST", "/api/show", {}), (400, "model is required"))
+        self.assertEqual(err("POST", "/api/copy", {"source": "nosuch", "destination": "b"}), (404, 'model "nosuch" not found'))
+        self.assertEqual(err("POST", "/api/copy", {"source": "a!", "destination": "b"}), (400, 'source "a!" is invalid'))
+        self.assertEqual(err("DELETE", "/api/delete", {"model": "nosuch"}), (404, "model 'nosuch:latest' not found"))
+        self.assertEqual(err("DELETE", "/api/delete", {}), (400, "model is required"))
+        self.assertEqual(s.request("GET", "/api/show")[0], 405)
+
+    def test_4_store_laid_out_by_hand(self):
+        # Exactly as Ollama writes it (§13): blobs named sha256-<hex>, manifest under host/ns/model/tag.
+        blobs = self.root / "blobs"
+        blobs.mkdir(exist_ok=True)
+        def put(data):
+            digest = hashlib.sha256(data).hexdigest()
+            (blobs / f"sha256-{digest}").write_bytes(data)
+            return {"digest": f"sha256:{digest}", "size": len(data)}
+        model = put(MODEL_FILE.read_bytes())
+        config = put(json.dumps({"model_format": "gguf", "model_family": "llama", "model_families": ["llama"],
+                                 "model_type": "135M", "file_type": "Q4_1", "architecture": "amd64", "os": "linux"}).encode())
+        params = put(json.dumps({"num_predict": 3}).encode())
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", **config},
+                    "layers": [{"mediaType": "application/vnd.ollama.image.model", **model},
+                               {"mediaType": "application/vnd.ollama.image.params", **params}]}
+        d = self.root / "manifests/registry.ollama.ai/someone/handmade"
+        d.mkdir(parents=True)
+        (d / "q4").write_text(json.dumps(manifest))
+        listed = {m.model: m for m in self.client.list().models}
+        self.assertIn("someone/handmade:q4", listed)
+        self.assertEqual(listed["someone/handmade:q4"].details.parameter_size, "135M")
+        r = self.client.generate(model="SomeOne/HandMade:Q4", prompt="Hi")     # case-insensitive lookup
+        self.assertEqual((r.done_reason, r.eval_count), ("length", 3))        # num_predict from the params layer
+        self.client.delete("someone/handmade:q4")
 
 
 class ShutdownTests(unittest.TestCase):

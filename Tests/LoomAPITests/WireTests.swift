@@ -5,6 +5,7 @@ import Foundation
 import LoomAPI
 import LoomServer
 import LoomService
+import LoomStore
 import Testing
 
 @Suite("Ollama wire types")
@@ -48,12 +49,15 @@ struct WireTests {
 
     @Test("model names normalize to the short form with a tag; invalid ones are rejected")
     func names() {
-        #expect(ModelName.normalize("llama3.2") == "llama3.2:latest")
-        #expect(ModelName.normalize("registry.ollama.ai/library/llama3.2:latest") == "llama3.2:latest")
-        #expect(ModelName.normalize("library/llama3.2") == "llama3.2:latest")
-        #expect(ModelName.normalize("smollm2:135m") == "smollm2:135m")
-        #expect(ModelName.normalize("mattw/pygmalion:latest") == "mattw/pygmalion:latest")
-        for bad in ["bad name!", "a/b/c/d", "model:", "", ":tag", "-x"] { #expect(ModelName.normalize(bad) == nil, "\(bad)") }
+        #expect(ModelName("llama3.2")?.display == "llama3.2:latest")
+        #expect(ModelName("registry.ollama.ai/library/llama3.2:latest")?.display == "llama3.2:latest")
+        #expect(ModelName("library/llama3.2")?.canonical == "registry.ollama.ai/library/llama3.2:latest")
+        #expect(ModelName("smollm2:135m")?.display == "smollm2:135m")
+        #expect(ModelName("mattw/pygmalion:latest")?.display == "mattw/pygmalion:latest")
+        #expect(ModelName("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")?.display == "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
+        #expect(ModelName("http://localhost:5000/ns/m:t")?.host == "localhost:5000")
+        #expect(ModelName("LLaMA3.2:LATEST")!.matches(ModelName("llama3.2")!))
+        for bad in ["bad name!", "a/b/c/d", "model:", "", ":tag", "-x", "/model", "m@sha256:00"] { #expect(ModelName(bad) == nil, "\(bad)") }
     }
 
     @Test("responses omit empty optional fields and zero metrics; durations are integers")

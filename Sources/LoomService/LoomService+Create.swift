@@ -1,0 +1,122 @@
+// POST /api/create (§8.7): a new manifest from uploaded GGUF blobs (`files`) or an existing model
+// (`from`), plus template / system / parameters / messages / license layers, streamed as Ollama's
+// status objects: "parsing GGUF", "using existing layer sha256:…", "creating new layer sha256:…",
+// "writing manifest", "success". Blobs are written before the manifest (ModelStore), so a crash at
+// any point leaves the store consistent.
+
+import Foundation
+import LoomAPI
+import LoomGGUF
+import LoomRuntime
+import LoomStore
+
+extension LoomService {
+    public func create(_ request: CreateRequest) async throws(APIError) -> AsyncThrowingStream<ProgressResponse, Error> {
+        let store = try requireStore()
+        let name = try Self.name(request.model, request.name)
+        let hasFiles = !(request.files ?? [:]).isEmpty
+        guard hasFiles || !(request.from ?? "").isEmpty else { throw .badRequest("neither 'from' or 'files' was specified") }
+        if let q = request.quantize, !q.isEmpty { throw .badRequest("quantization is not supported yet") }
+        var base: StoredModel?
+        if let from = request.from, !from.isEmpty, !hasFiles {
+            guard let fromName = LoomStore.ModelName(from) else { throw .badRequest("invalid model name") }
+            guard let found = store.find(fromName) else { throw .notFound("model '\(from)' not found") }
+            base = found
+        }
+        var modelBlob: String?
+        if hasFiles {
+            guard let (file, digest) = request.files?.first(where: { $0.key.lowercased().hasSuffix(".gguf") }) ?? request.files?.first else {
+                throw .badRequest("no GGUF file given")
+            }
+            guard (try? ModelStore.normalize(digest: digest)) != nil else { throw .badRequest("invalid digest format") }
+            guard store.hasBlob(digest) else { throw .badRequest("blob \(file) (\(digest)) not found; upload it with POST /api/blobs/\(digest)") }
+            modelBlob = try? ModelStore.normalize(digest: digest)
+        }
+        let finalName = store.find(name)?.name ?? name
+        let from = base, blob = modelBlob
+        return AsyncThrowingStream { continuation in
+            Task {
+                do {
+                    try await Self.runCreate(store: store, name: finalName, request: request, base: from, modelBlob: blob) {
+                        continuation.yield(ProgressResponse(status: $0))
+                    }
+                    continuation.yield(ProgressResponse(status: "success"))
+                    continuation.finish()
+                } catch let e as APIError {
+                    continuation.finish(throwing: e)
+                } catch {
+                    continuation.finish(throwing: APIError.badRequest("\(error)"))
+                }
+            }
+        }
+    }
+
+    static func runCreate(store: ModelStore, name: LoomStore.ModelName, request: CreateRequest, base: StoredModel?, modelBlob: String?,
+                          progress: (String) -> Void) async throws {
+        var layers: [Layer] = []
+        var config: ModelConfig?
+        if let modelBlob {
+            progress("parsing GGUF")
+            let path = try store.blobPath(modelBlob)
+            let file: GGUFFile
+            do { file = try GGUFFile(path: path) } catch { throw APIError.badRequest("invalid GGUF: \(error)") }
+            let details = ModelDetailsFromGGUF.config(file)
+            config = details
+            progress("using existing layer \(modelBlob)")
+            layers.append(Layer(mediaType: Layer.Kind.model.mediaType, digest: modelBlob, size: file.fileSize))
+        } else if let base {
+            layers = base.manifest.layers
+            if let path = try? store.blobPath(base.manifest.config.digest), let data = FileManager.default.contents(atPath: path) {
+                config = try? JSONDecoder().decode(ModelConfig.self, from: data)
+            }
+            for l in layers { progress("using existing layer \(l.digest)") }
+        }
+        func replace(_ kind: Layer.Kind, _ text: String) async throws {
+            let (digest, size) = try await store.writeBlob(Array(text.utf8))
+            layers.removeAll { $0.mediaType == kind.mediaType }
+            layers.append(Layer(mediaType: kind.mediaType, digest: digest, size: size))
+            progress("creating new layer \(digest)")
+        }
+        if let template = request.template, !template.isEmpty { try await replace(.template, template) }
+        if let system = request.system { try await replace(.system, system) }
+        if let params = request.parameters, case let .object(pairs) = params, !pairs.isEmpty {
+            // Merged over the base model's parameters.
+            var merged: [(String, JSONValue)] = []
+            if let old = layers.first(where: { $0.mediaType == Layer.Kind.params.mediaType }),
+               let path = try? store.blobPath(old.digest), let data = FileManager.default.contents(atPath: path),
+               case let .object(oldPairs)? = try? JSONDecoder().decode(JSONValue.self, from: data) {
+                merged = oldPairs.filter { key, _ in !pairs.contains { $0.0 == key } }
+            }
+            _ = try Options(.object(pairs))   // type-check them as the runtime will
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try await replace(.params, String(decoding: try encoder.encode(JSONValue.object(merged + pairs)), as: UTF8.self))
+        }
+        if let messages = request.messages, !messages.isEmpty {
+            try await replace(.messages, String(decoding: try JSONEncoder().encode(messages), as: UTF8.self))
+        }
+        switch request.license {
+        case let .string(s)?: try await replace(.license, s)
+        case let .array(items)?:
+            layers.removeAll { $0.mediaType == Layer.Kind.license.mediaType }
+            for case let .string(s) in items {
+                let (digest, size) = try await store.writeBlob(Array(s.utf8))
+                layers.append(Layer(mediaType: Layer.Kind.license.mediaType, digest: digest, size: size))
+            }
+        default: break
+        }
+        let configBytes = try JSONEncoder().encode(config ?? ModelConfig(modelFamily: "", modelType: "", fileType: ""))
+        let (configDigest, configSize) = try await store.writeBlob([UInt8](configBytes))
+        progress("writing manifest")
+        try store.write(Manifest(config: Layer(mediaType: "application/vnd.docker.container.image.v1+json", digest: configDigest, size: configSize),
+                                 layers: layers), for: name)
+    }
+}
+
+/// The config blob's fields from GGUF metadata.
+enum ModelDetailsFromGGUF {
+    static func config(_ file: GGUFFile) -> ModelConfig {
+        let d = ModelDetails.from(file)
+        return ModelConfig(modelFamily: d.family, modelType: d.parameterSize, fileType: d.quantizationLevel)
+    }
+}
