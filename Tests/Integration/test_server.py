@@ -36,11 +36,12 @@ class Server:
     """`serve --host 127.0.0.1:0` in a temporary models directory (holding the default model as
     `smollm2:135m.gguf` unless `empty`); its stderr lines are kept."""
 
-    def __init__(self, env=None, empty=False):
-        self.dir = tempfile.TemporaryDirectory(prefix="loom-models-")
-        if not empty:
-            os.symlink(MODEL_FILE, Path(self.dir.name) / f"{MODEL}.gguf")
-        self.proc = subprocess.Popen([str(SERVE), "--host", "127.0.0.1:0", "--models", self.dir.name],
+    def __init__(self, env=None, empty=False, models=None):
+        self.dir = None if models else tempfile.TemporaryDirectory(prefix="loom-models-")
+        self.models = models or self.dir.name
+        if not empty and not models:
+            os.symlink(MODEL_FILE, Path(self.models) / f"{MODEL}.gguf")
+        self.proc = subprocess.Popen([str(SERVE), "--host", "127.0.0.1:0", "--models", self.models],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, **(env or {})})
         self.lines = []
@@ -68,7 +69,8 @@ class Server:
             self.proc.wait(20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-        self.dir.cleanup()
+        if self.dir:
+            self.dir.cleanup()
 
     def request(self, method, path, body=None, headers=None):
         """(status, headers, body bytes) of one raw HTTP request; `body` may be bytes, str or JSON."""
@@ -341,7 +343,7 @@ class StoreTests(unittest.TestCase):
         warnings.simplefilter("ignore", ResourceWarning)
         cls.server = Server(empty=True)
         cls.client = ollama.Client(host=cls.server.url)
-        cls.root = Path(cls.server.dir.name)
+        cls.root = Path(cls.server.models)
 
     @classmethod
     def tearDownClass(cls):
@@ -462,6 +464,72 @@ class StoreTests(unittest.TestCase):
         r = self.client.generate(model="SomeOne/HandMade:Q4", prompt="Hi")     # case-insensitive lookup
         self.assertEqual((r.done_reason, r.eval_count), ("length", 3))        # num_predict from the params layer
         self.client.delete("someone/handmade:q4")
+
+
+class CrashTests(unittest.TestCase):
+    def test_sigkill_during_upload_and_create_leaves_a_consistent_store(self):
+        """20 times: a client keeps uploading fresh blobs and creating models from them until the
+        server is SIGKILLed at a random moment; restarted on the same store, the store must list and
+        every manifest's blobs must exist whole (size and sha256 as the manifest says)."""
+        import random
+        rng = random.Random(20261122)
+        store = tempfile.TemporaryDirectory(prefix="loom-crash-")
+        model = MODEL_FILE.read_bytes()
+        model_digest = "sha256:" + hashlib.sha256(model).hexdigest()
+        self.verified = {}
+        created = 0
+        try:
+            for i in range(20):
+                server = Server(models=store.name)
+                self.check_store(Path(store.name), server)
+                if server.request("HEAD", f"/api/blobs/{model_digest}")[0] != 200:
+                    server.request("POST", f"/api/blobs/{model_digest}", model)
+                done = []
+
+                def work():
+                    n = 0
+                    try:
+                        while True:
+                            extra = rng.randbytes(8 << 20)          # a fresh 8 MiB blob each round
+                            d = "sha256:" + hashlib.sha256(extra).hexdigest()
+                            server.request("POST", f"/api/blobs/{d}", extra)
+                            status, _, _ = server.request("POST", "/api/create", {
+                                "model": f"m{i}-{n}", "files": {"m.gguf": model_digest},
+                                "system": f"system {i} {n}", "license": d, "stream": False})
+                            if status == 200:
+                                done.append(n)
+                            n += 1
+                    except Exception:
+                        pass
+
+                t = threading.Thread(target=work)
+                t.start()
+                time.sleep(rng.uniform(0.05, 0.6))
+                server.proc.kill()
+                server.proc.wait(10)
+                t.join(10)
+                created += len(done)
+            server = Server(models=store.name)
+            self.check_store(Path(store.name), server)
+            server.proc.kill()
+            server.proc.wait(10)
+        finally:
+            store.cleanup()
+        self.assertGreater(created, 0)
+
+    def check_store(self, root, server):
+        status, _, body = server.request("GET", "/api/tags")
+        self.assertEqual(status, 200)
+        for m in json.loads(body)["models"]:
+            name, tag = m["name"].split(":")
+            manifest = json.loads((root / "manifests/registry.ollama.ai/library" / name / tag).read_text())
+            for layer in [manifest["config"]] + manifest["layers"]:
+                blob = root / "blobs" / ("sha256-" + layer["digest"][7:])
+                self.assertTrue(blob.exists(), f"{m['name']}: missing {blob.name}")
+                self.assertEqual(blob.stat().st_size, layer["size"])
+                if layer["digest"] not in self.verified:
+                    self.assertEqual("sha256:" + hashlib.sha256(blob.read_bytes()).hexdigest(), layer["digest"])
+                    self.verified[layer["digest"]] = True
 
 
 class ShutdownTests(unittest.TestCase):
