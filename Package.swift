@@ -44,8 +44,8 @@ let package = Package(
         .target(name: "LoomSampling"),
         // Model file → running engine: vocabulary, template, weights, the generation loop (Engine).
         .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor", "LoomTemplate", "LoomSampling"]),
-        // Ollama's on-disk model store: names, manifests, sha256 blobs, atomic writes, create/copy/delete.
-        .target(name: "LoomStore", dependencies: ["LoomGGUF", .product(name: "Crypto", package: "swift-crypto")]),
+        // Ollama's on-disk model store: names, manifests, sha256 blobs, atomic writes, copy/delete, quantizer.
+        .target(name: "LoomStore", dependencies: ["LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto")]),
         // Ollama wire types (Codable, snake_case) and the OllamaService protocol; no HTTP, no engine. A leaf.
         .target(name: "LoomAPI"),
         // OllamaService on the runtime: validation, scheduler (load, keep_alive, unload, queue), option mapping.

@@ -16,7 +16,9 @@ extension LoomService {
         let name = try Self.name(request.model, request.name)
         let hasFiles = !(request.files ?? [:]).isEmpty
         guard hasFiles || !(request.from ?? "").isEmpty else { throw .badRequest("neither 'from' or 'files' was specified") }
-        if let q = request.quantize, !q.isEmpty { throw .badRequest("quantization is not supported yet") }
+        if let q = request.quantize, !q.isEmpty, GGUFQuantizer.targets[q.lowercased()] == nil {
+            throw .badRequest("unsupported quantization type \(q); Loom quantizes to \(GGUFQuantizer.targets.keys.sorted().joined(separator: ", "))")
+        }
         var base: StoredModel?
         if let from = request.from, !from.isEmpty, !hasFiles {
             guard let fromName = LoomStore.ModelName(from) else { throw .badRequest("invalid model name") }
@@ -55,6 +57,25 @@ extension LoomService {
                           progress: (String) -> Void) async throws {
         var layers: [Layer] = []
         var config: ModelConfig?
+        var modelBlob = modelBlob
+        if let q = request.quantize, !q.isEmpty {
+            // Quantize the given or inherited weights into a new model blob.
+            guard let source = modelBlob ?? base?.manifest.layer(.model)?.digest else { throw APIError.badRequest("nothing to quantize") }
+            let file: GGUFFile
+            do { file = try GGUFFile(path: try store.blobPath(source)) } catch { throw APIError.badRequest("invalid GGUF: \(error)") }
+            for w in GGUFQuantizer.warnings(file) { progress("warning: \(w)") }
+            let from = ModelDetails.from(file).quantizationLevel
+            progress("quantizing \(from) model to \(q.uppercased())")
+            let tmp = try store.temporaryBlobPath()
+            do {
+                try GGUFQuantizer.quantize(file, target: q, to: tmp, threads: ProcessInfo.processInfo.activeProcessorCount)
+            } catch {
+                try? FileManager.default.removeItem(atPath: tmp)
+                throw APIError.internalError("quantization failed: \(error)")
+            }
+            modelBlob = try store.adopt(tmp).digest
+            if let base { layers = base.manifest.layers.filter { $0.mediaType != Layer.Kind.model.mediaType } }
+        }
         if let modelBlob {
             progress("parsing GGUF")
             let path = try store.blobPath(modelBlob)
@@ -63,7 +84,7 @@ extension LoomService {
             let details = ModelDetailsFromGGUF.config(file)
             config = details
             progress("using existing layer \(modelBlob)")
-            layers.append(Layer(mediaType: Layer.Kind.model.mediaType, digest: modelBlob, size: file.fileSize))
+            layers.insert(Layer(mediaType: Layer.Kind.model.mediaType, digest: modelBlob, size: file.fileSize), at: 0)
         } else if let base {
             layers = base.manifest.layers
             if let path = try? store.blobPath(base.manifest.config.digest), let data = FileManager.default.contents(atPath: path) {

@@ -116,6 +116,28 @@ public final class ModelStore: Sendable {
         try await writeBlob(AsyncStream { c in c.yield(bytes); c.finish() })
     }
 
+    /// A temp path in the blobs directory, for a file to be adopted as a blob (`adopt`).
+    public func temporaryBlobPath() throws -> String {
+        try makeDirectory(blobsDir)
+        return blobsDir + "/.tmp-\(UUID().uuidString)"
+    }
+
+    /// Hashes the finished file at `path` (in the blobs directory) and renames it into place as a blob.
+    public func adopt(_ path: String) throws -> (digest: String, size: Int) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError.io("cannot read \(path)") }
+        var hasher = SHA256()
+        var size = 0
+        while let data = try handle.read(upToCount: 4 << 20), !data.isEmpty {
+            hasher.update(data: data)
+            size += data.count
+        }
+        try handle.close()
+        let digest = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let target = try blobPath(digest)
+        if FileManager.default.fileExists(atPath: target) { try? FileManager.default.removeItem(atPath: path) } else { try rename(path, target) }
+        return (digest, size)
+    }
+
     /// Copies the file at `path` into the store as a blob, in 4 MiB chunks.
     public func importFile(_ path: String) async throws -> (digest: String, size: Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError.io("cannot read \(path)") }

@@ -466,6 +466,43 @@ class StoreTests(unittest.TestCase):
         self.client.delete("someone/handmade:q4")
 
 
+class QuantizeTests(unittest.TestCase):
+    def test_quantize_f16_to_q8_0_and_q4_0_matches_gguf_quants(self):
+        """create with `quantize` from the F16 file: the models answer, and every tensor's bytes equal
+        gguf.quants' (ggml's reference quantizers) on the same F16 data."""
+        import numpy as np
+        from gguf import GGUFReader
+        from gguf.quants import dequantize, quantize
+        warnings.simplefilter("ignore", ResourceWarning)
+        source_file = ROOT / ".cache/models/SmolLM2-135M-Instruct.F16.gguf"
+        server = Server(empty=True)
+        try:
+            client = ollama.Client(host=server.url)
+            digest = client.create_blob(source_file)
+            source = {t.name: t for t in GGUFReader(str(source_file)).tensors}
+            for target in ("q8_0", "q4_0"):
+                statuses = [p.status for p in client.create(model=f"smol-{target}", files={"m.gguf": digest}, quantize=target, stream=True)]
+                self.assertIn(f"quantizing F16 model to {target.upper()}", statuses)
+                self.assertEqual(statuses[-1], "success")
+                r = client.generate(model=f"smol-{target}", prompt="Name a color.", options={"num_predict": 8})
+                self.assertTrue(r.done and r.response.strip())
+                manifest = json.loads((Path(server.models) / f"manifests/registry.ollama.ai/library/smol-{target}/latest").read_text())
+                blob = Path(server.models) / "blobs" / ("sha256-" + manifest["layers"][0]["digest"][7:])
+                out = GGUFReader(str(blob))
+                self.assertEqual(int(out.fields["general.file_type"].contents()), {"q8_0": 7, "q4_0": 2}[target])
+                kinds = set()
+                for t in out.tensors:
+                    src = source[t.name]
+                    values = dequantize(src.data, src.tensor_type).astype(np.float32)
+                    expected = values if t.tensor_type.name == "F32" else quantize(values, t.tensor_type)
+                    self.assertEqual(np.asarray(t.data).tobytes(), np.asarray(expected).tobytes(), f"{target} {t.name} ({t.tensor_type.name})")
+                    kinds.add(t.tensor_type.name)
+                self.assertIn(target.upper(), kinds)
+                print(f"{target}: {len(out.tensors)} tensors byte-identical to gguf.quants ({sorted(kinds)})")
+        finally:
+            server.stop()
+
+
 class CrashTests(unittest.TestCase):
     def test_sigkill_during_upload_and_create_leaves_a_consistent_store(self):
         """20 times: a client keeps uploading fresh blobs and creating models from them until the
