@@ -69,7 +69,7 @@ let package = Package(
             name: "loom",
             dependencies: [
                 "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomTokenizers", "LoomRuntime",
-                "LoomModels", "LoomSampling", "ServeCommand",
+                "LoomModels", "LoomSampling", "LoomStore", "ServeCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

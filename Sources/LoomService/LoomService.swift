@@ -156,7 +156,7 @@ public final class LoomService: OllamaService {
         var models: [ProcessModel] = []
         for r in runners {
             let (expires, _) = await scheduler.expiry(r, now: now)
-            models.append(ProcessModel(name: r.entry.name, size: r.size, digest: "", details: r.details,
+            models.append(ProcessModel(name: r.entry.name, size: r.size, digest: r.entry.digest, details: r.details,
                                        expiresAt: Timestamp.format(expires, utc: false), contextLength: r.engine.contextLength))
         }
         return ProcessResponse(models: models)

@@ -274,3 +274,8 @@ public final class ModelStore: Sendable {
         if fd >= 0 { fsync(fd); close(fd) }
     }
 }
+
+/// sha256 of bytes as lowercase hex.
+public enum SHA256Hex {
+    public static func of(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+}

@@ -64,7 +64,7 @@ public struct ServeCommand: AsyncParsableCommand {
 
     /// OLLAMA_HOST's grammar: [scheme://]host[:port][/path]; bare host → port 11434, http:// → 80,
     /// https:// → 443; empty → 127.0.0.1:11434.
-    static func parseHost(_ raw: String) throws -> (String, Int) {
+    public static func parseHost(_ raw: String) throws -> (String, Int) {
         var s = Substring(raw.trimmingCharacters(in: .whitespaces))
         var defaultPort = 11434
         if let r = s.range(of: "://") {

@@ -9,7 +9,8 @@ struct Loom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Loom: a native LLM inference engine that speaks the Ollama API.",
-        subcommands: [ServeCommand.self, RunCommand.self, PerplexityCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self,
+        subcommands: [ServeCommand.self, RunCommand.self, ListCommand.self, PsCommand.self, ShowCommand.self, CreateCommand.self,
+                      CopyCommand.self, RemoveCommand.self, StopCommand.self, PerplexityCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self,
                       BenchCommand.self]
     )
 }

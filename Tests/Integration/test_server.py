@@ -466,6 +466,46 @@ class StoreTests(unittest.TestCase):
         self.client.delete("someone/handmade:q4")
 
 
+class CLITests(unittest.TestCase):
+    def test_create_list_show_cp_rm_ps_stop(self):
+        loom = Path(os.environ.get("LOOM_CLI", SERVE.parent / "loom"))
+        server = Server(empty=True)
+        env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{server.port}"}
+        def run(*args, ok=True):
+            p = subprocess.run([str(loom), *args], capture_output=True, text=True, env=env, timeout=120)
+            if ok:
+                self.assertEqual(p.returncode, 0, p.stderr)
+            return p
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                mf = Path(d) / "Modelfile"
+                mf.write_text(f'FROM {MODEL_FILE}\nPARAMETER temperature 0.3\nPARAMETER stop "<|im_end|>"\nSYSTEM "You are terse."\n')
+                out = run("create", "smol", "-f", str(mf)).stdout
+                self.assertIn("writing manifest", out)
+                self.assertTrue(out.strip().endswith("success"))
+            listing = run("list").stdout.splitlines()
+            self.assertEqual(listing[0].split(), ["NAME", "ID", "SIZE", "MODIFIED"])
+            self.assertTrue(listing[1].startswith("smol:latest"))
+            self.assertIn('temperature                    0.3', run("show", "smol", "--parameters").stdout)
+            self.assertIn("You are terse.", run("show", "smol").stdout)
+            run("cp", "smol", "smol2")
+            self.assertEqual(len(run("ls").stdout.splitlines()), 3)
+            server.request("POST", "/api/generate", {"model": "smol", "prompt": "hi", "options": {"num_predict": 2}})
+            ps = run("ps").stdout.splitlines()
+            self.assertTrue(ps[1].startswith("smol:latest") and "100% CPU" in ps[1] and "minutes from now" in ps[1], ps)
+            run("stop", "smol")
+            self.assertEqual(len(run("ps").stdout.splitlines()), 1)
+            run("rm", "smol2")
+            self.assertEqual(len(run("list").stdout.splitlines()), 2)
+            p = run("stop", "nosuch", ok=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn('couldn\'t find model "nosuch" to stop', p.stderr)
+            p = run("show", "nosuch", ok=False)
+            self.assertIn("model 'nosuch:latest' not found", p.stderr)
+        finally:
+            server.stop()
+
+
 class QuantizeTests(unittest.TestCase):
     def test_quantize_f16_to_q8_0_and_q4_0_matches_gguf_quants(self):
         """create with `quantize` from the F16 file: the models answer, and every tensor's bytes equal
