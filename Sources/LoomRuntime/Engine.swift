@@ -149,19 +149,21 @@ public final class Engine: @unchecked Sendable {
 
     /// Loads a llama-family GGUF with a context of `contextLength` tokens (clamped to the model's) on
     /// `threads` threads, prefilling up to `batchSize` tokens per pass, keys/values in `cacheType`.
+    /// `template` (Jinja) replaces the GGUF's `tokenizer.chat_template`.
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
-                            cacheType: KVCacheType = .f16) throws(EngineError) -> Engine {
+                            cacheType: KVCacheType = .f16, template override: String? = nil) throws(EngineError) -> Engine {
         let start = GenerationJob.now()
         do {
             let file = try GGUFFile(path: path)
             let vocabulary = try Vocabulary(metadata: file.metadata)
             let hp = try LlamaHyperparameters(metadata: file.metadata)
             let model = try LlamaModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
-            let template = try file.metadata.stringIfPresent("tokenizer.chat_template").map { s throws(TemplateError) in
-                try ChatTemplate(source: s, name: "tokenizer.chat_template")
+            let source = try override ?? file.metadata.stringIfPresent("tokenizer.chat_template")
+            let template = try source.map { s throws(TemplateError) in
+                try ChatTemplate(source: s, name: override == nil ? "tokenizer.chat_template" : "template")
             }
             let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
-                                templateSource: try file.metadata.stringIfPresent("tokenizer.chat_template"),
+                                templateSource: source,
                                 contextLength: max(4, min(contextLength, hp.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
                                 batchSize: max(1, batchSize), cacheType: cacheType)
             engine.loadDuration = GenerationJob.now() - start

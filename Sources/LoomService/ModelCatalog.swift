@@ -16,6 +16,8 @@ public struct ModelEntry: Sendable, Equatable {
     public var path: String
     /// The model's SYSTEM prompt (from its store manifest).
     public var system: String? = nil
+    /// The model's TEMPLATE (Jinja, from its store manifest), replacing the GGUF's chat template.
+    public var template: String? = nil
     /// The model's PARAMETERs (options object, from its store manifest).
     public var parameters: JSONValue? = nil
     /// sha256 hex of the manifest ("" outside the store).

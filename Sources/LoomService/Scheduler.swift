@@ -52,7 +52,7 @@ final class Runner: @unchecked Sendable {
 
 actor Scheduler {
     let config: ServiceConfiguration
-    var runners: [String: Runner] = [:]          // by file path
+    var runners: [String: Runner] = [:]          // by Self.key(entry)
     var loading: [String: Task<Runner, Error>] = [:]
     var waiting = 0
 
@@ -68,7 +68,7 @@ actor Scheduler {
             counted = true
         }
         while true {
-            if let r = runners[entry.path] {
+            if let r = runners[Self.key(entry)] {
                 if r.options == options {
                     if r.active < config.numParallel {
                         r.active += 1
@@ -86,7 +86,7 @@ actor Scheduler {
                 await withCheckedContinuation { r.waiters.append($0) }
                 continue
             }
-            if let task = loading[entry.path] {
+            if let task = loading[Self.key(entry)] {
                 try wait()
                 _ = try? await task.value
                 continue
@@ -96,7 +96,7 @@ actor Scheduler {
             let keep = keepAlive ?? config.keepAlive
             // The task publishes the runner itself (it runs on this actor), so that whoever awaits
             // it finds the model loaded, whichever of them the actor runs first.
-            let path = entry.path
+            let path = Self.key(entry)
             let task = Task<Runner, Error> {
                 defer { loading[path] = nil }
                 let r = try await Self.load(entry, options, keepAlive: keep)
@@ -133,17 +133,17 @@ actor Scheduler {
     }
 
     func expire(_ r: Runner, epoch: Int) {
-        if r.epoch == epoch && r.active == 0 && runners[r.entry.path] === r { drop(r) }
+        if r.epoch == epoch && r.active == 0 && runners[Self.key(r.entry)] === r { drop(r) }
     }
 
     /// Unloads the model now, or as soon as its requests finish (keep-alive 0).
     func unload(_ entry: ModelEntry) {
-        guard let r = runners[entry.path] else { return }
+        guard let r = runners[Self.key(entry)] else { return }
         if r.active == 0 { drop(r) } else { r.keepAlive = .nanoseconds(0) }
     }
 
     func drop(_ r: Runner) {
-        if runners[r.entry.path] === r { runners[r.entry.path] = nil }
+        if runners[Self.key(r.entry)] === r { runners[Self.key(r.entry)] = nil }
         for w in r.waiters { w.resume() }
         r.waiters = []
     }
@@ -154,6 +154,10 @@ actor Scheduler {
             drop(idle)
         }
     }
+
+    /// Runners are per weights file and template (two names for one blob with different templates
+    /// are different engines; the same model under two names is one).
+    static func key(_ entry: ModelEntry) -> String { entry.path + "\u{0}" + (entry.template ?? "") }
 
     func loaded() -> [Runner] { runners.values.sorted { $0.lastUsed > $1.lastUsed } }
 
@@ -186,7 +190,7 @@ actor Scheduler {
             let thread = Thread {
                 do {
                     let engine = try Engine.load(path: entry.path, contextLength: options.numCtx, threads: options.numThread,
-                                                 batchSize: options.numBatch)
+                                                 batchSize: options.numBatch, template: entry.template)
                     let file = try GGUFFile(path: entry.path)
                     let details = ModelDetails.from(file)
                     let size = (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0

@@ -24,6 +24,7 @@ public struct StoreCatalog: ModelCatalog {
         }
         var entry = ModelEntry(name: model.name.display, path: path, digest: model.digest)
         entry.system = text(model.manifest.layer(.system))
+        entry.template = text(model.manifest.layer(.template))
         if let params = text(model.manifest.layer(.params)) {
             entry.parameters = try? JSONDecoder().decode(JSONValue.self, from: Data(params.utf8))
         }

@@ -439,6 +439,28 @@ class StoreTests(unittest.TestCase):
         self.assertEqual(err("DELETE", "/api/delete", {}), (400, "model is required"))
         self.assertEqual(s.request("GET", "/api/show")[0], 405)
 
+    def test_5_template_given_at_create_replaces_the_gguf_template(self):
+        c = self.client
+        digest = c.create_blob(MODEL_FILE)
+        qwen = (ROOT / "Fixtures/templates/llama.cpp/Qwen-Qwen2.5-7B-Instruct.jinja").read_text()
+        c.create(model="smol-plain", files={"m.gguf": digest})
+        c.create(model="smol-tools", from_="smol-plain", template=qwen)
+        tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
+                                                   "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+        with self.assertRaises(ollama.ResponseError) as e:
+            c.chat(model="smol-plain", messages=[{"role": "user", "content": "Weather in Paris?"}], tools=tools)
+        self.assertEqual(e.exception.status_code, 400)
+        r = c.chat(model="smol-tools", messages=[{"role": "user", "content": "Weather in Paris?"}], tools=tools,
+                   options={"num_predict": 8})
+        self.assertTrue(r.done)
+        self.assertIn("tools", c.show("smol-tools").capabilities)
+        self.assertNotIn("tools", c.show("smol-plain").capabilities)
+        # Qwen's template puts the tool list into the system turn: many more prompt tokens than plain.
+        plain = c.chat(model="smol-plain", messages=[{"role": "user", "content": "Weather in Paris?"}], options={"num_predict": 1})
+        self.assertGreater(r.prompt_eval_count, plain.prompt_eval_count + 50)
+        c.delete("smol-tools")
+        c.delete("smol-plain")
+
     def test_4_store_laid_out_by_hand(self):
         # Exactly as Ollama writes it (§13): blobs named sha256-<hex>, manifest under host/ns/model/tag.
         blobs = self.root / "blobs"
@@ -545,8 +567,8 @@ class QuantizeTests(unittest.TestCase):
 
 class CrashTests(unittest.TestCase):
     def test_sigkill_during_upload_and_create_leaves_a_consistent_store(self):
-        """20 times: a client keeps uploading fresh blobs and creating models from them until the
-        server is SIGKILLed at a random moment; restarted on the same store, the store must list and
+        """20 times: a client keeps uploading fresh blobs and creating models from them (every other
+        one quantized) until the server is SIGKILLed at a random moment; restarted on the same store, the store must list and
         every manifest's blobs must exist whole (size and sha256 as the manifest says)."""
         import random
         rng = random.Random(20261122)
@@ -570,9 +592,11 @@ class CrashTests(unittest.TestCase):
                             extra = rng.randbytes(8 << 20)          # a fresh 8 MiB blob each round
                             d = "sha256:" + hashlib.sha256(extra).hexdigest()
                             server.request("POST", f"/api/blobs/{d}", extra)
-                            status, _, _ = server.request("POST", "/api/create", {
-                                "model": f"m{i}-{n}", "files": {"m.gguf": model_digest},
-                                "system": f"system {i} {n}", "license": d, "stream": False})
+                            body = {"model": f"m{i}-{n}", "files": {"m.gguf": model_digest},
+                                    "system": f"system {i} {n}", "license": d, "stream": False}
+                            if n % 2 == 1:
+                                body["quantize"] = "q8_0"          # a quantized blob written and adopted
+                            status, _, _ = server.request("POST", "/api/create", body)
                             if status == 200:
                                 done.append(n)
                             n += 1
@@ -581,7 +605,7 @@ class CrashTests(unittest.TestCase):
 
                 t = threading.Thread(target=work)
                 t.start()
-                time.sleep(rng.uniform(0.05, 0.6))
+                time.sleep(rng.uniform(0.05, 1.5))
                 server.proc.kill()
                 server.proc.wait(10)
                 t.join(10)
