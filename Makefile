@@ -12,14 +12,12 @@ FLAGS   := $(shell Scripts/swift-flags.sh)
 
 .PHONY: serve test bench deps system-deps venv models build release fixtures clean
 
-# The server, with the default model available as smollm2:135m in $OLLAMA_MODELS (default
-# ~/.loom/models; until the model store lands, a directory of <name>.gguf files), listening where
-# $OLLAMA_HOST says (default 127.0.0.1:11434).
+# The server, with the default model imported as smollm2:135m into the store $OLLAMA_MODELS names
+# (default ~/.loom/models, Ollama's layout) when missing, listening where $OLLAMA_HOST says
+# (default 127.0.0.1:11434).
 MODELS_DIR := $(or $(OLLAMA_MODELS),$(HOME)/.loom/models)
 serve: deps models release
-	@mkdir -p "$(MODELS_DIR)"
-	@test -e "$(MODELS_DIR)/smollm2:135m.gguf" || ln -s "$(abspath $(MODEL))" "$(MODELS_DIR)/smollm2:135m.gguf"
-	.build/release/serve --models "$(MODELS_DIR)"
+	.build/release/serve --models "$(MODELS_DIR)" --import "smollm2:135m=$(abspath $(MODEL))"
 
 # Tests run optimized (-c release with -enable-testing for @testable imports): the model tests run
 # whole forward passes of four model files, ~50× faster than a debug build. Their own scratch path

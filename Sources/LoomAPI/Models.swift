@@ -90,6 +90,8 @@ public struct CreateRequest: Sendable, Decodable {
     public var messages: [Message]?
     public var quantize: String?
     public var stream: Bool?
+
+    public init() {}
 }
 
 /// One progress object of /api/create (and pull/push).

@@ -53,6 +53,19 @@ extension LoomService {
         }
     }
 
+    /// Imports the GGUF at `path` as model `name` unless the store already has it (what `make serve`
+    /// does for the default model); returns whether it imported.
+    public func importModel(_ name: String, from path: String) async throws -> Bool {
+        let store = try requireStore()
+        guard let parsed = LoomStore.ModelName(name) else { throw APIError.badRequest("invalid model name") }
+        if store.find(parsed) != nil { return false }
+        let (digest, _) = try await store.importFile(path)
+        var request = CreateRequest()
+        request.model = name
+        try await Self.runCreate(store: store, name: parsed, request: request, base: nil, modelBlob: digest) { _ in }
+        return true
+    }
+
     static func runCreate(store: ModelStore, name: LoomStore.ModelName, request: CreateRequest, base: StoredModel?, modelBlob: String?,
                           progress: (String) -> Void) async throws {
         var layers: [Layer] = []

@@ -29,6 +29,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Models directory (default: $OLLAMA_MODELS, else ~/.loom/models).")
     var models: String?
 
+    @Option(name: .customLong("import"), help: "NAME=FILE.gguf: import a GGUF file as model NAME at startup unless the store has it.")
+    var imports: [String] = []
+
     public init() {}
 
     public func run() async throws {
@@ -42,6 +45,13 @@ public struct ServeCommand: AsyncParsableCommand {
         let store = ModelStore(root: directory)
         store.prune()
         let service = LoomService(catalog: StoreCatalog(store: store), store: store, configuration: config)
+        for spec in imports {
+            guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--import wants NAME=FILE, got \(spec)") }
+            let name = String(spec[..<eq]), file = String(spec[spec.index(after: eq)...])
+            if try await service.importModel(name, from: file) {
+                FileHandle.standardError.write(Data("imported \(file) as \(name)\n".utf8))
+            }
+        }
         let loopback = address == "127.0.0.1" || address == "localhost" || address == "::1"
         let responder = OllamaResponder(service: service, models: service, policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
                                         log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
