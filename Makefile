@@ -30,8 +30,8 @@ test: deps models
 	@echo "== the server end to end (real serve binary, official ollama client)"
 	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_server.py
 	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
-	$(SWIFT) build --build-tests --scratch-path .build-portable
-	$(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
+	LOOM_KERNELS_ONLY=1 $(SWIFT) build --build-tests --scratch-path .build-portable
+	LOOM_KERNELS_ONLY=1 $(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
 
 deps: system-deps venv
 

@@ -84,3 +84,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `LOOM_KERNELS_ONLY=1` (used by `make test` for the portable-kernels pass) narrows the package to
+// the kernels and their tests, so that pass does not rebuild the server stack in debug.
+if Context.environment["LOOM_KERNELS_ONLY"] == "1" {
+    let keep: Set<String> = ["LoomTensor", "COpenBLAS", "LoomKernels", "LoomKernelsTests"]
+    package.targets = package.targets.filter { keep.contains($0.name) }
+    package.products = package.products.filter { keep.contains($0.name) }
+    package.dependencies = []
+}
