@@ -223,7 +223,11 @@ public final class LoomService: OllamaService {
         if let v = o.presencePenalty { s.presencePenalty = Float(v) }
         if let v = o.frequencyPenalty { s.frequencyPenalty = Float(v) }
         if let v = o.seed { s.seed = v }
-        return GenerateOptions(sampling: s, numPredict: o.numPredict ?? -1, stop: o.stop ?? [], numKeep: o.numKeep ?? 4,
+        // num_predict -1 (or absent) means "until a stop condition", capped at 10 × num_ctx as
+        // Ollama's engine does: with context shift a model that never ends a turn would run forever.
+        let cap = 10 * runnerOptions(o).numCtx
+        let predict = (o.numPredict ?? -1) < 0 ? cap : (o.numPredict ?? cap)
+        return GenerateOptions(sampling: s, numPredict: predict, stop: o.stop ?? [], numKeep: o.numKeep ?? 4,
                                truncate: truncate ?? true, shift: shift ?? true)
     }
 

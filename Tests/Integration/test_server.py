@@ -172,6 +172,13 @@ class ServerTests(unittest.TestCase):
         b = self.client.generate(model=MODEL, prompt="Invent a name.", options={"seed": 42, "temperature": 0.9, "num_predict": 16})
         self.assertEqual(a.response, b.response)
 
+    def test_unbounded_num_predict_is_capped_at_ten_contexts(self):
+        r = self.client.generate(model=MODEL, prompt="Once upon a time", raw=True,
+                                 options={"num_ctx": 16, "temperature": 1.0, "seed": 3})
+        self.assertLessEqual(r.eval_count, 160)
+        if r.done_reason == "length":
+            self.assertEqual(r.eval_count, 160)
+
     def test_raw_and_context(self):
         r = self.client.generate(model=MODEL, prompt="The capital of France is", raw=True, options={"num_predict": 4, "temperature": 0})
         self.assertTrue(r.done)
