@@ -81,7 +81,7 @@ struct GGUFPrinter {
         return u == 0 ? "\(bytes) B" : String(format1: v) + " " + units[u]
     }
 
-    static func table(_ rows: [[String]], rightAligned: Set<Int>) -> String {
+    static func table(_ rows: [[String]], rightAligned: Set<Int> = [], separator: String = "  ", indent: Int = 2) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for r in rows { for (i, c) in r.enumerated() where i < columns - 1 { widths[i] = max(widths[i], c.count) } }
@@ -89,8 +89,8 @@ struct GGUFPrinter {
             r.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
                 return rightAligned.contains(i) ? pad + c : (i == r.count - 1 ? c : c + pad)
-            }.joined(separator: "  ")
-        }.map { "  " + $0 }.joined(separator: "\n")
+            }.joined(separator: separator)
+        }.map { String(repeating: " ", count: indent) + $0 }.joined(separator: "\n")
     }
 }
 

@@ -193,14 +193,8 @@ enum Human {
         return t < 0 ? "Stopping..." : "\(span(t)) from now"
     }
 
+    /// Columns separated by four spaces, left-aligned, as Ollama's CLI prints them.
     static func table(_ rows: [[String]], indent: Int = 0) -> String {
-        guard let width = rows.map(\.count).max() else { return "" }
-        var widths = [Int](repeating: 0, count: width)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
-        return rows.map { r in
-            String(repeating: " ", count: indent) + r.enumerated().map { i, c in
-                i == r.count - 1 ? c : c.padding(toLength: widths[i] + 4, withPad: " ", startingAt: 0)
-            }.joined()
-        }.joined(separator: "\n")
+        GGUFPrinter.table(rows, separator: "    ", indent: indent)
     }
 }
