@@ -9,6 +9,10 @@ public protocol OllamaService: Sendable {
     func generate(_ request: GenerateRequest) async throws(APIError) -> AsyncThrowingStream<GenerateResponse, Error>
     /// Validates and schedules a chat request; the stream yields its chunks, the last `done`.
     func chat(_ request: ChatRequest) async throws(APIError) -> AsyncThrowingStream<ChatResponse, Error>
+    /// POST /api/embed: unit vectors of one or more inputs, in order.
+    func embed(_ request: EmbedRequest) async throws(APIError) -> EmbedResponse
+    /// POST /api/embeddings (legacy): one unnormalized vector.
+    func embeddings(_ request: EmbeddingRequest) async throws(APIError) -> EmbeddingResponse
     /// The loaded models.
     func ps() async -> ProcessResponse
     /// The server version (semver).

@@ -8,9 +8,10 @@ extension LlamaModel {
     /// Runs `tokens` at positions cache.count… , appends their keys/values to `cache`, and returns
     /// logits [vocab] for the last token, or [T, vocab] for all when `allLogits`. `path` pins the
     /// matmul implementation (`.openBLAS` = f32 activations on dequantized weights, for checking
-    /// the math against a float reference).
+    /// the math against a float reference). `hidden` returns the final-normed hidden states
+    /// ([dim] or [T, dim]) instead of logits: the model's embedding of the tokens.
     public func forward(_ tokens: [Int32], cache: KVCache, pool: ThreadPool, allLogits: Bool = false,
-                        path: MatMulPath = .auto) -> [Float] {
+                        path: MatMulPath = .auto, hidden: Bool = false) -> [Float] {
         let T = tokens.count
         precondition(T > 0 && cache.count + T <= cache.capacity && cache.count + T <= hp.contextLength, "context full")
         let dim = hp.dim, hd = hp.headDim, qDim = hp.heads * hd, kvDim = hp.kvHeads * hd, ff = hp.ffnDim
@@ -79,6 +80,7 @@ extension LlamaModel {
         x.withUnsafeBufferPointer { xp in last.withUnsafeMutableBufferPointer { lp in outputNorm.withUnsafeBufferPointer { w in
             Ops.rmsNorm(xp.baseAddress! + first * dim, weight: w.baseAddress!, out: lp.baseAddress!, rows: rows, n: dim, eps: hp.rmsEps)
         } } }
+        if hidden { return last }
         var logits = [Float](repeating: 0, count: rows * hp.vocabulary)
         let headScratch = MatMulScratch(maxTokens: rows, maxCols: dim, threads: pool.threadCount)
         mm(output, last, rows, &logits, nil, headScratch)

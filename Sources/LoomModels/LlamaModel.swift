@@ -134,10 +134,17 @@ struct Binder {
         return optionalVector(name, n)
     }
 
-    mutating func optionalVector(_ name: String, _ n: Int) -> [Float]? {
+    /// A tensor of `n` elements with ggml shape `shape` (default [n]), dequantized to f32.
+    mutating func vector(_ name: String, _ n: Int, shape: [Int]) -> [Float]? {
+        guard source.tensor(name) != nil else { missing.append(name); return nil }
+        return optionalVector(name, n, shape: shape)
+    }
+
+    mutating func optionalVector(_ name: String, _ n: Int, shape: [Int]? = nil) -> [Float]? {
         guard let t = source.tensor(name) else { return nil }
-        guard t.shape == [n], let base = t.bytes.baseAddress else {
-            failure = failure ?? .wrongShape(tensor: name, expected: [n], found: t.shape)
+        let expected = shape ?? [n]
+        guard t.shape == expected, let base = t.bytes.baseAddress else {
+            failure = failure ?? .wrongShape(tensor: name, expected: expected, found: t.shape)
             return nil
         }
         var out = [Float](repeating: 0, count: n)

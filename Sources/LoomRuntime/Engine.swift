@@ -115,6 +115,13 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case template(TemplateError)
     case promptTooLong(tokens: Int, context: Int)
     case sampling(SamplingError)
+    /// An embedding input over the context (Ollama's wording: «the input length exceeds the context
+    /// length»), or a context too small for the special tokens alone (`afterTruncation`).
+    case inputTooLong(tokens: Int, context: Int, afterTruncation: Bool)
+    /// A vector came out with NaN or infinite values.
+    case nonFiniteEmbedding
+    /// The model is an encoder (embeddings only) and was asked to generate.
+    case embeddingOnly
 
     public var description: String {
         switch self {
@@ -122,6 +129,10 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case let .template(e): return "chat template: \(e)"
         case let .promptTooLong(t, c): return "the prompt has \(t) tokens, more than the \(c)-token context"
         case let .sampling(e): return "sampling: \(e)"
+        case let .inputTooLong(_, _, after):
+            return after ? "input after truncation exceeds maximum context length" : "the input length exceeds the context length"
+        case .nonFiniteEmbedding: return "embedding contains NaN or Inf values"
+        case .embeddingOnly: return "the model only computes embeddings"
         }
     }
 }

@@ -38,3 +38,23 @@ extension LlamaHyperparameters {
                   ropeStyle: arch == "qwen2" ? .neox : .normal)
     }
 }
+
+extension BertHyperparameters {
+    /// Hyperparameters of a BERT GGUF (general.architecture bert, as llama.cpp's converter writes it).
+    public init(metadata m: GGUFMetadata) throws(GGUFError) {
+        let arch = try m.string("general.architecture")
+        let raw = try m.integerIfPresent(arch + ".pooling_type", as: Int.self) ?? PoolingType.mean.rawValue
+        guard let pooling = PoolingType(rawValue: raw) else {
+            throw .valueOutOfRange(key: arch + ".pooling_type", value: "\(raw)", target: "pooling (0 none, 1 mean, 2 cls, 3 last)")
+        }
+        var vocabulary = try m.integerIfPresent(arch + ".vocab_size", as: Int.self)
+        if vocabulary == nil { vocabulary = try m.strings("tokenizer.ggml.tokens").count }
+        self.init(layers: try m.int(arch + ".block_count"), dim: try m.int(arch + ".embedding_length"),
+                  heads: try m.int(arch + ".attention.head_count"), ffnDim: try m.int(arch + ".feed_forward_length"),
+                  vocabulary: vocabulary ?? 0,
+                  contextLength: try m.int(arch + ".context_length"),
+                  tokenTypes: try m.integerIfPresent("tokenizer.ggml.token_type_count", as: Int.self) ?? 2,
+                  eps: try m.floatIfPresent(arch + ".attention.layer_norm_epsilon") ?? 1e-12,
+                  pooling: pooling)
+    }
+}

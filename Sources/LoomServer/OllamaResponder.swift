@@ -4,6 +4,8 @@
 //   GET|HEAD /api/version   {"version": …}
 //   POST /api/generate      NDJSON stream (application/x-ndjson, one object per line, flushed per
 //   POST /api/chat          object), or one JSON object with "stream": false
+//   POST /api/embed         {"embeddings": …} (one JSON object)
+//   POST /api/embeddings    {"embedding": …} (legacy)
 //   GET  /api/ps            loaded models
 //   other paths 404 "404 page not found"; known paths with another method 405 "405 method not allowed"
 // Errors before the first byte: {"error": …} with the error's status (§1.3); after it: a final
@@ -36,6 +38,7 @@ public struct OllamaResponder: HTTPResponder {
 
     static let routes: [String: Set<HTTPRequest.Method>] = [
         "/": [.get, .head], "/api/version": [.get, .head], "/api/generate": [.post], "/api/chat": [.post], "/api/ps": [.get],
+        "/api/embed": [.post], "/api/embeddings": [.post],
         "/api/tags": [.get, .head], "/api/show": [.post], "/api/copy": [.post], "/api/delete": [.delete], "/api/create": [.post],
     ]
 
@@ -80,6 +83,10 @@ public struct OllamaResponder: HTTPResponder {
             return await handle(request, context: context, ChatRequest.self, stream: { $0.stream }) { body throws(APIError) in
                 try await service.chat(body)
             } merge: { Self.merge($0) }
+        case "/api/embed":
+            do { return Self.json(try await service.embed(try await Self.decode(EmbedRequest.self, request))) } catch { return Self.error(error) }
+        case "/api/embeddings":
+            do { return Self.json(try await service.embeddings(try await Self.decode(EmbeddingRequest.self, request))) } catch { return Self.error(error) }
         default: return await manage(request, context: context, path: path)
         }
     }

@@ -41,6 +41,7 @@ public final class LoomService: OllamaService {
             await scheduler.unload(entry)
             return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "unload"))
         }
+        try Self.requireGenerator(entry, name: name, verb: "generate")
         let raw = request.raw ?? false
         if raw && (!(request.template ?? "").isEmpty || !(request.system ?? "").isEmpty || !(request.context ?? []).isEmpty) {
             throw .badRequest("raw mode does not support template, system, or context")
@@ -58,7 +59,10 @@ public final class LoomService: OllamaService {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "load"))
         }
-        let engine = runner.engine
+        guard let engine = runner.model.engine else {
+            await scheduler.release(runner, keepAlive: request.keepAlive)
+            throw .badRequest("\"\(name)\" does not support generate")
+        }
         var text = prompt
         if !raw {
             var messages: [ChatMessage] = []
@@ -98,6 +102,7 @@ public final class LoomService: OllamaService {
             await scheduler.unload(entry)
             return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "unload"))
         }
+        try Self.requireGenerator(entry, name: name, verb: "chat")
         if thinks { throw .badRequest("\"\(name)\" does not support thinking") }
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         var options = try Options(entry.parameters)
@@ -107,7 +112,10 @@ public final class LoomService: OllamaService {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "load"))
         }
-        let engine = runner.engine
+        guard let engine = runner.model.engine else {
+            await scheduler.release(runner, keepAlive: request.keepAlive)
+            throw .badRequest("\"\(name)\" does not support chat")
+        }
         if let tools = request.tools, tools != .null, tools != .array([]), !Self.supportsTools(engine) {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             throw .badRequest("\(Self.fullName(entry)) does not support tools")
@@ -157,7 +165,7 @@ public final class LoomService: OllamaService {
         for r in runners {
             let (expires, _) = await scheduler.expiry(r, now: now)
             models.append(ProcessModel(name: r.entry.name, size: r.size, digest: r.entry.digest, details: r.details,
-                                       expiresAt: Timestamp.format(expires, utc: false), contextLength: r.engine.contextLength))
+                                       expiresAt: Timestamp.format(expires, utc: false), contextLength: r.model.contextLength))
         }
         return ProcessResponse(models: models)
     }

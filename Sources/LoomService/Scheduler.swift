@@ -23,10 +23,10 @@ struct RunnerOptions: Hashable, Sendable {
     var numThread: Int?
 }
 
-/// A loaded model. Mutable state is only touched on the scheduler actor.
+/// A loaded model (a generator or an embedder). Mutable state is only touched on the scheduler actor.
 final class Runner: @unchecked Sendable {
     let entry: ModelEntry
-    let engine: Engine
+    let model: LoadedModel
     let options: RunnerOptions
     /// Bytes: weights file + KV cache.
     let size: Int
@@ -40,9 +40,9 @@ final class Runner: @unchecked Sendable {
     /// Bumped on every release, so that an old unload timer does nothing.
     var epoch = 0
 
-    init(entry: ModelEntry, engine: Engine, options: RunnerOptions, size: Int, details: ModelDetails, keepAlive: KeepAlive) {
+    init(entry: ModelEntry, model: LoadedModel, options: RunnerOptions, size: Int, details: ModelDetails, keepAlive: KeepAlive) {
         self.entry = entry
-        self.engine = engine
+        self.model = model
         self.options = options
         self.size = size
         self.details = details
@@ -189,12 +189,12 @@ actor Scheduler {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Runner, Error>) in
             let thread = Thread {
                 do {
-                    let engine = try Engine.load(path: entry.path, contextLength: options.numCtx, threads: options.numThread,
-                                                 batchSize: options.numBatch, template: entry.template)
+                    let model = try LoadedModel.load(path: entry.path, contextLength: options.numCtx, threads: options.numThread,
+                                                     batchSize: options.numBatch, template: entry.template)
                     let file = try GGUFFile(path: entry.path)
                     let details = ModelDetails.from(file)
                     let size = (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
-                    c.resume(returning: Runner(entry: entry, engine: engine, options: options, size: size + engine.kvCacheBytes,
+                    c.resume(returning: Runner(entry: entry, model: model, options: options, size: size + (model.engine?.kvCacheBytes ?? 0),
                                                details: details, keepAlive: keepAlive))
                 } catch {
                     c.resume(throwing: APIError.internalError("\(error)"))

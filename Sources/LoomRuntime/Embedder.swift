@@ -1,0 +1,104 @@
+// Embedder: an encoder model (BERT family) loaded for embeddings — the embeddable API.
+//
+//   let embedder = try Embedder.load(path: "all-minilm.gguf")
+//   let result = try await embedder.embed(["first text", "second text"])
+//
+// A request's inputs are tokenized (CLS … SEP), fitted to the context, and packed into batches of
+// at most `batchSize` tokens (a longer single input gets a batch of its own); each batch is one
+// forward pass, so the weights stream once per batch rather than once per input. Compute runs on
+// a thread of its own, never on Swift's cooperative pool; requests are serialized.
+
+import LoomGGUF
+import LoomKernels
+import LoomModels
+import LoomTokenizers
+
+/// An encoder model loaded for embeddings.
+public final class Embedder: TextEmbedder, @unchecked Sendable {
+    public let vocabulary: Vocabulary
+    public let tokenizer: any Tokenizer
+    let model: BertModel
+    let pool: ThreadPool
+    let inputs: EmbeddingInputs
+    /// Most tokens per forward pass.
+    public let batchSize: Int
+    let lock = NSLockLite()
+    /// Nanoseconds `load` took; reported by the first request.
+    public internal(set) var loadDuration: UInt64 = 0
+    var loadReported = false
+
+    /// The context length: the most tokens per input, special tokens included.
+    public var contextLength: Int { inputs.context }
+    public var embeddingLength: Int { model.hp.dim }
+    /// How a sequence's hidden states become its vector (the model's `bert.pooling_type`).
+    public var pooling: PoolingType { model.hp.pooling }
+
+    /// Loads a BERT-family GGUF; `contextLength` is clamped to the model's.
+    public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil,
+                            batchSize: Int = 2048) throws(EngineError) -> Embedder {
+        let start = GenerationJob.now()
+        do {
+            let file = try GGUFFile(path: path)
+            let vocabulary = try Vocabulary(metadata: file.metadata)
+            let hp = try BertHyperparameters(metadata: file.metadata)
+            let model = try BertModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
+            let e = Embedder(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model,
+                             contextLength: max(3, min(contextLength, hp.contextLength)),
+                             threads: threads ?? ThreadPool.shared.threadCount, batchSize: max(1, batchSize))
+            e.loadDuration = GenerationJob.now() - start
+            return e
+        } catch {
+            throw .load("\(error)")
+        }
+    }
+
+    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: BertModel, contextLength: Int, threads: Int, batchSize: Int) {
+        self.vocabulary = vocabulary
+        self.tokenizer = tokenizer
+        self.model = model
+        self.batchSize = batchSize
+        pool = ThreadPool(threads: threads)
+        inputs = EmbeddingInputs(tokenizer: tokenizer, context: contextLength)
+    }
+
+    public func embed(_ texts: [String], options: EmbedOptions) async throws -> Embeddings {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Embeddings, Error>) in
+            ComputeThread.start {
+                self.lock.lock()
+                defer { self.lock.unlock() }
+                c.resume(with: Result { () throws(EngineError) in try self.embedNow(texts, options: options) })
+            }
+        }
+    }
+
+    /// The request, on the calling thread.
+    func embedNow(_ texts: [String], options: EmbedOptions) throws(EngineError) -> Embeddings {
+        let start = GenerationJob.now()
+        let sequences = try inputs.tokens(texts, truncate: options.truncate)
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(sequences.count)
+        for batch in Self.batches(sequences.map(\.count), limit: batchSize) {
+            vectors += model.encode(Array(sequences[batch]), pool: pool)
+        }
+        var result = Embeddings(vectors: try vectors.map { v throws(EngineError) in try EmbeddingInputs.finish(v, options) })
+        result.promptEvalCount = sequences.reduce(0) { $0 + $1.count }
+        if !loadReported { result.loadDuration = loadDuration; loadReported = true }
+        result.totalDuration = GenerationJob.now() - start
+        return result
+    }
+
+    /// Consecutive index ranges whose lengths sum to ≤ `limit` (an over-long one stands alone).
+    static func batches(_ lengths: [Int], limit: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = [], start = 0, tokens = 0
+        for (i, n) in lengths.enumerated() {
+            if i > start && tokens + n > limit {
+                out.append(start..<i)
+                start = i
+                tokens = 0
+            }
+            tokens += n
+        }
+        if start < lengths.count { out.append(start..<lengths.count) }
+        return out
+    }
+}

@@ -1,0 +1,46 @@
+// Embeddings from a generative (llama-family) model, as Ollama serves them: no capability check,
+// each input runs through the model on its own and its vector is the last token's final-normed
+// hidden state (llama.cpp's embedding of a model without pooling). The pass uses the engine's KV
+// cache, so the next generation re-evaluates its prompt.
+
+import LoomKernels
+import LoomModels
+
+extension Engine: TextEmbedder {
+    public var embeddingLength: Int { model.hp.dim }
+
+    public func embed(_ texts: [String], options: EmbedOptions) async throws -> Embeddings {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Embeddings, Error>) in
+            ComputeThread.start {
+                self.lock.lock()
+                defer { self.lock.unlock() }
+                c.resume(with: Result { () throws(EngineError) in try self.embedNow(texts, options: options) })
+            }
+        }
+    }
+
+    func embedNow(_ texts: [String], options: EmbedOptions) throws(EngineError) -> Embeddings {
+        let start = GenerationJob.now()
+        let sequences = try EmbeddingInputs(tokenizer: tokenizer, context: cache.capacity).tokens(texts, truncate: options.truncate)
+        cachedTokens = []
+        var vectors: [[Float]] = []
+        for tokens in sequences where !tokens.isEmpty {
+            cache.truncate(to: 0)
+            var hidden: [Float] = []
+            var at = 0
+            while at < tokens.count {
+                let end = min(tokens.count, at + batchSize)
+                hidden = model.forward(Array(tokens[at..<end]), cache: cache, pool: pool, hidden: true)
+                at = end
+            }
+            vectors.append(try EmbeddingInputs.finish(hidden, options))
+        }
+        cache.truncate(to: 0)
+        guard vectors.count == sequences.count else { throw .inputTooLong(tokens: 0, context: cache.capacity, afterTruncation: true) }
+        var result = Embeddings(vectors: vectors)
+        result.promptEvalCount = sequences.reduce(0) { $0 + $1.count }
+        if !loadReported { result.loadDuration = loadDuration; loadReported = true }
+        result.totalDuration = GenerationJob.now() - start
+        return result
+    }
+}
