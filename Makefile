@@ -49,6 +49,7 @@ models: venv
 	@PYTHON=$(abspath $(PYTHON)) Scripts/fetch-models.sh
 	@PYTHON=$(abspath $(PYTHON)) Scripts/fetch-llama-cpp-data.sh
 	@$(PYTHON) Scripts/make_model_variants.py
+	@$(PYTHON) Scripts/make_hf_folder.py
 
 # Kernel and whole-model throughput next to this machine's limits and llama.cpp's llama-bench
 # (built from the llama-cpp-python sdist as a measuring tool), resident memory at num_ctx 4096, and

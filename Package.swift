@@ -46,10 +46,12 @@ let package = Package(
         .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor", "LoomTemplate", "LoomSampling"]),
         // Ollama's on-disk model store: names, manifests, sha256 blobs, atomic writes, copy/delete, quantizer.
         .target(name: "LoomStore", dependencies: ["LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto")]),
+        // Hugging Face folder (config.json, Safetensors shards, tokenizer files) → GGUF, as llama.cpp's convert_hf_to_gguf.py.
+        .target(name: "LoomConvert", dependencies: ["LoomGGUF", "LoomTensor"]),
         // Ollama wire types (Codable, snake_case) and the OllamaService protocol; no HTTP, no engine. A leaf.
         .target(name: "LoomAPI"),
         // OllamaService on the runtime: validation, scheduler (load, keep_alive, unload, queue), option mapping.
-        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore"]),
+        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore", "LoomConvert"]),
         // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks.
         .target(name: "LoomServer", dependencies: ["LoomAPI", .product(name: "Hummingbird", package: "hummingbird")]),
         // The `serve` command, the server's composition root (used by `serve` and `loom serve`).
@@ -80,7 +82,8 @@ let package = Package(
         .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomRuntime", "LoomGGUF"]),
         .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
         .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer", "LoomStore"]),
-        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling"]),
+        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore"]),
+        .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomGGUF", "LoomTensor"]),
     ],
     swiftLanguageModes: [.v6]
 )
