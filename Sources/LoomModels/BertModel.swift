@@ -78,6 +78,9 @@ public final class BertModel: @unchecked Sendable {
     let embNormW, embNormB: [Float]      // [dim] ×2
     let layers: [BertLayer]
 
+    /// The element type of the layers' weight matrices.
+    public var weightType: GGMLType { layers.first?.wq.type ?? tokenEmbedding.type }
+
     /// Binds the weights named as llama.cpp names them.
     public init(hyperparameters hp: BertHyperparameters, weights: WeightSource) throws(ModelError) {
         self.hp = hp

@@ -1,11 +1,13 @@
-// POST /api/create (§8.7): a new manifest from uploaded GGUF blobs (`files`) or an existing model
-// (`from`), plus template / system / parameters / messages / license layers, streamed as Ollama's
-// status objects: "parsing GGUF", "using existing layer sha256:…", "creating new layer sha256:…",
-// "writing manifest", "success". Blobs are written before the manifest (ModelStore), so a crash at
-// any point leaves the store consistent.
+// POST /api/create (§8.7): a new manifest from uploaded blobs (`files`: a GGUF, or a Hugging Face
+// Safetensors folder — config.json, *.safetensors, tokenizer files — converted to GGUF by
+// LoomConvert) or an existing model (`from`), plus template / system / parameters / messages /
+// license layers, streamed as Ollama's status objects: "converting model", "parsing GGUF", "using
+// existing layer sha256:…", "creating new layer sha256:…", "writing manifest", "success". Blobs are
+// written before the manifest (ModelStore), so a crash at any point leaves the store consistent.
 
 import Foundation
 import LoomAPI
+import LoomConvert
 import LoomGGUF
 import LoomRuntime
 import LoomStore
@@ -16,9 +18,6 @@ extension LoomService {
         let name = try Self.name(request.model, request.name)
         let hasFiles = !(request.files ?? [:]).isEmpty
         guard hasFiles || !(request.from ?? "").isEmpty else { throw .badRequest("neither 'from' or 'files' was specified") }
-        if let q = request.quantize, !q.isEmpty, GGUFQuantizer.targets[q.lowercased()] == nil {
-            throw .badRequest("unsupported quantization type \(q); Loom quantizes to \(GGUFQuantizer.targets.keys.sorted().joined(separator: ", "))")
-        }
         var base: StoredModel?
         if let from = request.from, !from.isEmpty, !hasFiles {
             guard let fromName = LoomStore.ModelName(from) else { throw .badRequest("invalid model name") }
@@ -26,20 +25,36 @@ extension LoomService {
             base = found
         }
         var modelBlob: String?
-        if hasFiles {
-            guard let (file, digest) = request.files?.first(where: { $0.key.lowercased().hasSuffix(".gguf") }) ?? request.files?.first else {
-                throw .badRequest("no GGUF file given")
+        var folder: HFModelFolder?
+        if let files = request.files, !files.isEmpty {
+            var paths: [String: String] = [:]
+            for (file, digest) in files {
+                guard Self.isRelativeClean(file) else { throw .badRequest("file path must be relative") }
+                guard let normalized = try? ModelStore.normalize(digest: digest) else { throw .badRequest("invalid digest format") }
+                guard store.hasBlob(normalized), let path = try? store.blobPath(normalized) else {
+                    throw .badRequest("blob \(file) (\(digest)) not found; upload it with POST /api/blobs/\(digest)")
+                }
+                paths[file] = path
             }
-            guard (try? ModelStore.normalize(digest: digest)) != nil else { throw .badRequest("invalid digest format") }
-            guard store.hasBlob(digest) else { throw .badRequest("blob \(file) (\(digest)) not found; upload it with POST /api/blobs/\(digest)") }
-            modelBlob = try? ModelStore.normalize(digest: digest)
+            if let gguf = files.keys.sorted().first(where: { $0.lowercased().hasSuffix(".gguf") }), let digest = files[gguf] {
+                modelBlob = try? ModelStore.normalize(digest: digest)
+            } else if paths.keys.contains(where: { $0.hasSuffix(".safetensors") }) && paths["config.json"] != nil {
+                do { folder = try HFModelFolder(files: paths) } catch { throw .badRequest("\(error)") }
+            } else {
+                throw .badRequest("unknown type")
+            }
+        }
+        let quantize = request.quantize.map { $0.lowercased() } ?? ""
+        let direct = folder != nil && (quantize == "f32" || quantize == "f16")
+        if !quantize.isEmpty, !direct, GGUFQuantizer.targets[quantize] == nil {
+            throw .badRequest("unsupported quantization type \(request.quantize ?? ""); Loom quantizes to \(GGUFQuantizer.targets.keys.sorted().joined(separator: ", "))")
         }
         let finalName = store.find(name)?.name ?? name
-        let from = base, blob = modelBlob
+        let from = base, blob = modelBlob, source = folder
         return AsyncThrowingStream { continuation in
             Task {
                 do {
-                    try await Self.runCreate(store: store, name: finalName, request: request, base: from, modelBlob: blob) {
+                    try await Self.runCreate(store: store, name: finalName, request: request, base: from, modelBlob: blob, folder: source) {
                         continuation.yield(ProgressResponse(status: $0))
                     }
                     continuation.yield(ProgressResponse(status: "success"))
@@ -67,11 +82,27 @@ extension LoomService {
     }
 
     static func runCreate(store: ModelStore, name: LoomStore.ModelName, request: CreateRequest, base: StoredModel?, modelBlob: String?,
-                          progress: (String) -> Void) async throws {
+                          folder: HFModelFolder? = nil, progress: (String) -> Void) async throws {
         var layers: [Layer] = []
         var config: ModelConfig?
         var modelBlob = modelBlob
-        if let q = request.quantize, !q.isEmpty {
+        var quantize = request.quantize?.lowercased() ?? ""
+        if let folder {
+            // F16 as Ollama converts; F32 when quantizing after (the best source), or as asked.
+            let type: ConvertOutputType = quantize == "f32" || (!quantize.isEmpty && quantize != "f16") ? .f32 : .f16
+            if quantize == "f32" || quantize == "f16" { quantize = "" }
+            progress("converting model")
+            let tmp = try store.temporaryBlobPath()
+            do {
+                _ = try HFConverter.convert(folder, to: tmp, type: type)
+            } catch {
+                try? FileManager.default.removeItem(atPath: tmp)
+                throw APIError.badRequest("\(error)")
+            }
+            modelBlob = try store.adopt(tmp).digest
+        }
+        if !quantize.isEmpty {
+            let q = quantize
             // Quantize the given or inherited weights into a new model blob.
             guard let source = modelBlob ?? base?.manifest.layer(.model)?.digest else { throw APIError.badRequest("nothing to quantize") }
             let file: GGUFFile
@@ -144,6 +175,14 @@ extension LoomService {
         progress("writing manifest")
         try store.write(Manifest(config: Layer(mediaType: "application/vnd.docker.container.image.v1+json", digest: configDigest, size: configSize),
                                  layers: layers), for: name)
+    }
+}
+
+extension LoomService {
+    /// A `files` key Ollama accepts: relative, no `..`, no empty or `.` components.
+    static func isRelativeClean(_ path: String) -> Bool {
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\") else { return false }
+        return path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
     }
 }
 

@@ -8,11 +8,11 @@ import Foundation
 import LoomKernels
 import LoomRuntime
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernel throughput against the machine's limits.",
-        subcommands: [KernelsBench.self, ModelBench.self, MemoryBench.self, GenerateBench.self]
+        subcommands: [KernelsBench.self, ModelBench.self, MemoryBench.self, GenerateBench.self, EmbedBench.self]
     )
 }
 
@@ -167,5 +167,35 @@ struct GenerateBench: AsyncParsableCommand {
         let measured = rates.dropFirst()   // the first run warms up
         let mean = measured.reduce(0, +) / Double(measured.count)
         print("library: \(count) tokens, \(String(format: "%.1f", mean)) tokens/s (eval_count / eval_duration, mean of \(measured.count))")
+    }
+}
+
+struct EmbedBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Embeddings/s of an encoder GGUF for 1, 16 and 64 sentences per request, next to llama-embedding."
+    )
+
+    @Argument(help: "A BERT-family GGUF model file.")
+    var file: String
+
+    @Option(help: "Threads (default: online CPUs).")
+    var threads: Int?
+
+    @Option(name: .customShort("r"), help: "Rounds over the 64 sentences per batch size.")
+    var repeats = 3
+
+    @Option(help: "llama-embedding binary (default: $LLAMA_EMBEDDING, else .cache/llama-cpp/build/bin/llama-embedding if built).")
+    var llamaEmbedding: String?
+
+    @Flag(help: "Do not run llama-embedding.")
+    var noLlama = false
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment["LLAMA_EMBEDDING"]
+        let candidates = [llamaEmbedding, env, ".cache/llama-cpp/build/bin/llama-embedding"].compactMap { $0 }
+        let binary = noLlama ? nil : candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let pool = ThreadPool(threads: threads ?? ThreadPool.shared.threadCount)
+        try await EmbedBenchmark(file: file, pool: pool, repeats: max(1, repeats), llamaEmbedding: binary).run()
     }
 }

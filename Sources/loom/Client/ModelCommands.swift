@@ -85,11 +85,19 @@ struct CreateCommand: AsyncParsableCommand {
         let from = modelfile.last("from") ?? ""
         let dir = (file as NSString).deletingLastPathComponent
         let candidate = from.hasPrefix("/") ? from : (from.hasPrefix("~") ? NSString(string: from).expandingTildeInPath : (dir.isEmpty ? from : dir + "/" + from))
-        if FileManager.default.fileExists(atPath: candidate) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) {
             print("gathering model components")
-            let digest = try await client.uploadBlob(candidate)
-            print("copying file \(digest) 100%")
-            body["files"] = [(candidate as NSString).lastPathComponent: digest]
+            var files: [String: String] = [:]
+            let members = isDirectory.boolValue ? Self.modelFiles(in: candidate) : [(candidate as NSString).lastPathComponent]
+            guard !members.isEmpty else { throw ValidationError("no Safetensors or GGUF model files in \(candidate)") }
+            for member in members {
+                let path = isDirectory.boolValue ? candidate + "/" + member : candidate
+                let digest = try await client.uploadBlob(path)
+                print("copying file \(digest) 100%")
+                files[member] = digest
+            }
+            body["files"] = files
         } else {
             body["from"] = from
         }
@@ -115,6 +123,25 @@ struct CreateCommand: AsyncParsableCommand {
             if let error = obj["error"] as? String { throw ClientError(status: 500, message: error) }
             if let status = obj["status"] as? String { print(status) }
         }
+    }
+}
+
+extension CreateCommand {
+    /// The files of a model folder Ollama's CLI uploads (§12.2): the weights (`model*.safetensors`,
+    /// `consolidated*.safetensors`, `*.gguf`), every `*.json` at any depth, `chat_template.jinja`,
+    /// `tokenizer.model`, and `vocab.txt` (WordPiece vocabularies); relative paths, sorted.
+    static func modelFiles(in directory: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var out: [String] = []
+        while let relative = walker.nextObject() as? String {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDir), !isDir.boolValue else { continue }
+            let base = (relative as NSString).lastPathComponent
+            let weights = (base.hasPrefix("model") || base.hasPrefix("consolidated")) && base.hasSuffix(".safetensors")
+            let extras = base.hasSuffix(".json") || ["chat_template.jinja", "tokenizer.model", "vocab.txt"].contains(base)
+            if weights || base.hasSuffix(".gguf") || extras { out.append(relative) }
+        }
+        return out.sorted()
     }
 }
 
