@@ -53,14 +53,18 @@ models: venv
 
 # Kernel and whole-model throughput next to this machine's limits and llama.cpp's llama-bench
 # (built from the llama-cpp-python sdist as a measuring tool), resident memory at num_ctx 4096, and
-# the server's streaming rate next to the library's.
+# the server's streaming rate next to the library's; embeddings/s of all-MiniLM-L6-v2 (converted to F16 by
+# `loom convert`) next to llama.cpp's llama-embedding.
 # Run on a quiet machine; see README.
+MINILM := .cache/models/all-MiniLM-L6-v2.F16.gguf
 VARIANTS := $(foreach v,Q4_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
 bench: release models
 	@PYTHON=$(abspath $(PYTHON)) Scripts/build-llama-cpp.sh
 	.build/release/loom bench kernels
 	.build/release/loom bench model --threads 2 $(VARIANTS)
 	.build/release/loom bench memory --ctx 4096 .cache/models/SmolLM2-135M-Instruct.Q4_0.gguf
+	@test -f $(MINILM) || .build/release/loom convert .cache/models/all-MiniLM-L6-v2 $(MINILM)
+	.build/release/loom bench embed --threads 2 $(MINILM)
 	$(PYTHON) Scripts/bench_server.py
 
 build:

@@ -71,7 +71,7 @@ let package = Package(
             name: "loom",
             dependencies: [
                 "LoomTensor", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomTokenizers", "LoomRuntime",
-                "LoomModels", "LoomSampling", "LoomStore", "ServeCommand",
+                "LoomModels", "LoomSampling", "LoomStore", "LoomConvert", "ServeCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build llama.cpp's `llama-bench` (and `llama-cli` helpers it needs) as a *measuring tool* for
-# `loom bench model`: never a dependency of Loom, never linked, only run as a separate process so
+# Build llama.cpp's `llama-bench` and `llama-embedding` as *measuring tools* for `loom bench model`
+# and `loom bench embed`: never a dependency of Loom, never linked, only run as a separate process so
 # its figures can be printed next to ours in the same run.
 #
 # Source: the PyPI sdist llama-cpp-python==0.3.36 (vendored llama.cpp), fetched and verified by
@@ -18,8 +18,8 @@ src=$cache/llama-cpp/src
 build=$cache/llama-cpp/build
 PYTHON=${PYTHON:-$root/.venv/bin/python}
 
-if [ -x "$build/bin/llama-bench" ]; then
-  echo "llama-bench: $build/bin/llama-bench"; exit 0
+if [ -x "$build/bin/llama-bench" ] && [ -x "$build/bin/llama-embedding" ]; then
+  echo "llama-bench: $build/bin/llama-bench, llama-embedding: $build/bin/llama-embedding"; exit 0
 fi
 [ -f "$tarball" ] || PYTHON=$PYTHON "$root/Scripts/fetch-llama-cpp-data.sh"
 venvbin=$(dirname "$PYTHON")
@@ -34,5 +34,5 @@ fi
 PATH=$venvbin:$PATH cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF \
   -DBUILD_SHARED_LIBS=OFF >/dev/null
-PATH=$venvbin:$PATH cmake --build "$build" --target llama-bench -j "$(nproc)"
-echo "llama-bench: $build/bin/llama-bench"
+PATH=$venvbin:$PATH cmake --build "$build" --target llama-bench llama-embedding -j "$(nproc)"
+echo "llama-bench: $build/bin/llama-bench, llama-embedding: $build/bin/llama-embedding"

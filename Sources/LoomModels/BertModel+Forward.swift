@@ -53,7 +53,13 @@ extension BertModel {
             linear(layer.wo, att, T, &o, layer.bo, pool, scratch, path)
             addAndNorm(&x, o, T, layer.attnNormW, layer.attnNormB)
             linear(layer.up, x, T, &u, layer.bUp, pool, scratch, path)
-            u.withUnsafeMutableBufferPointer { Ops.geluErf($0.baseAddress!, out: $0.baseAddress!, n: T * f) }
+            u.withUnsafeMutableBufferPointer { up in
+                let base = up.baseAddress!
+                pool.run { thread, threads in
+                    let part = ThreadPool.split(T * f, part: thread, of: threads, granularity: 64)
+                    if !part.isEmpty { Ops.geluErf(base + part.lowerBound, out: base + part.lowerBound, n: part.count) }
+                }
+            }
             linear(layer.down, u, T, &o, layer.bDown, pool, scratch, path)
             addAndNorm(&x, o, T, layer.outNormW, layer.outNormB)
         }

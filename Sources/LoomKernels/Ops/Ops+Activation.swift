@@ -68,7 +68,7 @@ extension Ops {
     @inline(__always)
     static func geluErf(_ x: V8) -> V8 {
         let z = x * V8(repeating: -0.707_106_781_186_547_5)             // −x/√2
-        let az = pointwiseMax(z, -z)
+        let az = z.replacing(with: -z, where: z .< 0)
         let t = 1 / (1 + az * V8(repeating: 0.327_591_1))
         var poly = V8(repeating: 1.061_405_429)
         poly = poly * t + V8(repeating: -1.453_152_027)
