@@ -69,13 +69,7 @@ public final class Embedder: TextEmbedder, @unchecked Sendable {
     }
 
     public func embed(_ texts: [String], options: EmbedOptions) async throws -> Embeddings {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Embeddings, Error>) in
-            ComputeThread.start {
-                self.lock.lock()
-                defer { self.lock.unlock() }
-                c.resume(with: Result { () throws(EngineError) in try self.embedNow(texts, options: options) })
-            }
-        }
+        try await ComputeThread.run(locked: lock) { () throws(EngineError) in try self.embedNow(texts, options: options) }
     }
 
     /// The request, on the calling thread.

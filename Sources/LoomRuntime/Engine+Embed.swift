@@ -10,13 +10,7 @@ extension Engine: TextEmbedder {
     public var embeddingLength: Int { model.hp.dim }
 
     public func embed(_ texts: [String], options: EmbedOptions) async throws -> Embeddings {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Embeddings, Error>) in
-            ComputeThread.start {
-                self.lock.lock()
-                defer { self.lock.unlock() }
-                c.resume(with: Result { () throws(EngineError) in try self.embedNow(texts, options: options) })
-            }
-        }
+        try await ComputeThread.run(locked: lock) { () throws(EngineError) in try self.embedNow(texts, options: options) }
     }
 
     func embedNow(_ texts: [String], options: EmbedOptions) throws(EngineError) -> Embeddings {

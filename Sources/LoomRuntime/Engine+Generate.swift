@@ -218,4 +218,15 @@ enum ComputeThread {
         pthread_attr_destroy(&attr)
         if rc != 0 { Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body() }
     }
+
+    /// Runs `body` on a compute thread while holding `lock`, and resumes the caller with its result.
+    static func run<T: Sendable>(locked lock: NSLockLite, _ body: @escaping () throws(EngineError) -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
+            start {
+                lock.lock()
+                defer { lock.unlock() }
+                c.resume(with: Result { () throws(EngineError) in try body() })
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 import Testing
 @testable import LoomRuntime
+import LoomModels
 import LoomSampling
 import LoomTemplate
 import Foundation
@@ -35,6 +36,26 @@ struct EngineTests {
         #expect(!a.isEmpty)
         #expect(a == b)
         #expect(a == c)
+    }
+
+    @Test("a generative model embeds: the last token's final-normed hidden state, unit length; generation is unchanged after", .enabled(if: ModelFixtures.available))
+    func llamaEmbeddings() async throws {
+        let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 256, threads: 2)
+        let greedy = GenerateOptions(sampling: SamplingOptions(temperature: 0), numPredict: 6)
+        let (before, _) = try await Self.collect(engine.generate(raw: "The capital of France is", options: greedy))
+        let texts = ["The capital of France is", "A completely different sentence."]
+        let result = try await engine.embed(texts)
+        #expect(result.vectors.count == 2 && result.vectors.allSatisfy { $0.count == 576 })
+        for v in result.vectors { #expect(abs(v.reduce(0.0) { $0 + Double($1) * Double($1) } - 1) < 1e-5) }
+        #expect(result.promptEvalCount == texts.map { engine.tokenize($0).count }.reduce(0, +))
+        // The vector is the model's own last hidden state: the same forward pass, normed and scaled.
+        let cache = KVCache(layers: engine.model.hp.layers, capacity: 64, rowWidth: engine.model.hp.kvHeads * engine.model.hp.headDim, type: .f16)
+        let hidden = engine.model.forward(engine.tokenize(texts[1]), cache: cache, pool: engine.pool, hidden: true)
+        let norm = hidden.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        #expect(zip(hidden, result.vectors[1]).allSatisfy { abs(Double($0) / norm - Double($1)) < 1e-6 })
+        #expect(try await engine.embed(texts).vectors == result.vectors)
+        let (after, _) = try await Self.collect(engine.generate(raw: "The capital of France is", options: greedy))
+        #expect(after == before)
     }
 
     @Test("a second chat turn reuses the KV cache: prompt_eval_count counts only the new tokens", .enabled(if: ModelFixtures.available))
