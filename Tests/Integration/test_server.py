@@ -12,9 +12,11 @@ models directory (until the model store lands, a directory of `<name>.gguf` file
 import hashlib
 import http.client
 import json
+import math
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SERVE = Path(os.environ.get("LOOM_SERVE", ROOT / ".build/release/serve"))
 MODEL_FILE = ROOT / ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL = "smollm2:135m"
+LOOM = Path(os.environ.get("LOOM_CLI", SERVE.parent / "loom"))
+MINILM_DIR = ROOT / ".cache/models/all-MiniLM-L6-v2"             # the Hugging Face folder (`make models`)
+MINILM_REFERENCE = ROOT / "Fixtures/model/minilm-reference.json"  # independent numpy embeddings of it
 
 
 class Server:
@@ -570,6 +575,384 @@ class QuantizeTests(unittest.TestCase):
                 print(f"{target}: {len(out.tensors)} tensors byte-identical to gguf.quants ({sorted(kinds)})")
         finally:
             server.stop()
+
+
+def norm(v):
+    return math.sqrt(sum(x * x for x in v))
+
+
+def cosine(a, b):
+    return sum(x * y for x, y in zip(a, b)) / (norm(a) * norm(b))
+
+
+class EmbedTests(unittest.TestCase):
+    """Embeddings end to end (§7, §8.7, §12.2): all-MiniLM-L6-v2 created from its Hugging Face folder
+    (once through `loom create` with a Modelfile FROM the folder, once as Q8_0 through raw
+    /api/create with uploaded blobs), compared with the independent numpy reference; /api/embed,
+    /api/embeddings, create errors, keep_alive, `loom embed`; and SmolLM2 (the directory's completion
+    model) answering /api/embed."""
+
+    NAME = "all-minilm"              # created by the CLI (F16, the default conversion)
+    Q8 = "all-minilm:q8_0"           # created by raw /api/create with quantize q8_0
+    # The folder's files a client uploads for raw /api/create (the CLI uploads a few more *.json).
+    FILES = ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json",
+             "special_tokens_map.json", "modules.json", "1_Pooling/config.json"]
+
+    @classmethod
+    def setUpClass(cls):
+        warnings.simplefilter("ignore", ResourceWarning)
+        if not MINILM_DIR.is_dir() or not MINILM_REFERENCE.exists():
+            raise RuntimeError(f"missing {MINILM_DIR} or {MINILM_REFERENCE}: run `make models` first")
+        cls.reference = json.loads(MINILM_REFERENCE.read_text())["cases"]
+        cls.server = Server()                  # smollm2:135m from the directory; created models in the store
+        cls.client = ollama.Client(host=cls.server.url)
+        cls.env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{cls.server.port}"}
+        cls.tmp = tempfile.TemporaryDirectory(prefix="loom-embed-")
+        try:
+            modelfile = Path(cls.tmp.name) / "Modelfile"
+            modelfile.write_text(f"FROM {MINILM_DIR}\n")
+            cls.created = cls.loom("create", cls.NAME, "-f", str(modelfile))
+            cls.digests = {f: cls.upload((MINILM_DIR / f).read_bytes()) for f in cls.FILES}
+            status, _, body = cls.server.request("POST", "/api/create", {"model": cls.Q8, "files": cls.digests, "quantize": "q8_0"})
+            cls.q8_create = (status, [json.loads(line) for line in body.decode().splitlines()])
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.tmp.cleanup()
+
+    @classmethod
+    def loom(cls, *args, cwd=None):
+        return subprocess.run([str(LOOM.resolve()), *args], capture_output=True, text=True, env=cls.env, timeout=120, cwd=cwd)
+
+    @classmethod
+    def upload(cls, data):
+        """POST /api/blobs/sha256:… (201 new, 200 already there); the digest."""
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        status, _, body = cls.server.request("POST", f"/api/blobs/{digest}", data)
+        if status not in (200, 201):
+            raise AssertionError(f"upload {digest}: {status} {body!r}")
+        return digest
+
+    def post(self, path, body):
+        """(status, parsed JSON body) of a raw POST."""
+        status, _, data = self.server.request("POST", path, body)
+        return status, json.loads(data) if data else None
+
+    def assertUnit(self, vector, width):
+        self.assertEqual(len(vector), width)
+        self.assertAlmostEqual(norm(vector), 1.0, delta=1e-5)
+
+    def tags(self):
+        return sorted((m["name"], m["digest"]) for m in json.loads(self.server.request("GET", "/api/tags")[2])["models"])
+
+    def loaded(self):
+        return [m.model for m in self.client.ps().models]
+
+    # -- create -----------------------------------------------------------------------------------
+
+    def test_01_create_from_folder_with_the_cli_and_raw_quantized(self):
+        p = self.created
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertIn("converting model", lines)
+        self.assertEqual(lines[-1], "success")
+        self.assertLess(lines.index("converting model"), lines.index("parsing GGUF"))
+        status, progress = self.q8_create
+        self.assertEqual(status, 200, progress)
+        statuses = [o.get("status") for o in progress]
+        self.assertEqual(statuses[0], "converting model", progress)
+        self.assertTrue(any(re.fullmatch(r"quantizing F(16|32) model to Q8_0", s or "") for s in statuses), statuses)
+        self.assertEqual(statuses[-2:], ["writing manifest", "success"])
+        self.assertFalse([o for o in progress if "error" in o])
+
+        listed = {m.model: m for m in self.client.list().models}
+        self.assertIn(f"{self.NAME}:latest", listed)
+        self.assertIn(self.Q8, listed)
+        for name, full, level in ((self.NAME, f"{self.NAME}:latest", "F16"), (self.Q8, self.Q8, "Q8_0")):
+            self.assertEqual(listed[full].details.family, "bert")
+            self.assertEqual(listed[full].details.quantization_level, level)
+            shown = self.client.show(name)
+            self.assertEqual(shown.capabilities, ["embedding"])
+            self.assertEqual(shown.details.family, "bert")
+            self.assertEqual(shown.details.quantization_level, level)
+            self.assertEqual(shown.modelinfo["general.architecture"], "bert")
+            self.assertEqual(shown.modelinfo["bert.embedding_length"], 384)
+            self.assertEqual(shown.modelinfo["bert.context_length"], 512)
+        # Q8_0 weights take about half the F16 ones.
+        self.assertLess(listed[self.Q8].size, 0.6 * listed[f"{self.NAME}:latest"].size)
+
+    def test_02_create_from_a_relative_folder_with_parameters(self):
+        """FROM relative to the Modelfile's directory (the CLI run from elsewhere); PARAMETERs ride along."""
+        d = Path(self.tmp.name) / "relative"
+        (d / "hf/1_Pooling").mkdir(parents=True)
+        for f in MINILM_DIR.rglob("*"):
+            if f.is_file():
+                os.symlink(f, d / "hf" / f.relative_to(MINILM_DIR))      # like a Hugging Face cache snapshot
+        (d / "Modelfile").write_text("FROM ./hf\nPARAMETER num_ctx 128\n")
+        p = self.loom("create", "minilm-128", "-f", str(d / "Modelfile"), cwd="/")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines()[-1], "success")
+        self.assertIn("num_ctx                        128", self.client.show("minilm-128").parameters)
+        r = self.client.embed(model="minilm-128", input=" ".join(["lighthouse island morning"] * 200))
+        self.assertEqual(r.prompt_eval_count, 128)
+        self.client.delete("minilm-128")
+
+    def test_03_create_from_a_symlinked_folder(self):
+        """§12.2: a FROM path that exists as a directory — here a symlink to the folder."""
+        d = Path(self.tmp.name) / "symlinked"
+        d.mkdir()
+        os.symlink(MINILM_DIR, d / "minilm")
+        (d / "Modelfile").write_text("FROM minilm\n")
+        p = self.loom("create", "minilm-link", "-f", str(d / "Modelfile"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines()[-1], "success")
+        self.assertEqual(self.client.show("minilm-link").capabilities, ["embedding"])
+        self.client.delete("minilm-link")
+
+    def test_04_create_errors_leave_no_model(self):
+        s = self.server
+        tags = self.tags()
+        blobs = Path(s.models) / "blobs"
+
+        def check(body, status, message=None, pattern=None):
+            got, data = self.post("/api/create", {**body, "stream": False})
+            self.assertEqual(got, status, data)
+            if message is not None:
+                self.assertEqual(data["error"], message)
+            if pattern is not None:
+                self.assertRegex(data["error"], pattern)
+            self.assertEqual(self.tags(), tags, body)
+            self.assertEqual([p.name for p in blobs.iterdir() if p.name.startswith(".tmp")], [], body)
+            return data["error"]
+
+        files = self.digests
+        check({"model": "bad-a", "files": {**files, "../config.json": files["config.json"]}}, 400, "file path must be relative")
+        check({"model": "bad-a", "files": {"/abs/config.json": files["config.json"], "model.safetensors": files["model.safetensors"]}},
+              400, "file path must be relative")
+        check({"model": "bad-b", "files": {"tokenizer.json": files["tokenizer.json"]}}, 400, "unknown type")
+        check({"model": "bad-b", "files": {"config.json": files["config.json"], "vocab.txt": files["vocab.txt"]}}, 400, "unknown type")
+
+        # An architecture the converter does not know: the message names it. Streamed, the error
+        # comes after "converting model" (as Ollama converts inside the stream); not streamed, 400.
+        foo = self.upload(json.dumps({"architectures": ["FooForBar"], "hidden_size": 384}).encode())
+        body = {"model": "bad-c", "files": {**files, "config.json": foo}}
+        error = check(body, 400, pattern=r"^architecture 'FooForBar' is not supported")
+        status, _, data = s.request("POST", "/api/create", body)
+        self.assertEqual((status, [json.loads(l) for l in data.decode().splitlines()]),
+                         (200, [{"status": "converting model"}, {"error": error}]))
+        self.assertEqual(self.tags(), tags)
+
+        # model.safetensors cut to 100 bytes: its header length field points past the end.
+        weights = (MINILM_DIR / "model.safetensors").read_bytes()
+        header = struct.unpack("<Q", weights[:8])[0]
+        cut = self.upload(weights[:100])
+        body = {"model": "bad-d", "files": {**files, "model.safetensors": cut}}
+        error = check(body, 400, f"model.safetensors: the header length {header} runs past the end of the 100-byte file")
+        status, _, data = s.request("POST", "/api/create", body)
+        self.assertEqual((status, [json.loads(l) for l in data.decode().splitlines()]),
+                         (200, [{"status": "converting model"}, {"error": error}]))
+        self.assertEqual(self.tags(), tags)
+        # Whole header, data cut short: a tensor's data lies outside the file.
+        short = self.upload(weights[:8 + header + 1000])
+        check({"model": "bad-e", "files": {**files, "model.safetensors": short}}, 400,
+              pattern=r"^model\.safetensors: tensor '[\w.]+' has data offsets \[\d+, \d+\) outside the 1000-byte data section$")
+        # The failures did not get in the way of a good create.
+        self.assertEqual(self.post("/api/show", {"model": self.NAME})[0], 200)
+        for name in ("bad-a", "bad-b", "bad-c", "bad-d", "bad-e"):
+            self.assertEqual(self.post("/api/show", {"model": name})[0], 404)
+
+    # -- /api/embed -------------------------------------------------------------------------------
+
+    def test_05_embed_a_batch_in_order(self):
+        animals = ["cats", "dogs", "horses", "owls", "whales", "ants", "bees", "foxes"]
+        verbs = ["sleep", "run", "swim", "sing", "hide", "eat", "fly", "wait"]
+        texts = [f"The {animals[i % 8]} {verbs[i // 8]} near the old {['mill', 'harbour', 'school', 'forest'][i % 4]}." for i in range(64)]
+        r = self.client.embed(model=self.NAME, input=texts)
+        self.assertEqual(r.model, self.NAME)
+        self.assertEqual(len(r.embeddings), 64)
+        for v in r.embeddings:
+            self.assertUnit(v, 384)
+        self.assertGreater(r.prompt_eval_count, 64 * 8)
+        self.assertGreater(r.total_duration, 0)
+        self.assertIsNotNone(r.load_duration)
+        singles = [self.client.embed(model=self.NAME, input=t) for t in texts]
+        self.assertEqual(sum(s.prompt_eval_count for s in singles), r.prompt_eval_count)
+        for i, single in enumerate(singles):
+            self.assertGreater(cosine(r.embeddings[i], single.embeddings[0]), 0.99999, texts[i])
+        # The texts differ enough that order matters: no vector is as close to another text's.
+        for i in (0, 9, 31, 63):
+            others = [cosine(r.embeddings[i], s.embeddings[0]) for j, s in enumerate(singles) if j != i]
+            self.assertLess(max(others), 0.999, texts[i])
+
+    def reference_inputs(self):
+        return [c for c in self.reference if c["truncated_to"] is None]
+
+    def test_06_matches_the_numpy_reference(self):
+        cases = self.reference_inputs()
+        self.assertEqual(len(cases), 17)
+        texts = [c["text"] for c in cases]            # "" in a list is an input of its own: [CLS] [SEP]
+        for model, floor in ((self.NAME, 0.9999), (self.Q8, 0.999)):
+            r = self.client.embed(model=model, input=texts)
+            self.assertEqual(len(r.embeddings), len(cases))
+            self.assertEqual(r.prompt_eval_count, sum(len(c["ids"]) for c in cases))
+            for c, v in zip(cases, r.embeddings):
+                self.assertUnit(v, 384)
+                self.assertGreaterEqual(cosine(v, c["embedding"]), floor, f"{model}: {c['text'][:40]!r}")
+        # The reference's pairwise similarities hold for the server's vectors too.
+        r = self.client.embed(model=self.NAME, input=[c["text"] for c in self.reference])
+        for i, j, expected in json.loads(MINILM_REFERENCE.read_text())["cosine"]:
+            if self.reference[i]["truncated_to"] or self.reference[j]["truncated_to"]:
+                continue                             # cut to fewer tokens than the server's 512 (test_07)
+            self.assertAlmostEqual(cosine(r.embeddings[i], r.embeddings[j]), expected, delta=1e-4, msg=(i, j))
+
+    def test_07_truncation_matches_the_reference_cut(self):
+        case = next(c for c in self.reference if c["truncated_to"])
+        n = case["truncated_to"]
+        r = self.client.embed(model=self.NAME, input=case["text"], options={"num_ctx": n})
+        self.assertEqual(r.prompt_eval_count, n)
+        self.assertGreaterEqual(cosine(r.embeddings[0], case["embedding"]), 0.9999)
+        status, data = self.post("/api/embed", {"model": self.NAME, "input": case["text"], "truncate": False, "options": {"num_ctx": n}})
+        self.assertEqual((status, data), (400, {"error": "the input length exceeds the context length"}))
+
+    def test_08_truncate_over_the_context(self):
+        text = " ".join(["lighthouse island morning"] * 200)          # 600 words, > 512 tokens
+        status, data = self.post("/api/embed", {"model": self.NAME, "input": text, "truncate": False})
+        self.assertEqual((status, data), (400, {"error": "the input length exceeds the context length"}))
+        status, data = self.post("/api/embed", {"model": self.NAME, "input": [text]})
+        self.assertEqual(status, 200, data)
+        self.assertEqual(len(data["embeddings"]), 1)
+        self.assertUnit(data["embeddings"][0], 384)
+        self.assertEqual(data["prompt_eval_count"], 512)
+        explicit = self.post("/api/embed", {"model": self.NAME, "input": text, "truncate": True})[1]
+        self.assertGreater(cosine(explicit["embeddings"][0], data["embeddings"][0]), 0.99999)
+        # Truncation keeps the head: the first 510 words (one token each) plus [CLS] and [SEP].
+        head = " ".join(text.split()[:510])
+        same = self.post("/api/embed", {"model": self.NAME, "input": head, "truncate": False})[1]
+        self.assertEqual(same["prompt_eval_count"], 512)
+        self.assertGreater(cosine(same["embeddings"][0], data["embeddings"][0]), 0.99999)
+
+    def test_09_dimensions(self):
+        full = self.client.embed(model=self.NAME, input="The weather is lovely today.").embeddings[0]
+        r = self.client.embed(model=self.NAME, input="The weather is lovely today.", dimensions=8)
+        self.assertUnit(r.embeddings[0], 8)
+        head = [x / norm(full[:8]) for x in full[:8]]
+        for got, want in zip(r.embeddings[0], head):
+            self.assertAlmostEqual(got, want, delta=1e-5)
+        for d in (384, 1000, 0):
+            status, data = self.post("/api/embed", {"model": self.NAME, "input": "The weather is lovely today.", "dimensions": d})
+            self.assertEqual(status, 200, data)
+            self.assertGreater(cosine(data["embeddings"][0], full), 0.99999)
+            self.assertEqual(len(data["embeddings"][0]), 384)
+
+    def test_10_embed_input_and_model_errors(self):
+        for bad in ([1, 2], {"a": 1}, 5, ["a", 1], [["a"]], True):
+            self.assertEqual(self.post("/api/embed", {"model": self.NAME, "input": bad}), (400, {"error": "invalid input type"}), bad)
+        self.assertEqual(self.post("/api/embed", {"model": "nosuch", "input": "x"}),
+                         (404, {"error": 'model "nosuch" not found, try pulling it first'}))
+        self.assertEqual(self.post("/api/embed", {"model": "nosuch", "input": 5}),          # the model is looked up first
+                         (404, {"error": 'model "nosuch" not found, try pulling it first'}))
+        self.assertEqual(self.post("/api/embed", {"model": "", "input": "x"}), (404, {"error": "model '' not found"}))
+        self.assertEqual(self.post("/api/embed", {"input": "x"}), (404, {"error": "model '' not found"}))
+        with self.assertRaises(ollama.ResponseError) as e:
+            self.client.embed(model="nosuch", input="x")
+        self.assertEqual((e.exception.status_code, e.exception.error), (404, 'model "nosuch" not found, try pulling it first'))
+
+    def test_11_empty_input_loads_the_model(self):
+        for empty in ("", [], None, "absent"):
+            self.assertEqual(self.post("/api/generate", {"model": self.NAME, "keep_alive": 0})[0], 200)
+            self.assertNotIn(f"{self.NAME}:latest", self.loaded())
+            body = {"model": self.NAME} if empty == "absent" else {"model": self.NAME, "input": empty}
+            self.assertEqual(self.post("/api/embed", body), (200, {"model": self.NAME, "embeddings": []}), empty)
+            self.assertIn(f"{self.NAME}:latest", self.loaded(), empty)
+        self.assertEqual(self.client.embed(model=self.NAME, input=[]).embeddings, [])
+
+    # -- /api/embeddings (legacy) -----------------------------------------------------------------
+
+    def test_12_legacy_embeddings_are_not_normalized(self):
+        for c in self.reference_inputs()[:4] + [self.reference_inputs()[-1]]:
+            v = self.client.embeddings(model=self.NAME, prompt=c["text"]).embedding
+            self.assertEqual(len(v), 384)
+            self.assertAlmostEqual(norm(v) / c["mean_pooled_norm"], 1.0, delta=1e-3, msg=c["text"][:40])
+            self.assertGreaterEqual(cosine(v, c["embedding"]), 0.9999)
+        self.assertEqual(self.post("/api/embeddings", {"model": self.NAME, "prompt": ""}), (200, {"embedding": []}))
+        self.assertEqual(self.post("/api/embeddings", {"model": self.NAME}), (200, {"embedding": []}))
+        self.assertEqual(self.post("/api/embeddings", {"model": "", "prompt": "x"}), (400, {"error": "model is required"}))
+        self.assertEqual(self.post("/api/embeddings", {"model": "nosuch", "prompt": "x"}),
+                         (404, {"error": 'model "nosuch" not found, try pulling it first'}))
+
+    # -- capabilities, other models, keep_alive ---------------------------------------------------
+
+    def test_13_generate_and_chat_refuse_an_embedding_model(self):
+        with self.assertRaises(ollama.ResponseError) as e:
+            self.client.generate(model=self.NAME, prompt="Hello")
+        self.assertEqual((e.exception.status_code, e.exception.error), (400, f'"{self.NAME}" does not support generate'))
+        with self.assertRaises(ollama.ResponseError) as e:
+            self.client.chat(model=self.NAME, messages=[{"role": "user", "content": "Hello"}])
+        self.assertEqual((e.exception.status_code, e.exception.error), (400, f'"{self.NAME}" does not support chat'))
+        # The name as the request gave it; a load request (empty prompt) is checked too.
+        self.assertEqual(self.post("/api/generate", {"model": "All-MiniLM:latest", "prompt": "x"}),
+                         (400, {"error": '"All-MiniLM:latest" does not support generate'}))
+        self.assertEqual(self.post("/api/generate", {"model": self.Q8, "prompt": ""}),
+                         (400, {"error": f'"{self.Q8}" does not support generate'}))
+        self.assertEqual(self.post("/api/chat", {"model": self.NAME, "messages": []}),
+                         (400, {"error": f'"{self.NAME}" does not support chat'}))
+
+    def test_14_a_completion_model_embeds_too(self):
+        texts = ["Hello there", "The sky is blue today.", "def add(a, b): return a + b"]
+        r = self.client.embed(model=MODEL, input=texts)
+        self.assertEqual(r.model, MODEL)
+        self.assertEqual(len(r.embeddings), 3)
+        for v in r.embeddings:
+            self.assertUnit(v, 576)
+        self.assertGreater(r.prompt_eval_count, 10)
+        self.assertLess(cosine(r.embeddings[0], r.embeddings[1]), 0.999)
+        one = self.client.embed(model=MODEL, input=texts[1]).embeddings[0]
+        self.assertGreater(cosine(one, r.embeddings[1]), 0.9999)
+        legacy = self.client.embeddings(model=MODEL, prompt=texts[1]).embedding
+        self.assertEqual(len(legacy), 576)
+        self.assertGreater(abs(norm(legacy) - 1), 0.01)
+        self.assertGreater(cosine(legacy, one), 0.9999)
+
+    def test_15_keep_alive_zero_unloads(self):
+        self.client.embed(model=self.NAME, input="warm up")
+        self.assertIn(f"{self.NAME}:latest", self.loaded())
+        r = self.client.embed(model=self.NAME, input="and go", keep_alive=0)
+        self.assertUnit(r.embeddings[0], 384)
+        self.assertNotIn(f"{self.NAME}:latest", self.loaded())
+        self.client.embeddings(model=self.NAME, prompt="warm up")
+        self.assertIn(f"{self.NAME}:latest", self.loaded())
+        self.client.embeddings(model=self.NAME, prompt="and go", keep_alive=0)
+        self.assertNotIn(f"{self.NAME}:latest", self.loaded())
+        self.client.embed(model=self.NAME, input="x", keep_alive="10m")
+        entry = next(m for m in self.client.ps().models if m.model == f"{self.NAME}:latest")
+        self.assertTrue(9 * 60 < entry.expires_at.timestamp() - time.time() <= 10 * 60 + 5)
+        self.assertEqual(entry.context_length, 512)
+        p = self.loom("stop", self.NAME)                   # = generate with keep_alive 0: no capability check
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn(f"{self.NAME}:latest", self.loaded())
+
+    # -- loom embed -------------------------------------------------------------------------------
+
+    def test_16_loom_embed_against_the_server(self):
+        p = self.loom("embed", self.NAME, "a", "b", "--norms")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "dims 384 norm 1.000000\ndims 384 norm 1.000000\n")
+        p = self.loom("embed", self.NAME, "--dimensions", "8", "a", "--norms")
+        self.assertEqual((p.returncode, p.stdout), (0, "dims 8 norm 1.000000\n"), p.stderr)
+        p = self.loom("embed", self.NAME, "The weather is lovely today.", "Good morning everyone")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        vectors = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual(len(vectors), 2)
+        for v, c in zip(vectors, (self.reference[0], self.reference[6])):
+            self.assertUnit(v, 384)
+            self.assertGreaterEqual(cosine(v, c["embedding"]), 0.9999)
+        p = self.loom("embed", "nosuch", "a")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('model "nosuch" not found, try pulling it first', p.stderr)
 
 
 class CrashTests(unittest.TestCase):

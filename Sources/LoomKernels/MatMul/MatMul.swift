@@ -8,7 +8,8 @@
 //   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
 //   quantized, tokens ≥ 4 (AVX2)              int8 GEMM, 4-token tiles; the rest by GEMV
 //   any type, tokens ≥ blasMinTokens(type)    OpenBLAS sgemm on dequantized 64-row tiles
-//   float (F32/F16/BF16) below that           float GEMV per token
+//   F32/F16 below that, tokens ≥ 4 (AVX2)      float GEMM, 2 rows × 4 tokens per tile (GEMM+Float.swift)
+//   float (F32/F16/BF16) otherwise             float GEMV per token
 // Work is split by rows (8-row granularity) between the pool's threads; each output is computed by
 // one thread, so results do not depend on the thread count.
 
@@ -125,7 +126,9 @@ public enum MatMul {
             return
         }
         if !w.type.isQuantized {
-            for t in 0..<tokens {
+            let blocked = FloatGEMM.supports(w.type) && tokens >= 4 ? tokens / 4 * 4 : 0
+            if blocked > 0 { FloatGEMM.run(w, x, tokens: blocked, out, rows: rows) }
+            for t in blocked..<tokens {
                 GEMV.float(w, x + t * w.cols, out + t * w.rows, rows: rows)
             }
             return

@@ -89,10 +89,12 @@ struct CreateCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) {
             print("gathering model components")
             var files: [String: String] = [:]
-            let members = isDirectory.boolValue ? Self.modelFiles(in: candidate) : [(candidate as NSString).lastPathComponent]
-            guard !members.isEmpty else { throw ValidationError("no Safetensors or GGUF model files in \(candidate)") }
+            // A symlinked folder is read through its target (the enumerator does not follow the link).
+            let folder = isDirectory.boolValue ? URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path : candidate
+            let members = isDirectory.boolValue ? Self.modelFiles(in: folder) : [(candidate as NSString).lastPathComponent]
+            guard !members.isEmpty else { throw ClientError(status: 0, message: "no Safetensors or GGUF model files in \(candidate)") }
             for member in members {
-                let path = isDirectory.boolValue ? candidate + "/" + member : candidate
+                let path = isDirectory.boolValue ? folder + "/" + member : candidate
                 let digest = try await client.uploadBlob(path)
                 print("copying file \(digest) 100%")
                 files[member] = digest
