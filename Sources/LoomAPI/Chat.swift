@@ -1,14 +1,49 @@
 // POST /api/chat (§6): request and response bodies.
 
+/// A tool call in an assistant message (§6.4): `function.arguments` is an object.
+public struct ToolCall: Sendable, Equatable, Codable {
+    /// The called function.
+    public struct Function: Sendable, Equatable, Codable {
+        public var index: Int?
+        public var name: String
+        public var arguments: JSONValue
+
+        public init(index: Int? = nil, name: String, arguments: JSONValue) {
+            self.index = index
+            self.name = name
+            self.arguments = arguments
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            index = try c.decodeIfPresent(Int.self, forKey: .index)
+            name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+            arguments = try c.decodeIfPresent(JSONValue.self, forKey: .arguments) ?? .object([])
+        }
+    }
+    /// "call_" + 8 characters [a-z0-9] (absent in requests from some clients).
+    public var id: String?
+    public var function: Function
+
+    public init(id: String? = nil, function: Function) {
+        self.id = id
+        self.function = function
+    }
+}
+
 /// A chat message (roles are lower-cased on input; not validated).
 public struct Message: Sendable, Equatable, Codable {
     public var role: String
     public var content: String
     public var thinking: String?
     public var images: [String]?
+    public var toolCalls: [ToolCall]?
     public var toolName: String?
+    public var toolCallID: String?
 
-    enum CodingKeys: String, CodingKey { case role, content, thinking, images, toolName = "tool_name" }
+    enum CodingKeys: String, CodingKey {
+        case role, content, thinking, images, toolCalls = "tool_calls", toolName = "tool_name", toolCallID = "tool_call_id"
+    }
 
     public init(role: String, content: String) {
         self.role = role
@@ -21,7 +56,9 @@ public struct Message: Sendable, Equatable, Codable {
         content = try c.decodeIfPresent(String.self, forKey: .content) ?? ""
         thinking = try c.decodeIfPresent(String.self, forKey: .thinking)
         images = try c.decodeIfPresent([String].self, forKey: .images)
+        toolCalls = try c.decodeIfPresent([ToolCall].self, forKey: .toolCalls)
         toolName = try c.decodeIfPresent(String.self, forKey: .toolName)
+        toolCallID = try c.decodeIfPresent(String.self, forKey: .toolCallID)
     }
 }
 

@@ -24,9 +24,29 @@ import Glibc
 public struct ChatMessage: Sendable, Hashable {
     public var role: String
     public var content: String
-    public init(role: String, content: String) {
+    /// The assistant's reasoning (rendered by templates that show it).
+    public var thinking: String?
+    /// The assistant's tool calls: function name and arguments as a JSON object text.
+    public var toolCalls: [ChatToolCall] = []
+    /// For role "tool": the tool whose result this is.
+    public var toolName: String?
+    public init(role: String, content: String, thinking: String? = nil, toolCalls: [ChatToolCall] = [], toolName: String? = nil) {
         self.role = role
         self.content = content
+        self.thinking = thinking
+        self.toolCalls = toolCalls
+        self.toolName = toolName
+    }
+}
+
+/// A tool call in a chat message.
+public struct ChatToolCall: Sendable, Hashable {
+    public var name: String
+    /// The arguments as JSON object text, e.g. {"city":"Paris"}.
+    public var arguments: String
+    public init(name: String, arguments: String) {
+        self.name = name
+        self.arguments = arguments
     }
 }
 
@@ -217,20 +237,40 @@ public final class Engine: @unchecked Sendable {
     public func detokenize(_ ids: [Int32]) -> String { tokenizer.decode(ids) }
 
     /// The chat template applied to `messages`, with the assistant turn opened; `toolsJSON` (a JSON
-    /// array of tool definitions) becomes the template's `tools`.
-    public func render(_ messages: [ChatMessage], toolsJSON: String? = nil) throws(EngineError) -> String {
+    /// array of tool definitions) becomes the template's `tools`; `think` (when set) becomes
+    /// `enable_thinking`, the switch thinking templates (Qwen 3, …) read.
+    public func render(_ messages: [ChatMessage], toolsJSON: String? = nil, think: Bool? = nil) throws(EngineError) -> String {
         guard let template else { return messages.map(\.content).joined(separator: "\n") }
         var context = JinjaObject()
-        context["messages"] = .array(messages.map { m in
+        var messageValues: [JinjaValue] = []
+        for m in messages {
             var o = JinjaObject()
             o["role"] = .string(m.role)
             o["content"] = .string(m.content)
-            return .object(o)
-        })
+            if let thinking = m.thinking, !thinking.isEmpty { o["reasoning_content"] = .string(thinking) }
+            if let name = m.toolName { o["name"] = .string(name); o["tool_name"] = .string(name) }
+            if !m.toolCalls.isEmpty {
+                // Hugging Face's shape: {"type": "function", "function": {"name", "arguments": object}}.
+                var calls: [JinjaValue] = []
+                for call in m.toolCalls {
+                    var function = JinjaObject()
+                    function["name"] = .string(call.name)
+                    do { function["arguments"] = try JinjaValue.parseJSON(call.arguments) } catch { throw .template(error) }
+                    var c = JinjaObject()
+                    c["type"] = .string("function")
+                    c["function"] = .object(function)
+                    calls.append(.object(c))
+                }
+                o["tool_calls"] = .array(calls)
+            }
+            messageValues.append(.object(o))
+        }
+        context["messages"] = .array(messageValues)
         if let toolsJSON {
             do { context["tools"] = try JinjaValue.parseJSON(toolsJSON) } catch { throw .template(error) }
         }
         context["add_generation_prompt"] = .bool(true)
+        if let think { context["enable_thinking"] = .bool(think) }
         context["bos_token"] = .string(vocabulary.bos.map { vocabulary.tokens[Int($0)] } ?? "")
         context["eos_token"] = .string(vocabulary.eos.map { vocabulary.tokens[Int($0)] } ?? "")
         do { return try template.render(context) } catch { throw .template(error) }

@@ -125,7 +125,7 @@ public final class LoomService: OllamaService {
             let tools = try request.tools.flatMap { t -> String? in
                 t == .null || t == .array([]) ? nil : String(decoding: try JSONEncoder().encode(t), as: UTF8.self)
             }
-            var conversation = messages.map { ChatMessage(role: $0.role, content: $0.content) }
+            var conversation = try messages.map(Self.chatMessage)
             if let system = entry.system, !system.isEmpty, conversation.first?.role != "system" {
                 conversation.insert(ChatMessage(role: "system", content: system), at: 0)
             }
@@ -213,6 +213,19 @@ public final class LoomService: OllamaService {
 
     /// num_thread is capped at the online CPUs: the pool's workers spin between matmuls, so more
     /// threads than cores (the docs' example asks for 8) would only take turns.
+    /// A wire message as the runtime's: tool calls with their arguments as JSON object text (an
+    /// arguments string holding JSON is taken as that JSON).
+    static func chatMessage(_ m: Message) throws -> ChatMessage {
+        let calls = try (m.toolCalls ?? []).map { call -> ChatToolCall in
+            let arguments: String
+            if case let .string(text) = call.function.arguments { arguments = text } else {
+                arguments = String(decoding: try JSONEncoder().encode(call.function.arguments), as: UTF8.self)
+            }
+            return ChatToolCall(name: call.function.name, arguments: arguments)
+        }
+        return ChatMessage(role: m.role, content: m.content, thinking: m.thinking, toolCalls: calls, toolName: m.toolName)
+    }
+
     func runnerOptions(_ o: Options) -> RunnerOptions {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         let threads = (o.numThread ?? 0) > 0 ? o.numThread.map { min($0, cpus) } : config.threads
