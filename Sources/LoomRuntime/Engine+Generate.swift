@@ -85,10 +85,20 @@ final class GenerationJob: @unchecked Sendable {
         let evalStart = Self.now()
         stats.doneReason = .length
         var generated = 0
+        let constraint = options.format.map { TokenConstraint(spec: $0, trie: e.tokenTrie, end: e.endTokens) }
         loop: while options.numPredict < 0 || generated < options.numPredict {
             if cancelled.isSet { stats.doneReason = .stop; break }
-            let next: Int32
-            do { next = try sampler.sample(logits) } catch { throw EngineError.sampling(error) }
+            var next: Int32
+            do {
+                // Constrained: the sampled token if the constraint allows it, else a draw from the
+                // allowed tokens only — together exactly a draw from the masked distribution.
+                next = try sampler.sample(logits)
+                if let constraint, !constraint.allows(next) {
+                    let mask = constraint.allowedTokens()
+                    next = try sampler.sample(logits, allowed: { mask[Int($0)] })
+                }
+            } catch { throw EngineError.sampling(error) }
+            constraint?.accept(next)
             if e.endTokens.contains(next) { stats.doneReason = .stop; break }
             if options.logprobs { continuation.yield(.logprob(Self.probability(of: next, in: logits, top: options.topLogprobs, e.tokenizer))) }
             sampler.accept(next)
@@ -96,7 +106,7 @@ final class GenerationJob: @unchecked Sendable {
             generated += 1
             let (text, stopped) = stopFilter.push(decoder.push(next))
             if !text.isEmpty { continuation.yield(.text(text)) }
-            if stopped { stats.doneReason = .stop; break loop }
+            if stopped || constraint?.isComplete == true { stats.doneReason = .stop; break loop }
             if cache.count == cache.capacity {
                 guard options.shift, cache.count > numKeep + 1 else { stats.doneReason = .length; break }
                 let discard = (cache.count - numKeep) / 2

@@ -68,6 +68,9 @@ public struct GenerateOptions: Sendable {
     public var logprobs = false
     /// Alternatives reported with each token's log-probability (0–20).
     public var topLogprobs = 0
+    /// Output constraint (Ollama's `format`): only tokens that keep the output a valid prefix of
+    /// the JSON value/schema are sampled, and generation ends when the value is complete.
+    public var format: JSONConstraintSpec?
     public init(sampling: SamplingOptions = SamplingOptions(), numPredict: Int = -1, stop: [String] = [],
                 numKeep: Int = 4, truncate: Bool = true, shift: Bool = true, logprobs: Bool = false, topLogprobs: Int = 0) {
         self.logprobs = logprobs
@@ -177,6 +180,11 @@ public final class Engine: @unchecked Sendable {
     /// Nanoseconds `load` took; `loadReported` (under `lock`) says whether a request has counted it.
     public internal(set) var loadDuration: UInt64 = 0
     var loadReported = false
+    /// Every token's bytes in a trie, for output constraints (built on first use; control tokens
+    /// have no bytes, so a constraint never allows them).
+    lazy var tokenTrie: TokenTrie = TokenTrie(tokenBytes: (0..<vocabulary.tokens.count).map { id in
+        tokenizer.isControl(Int32(id)) ? [] : tokenizer.piece(Int32(id))
+    })
 
     /// Loads a llama-family GGUF with a context of `contextLength` tokens (clamped to the model's) on
     /// `threads` threads, prefilling up to `batchSize` tokens per pass, keys/values in `cacheType`.

@@ -42,6 +42,7 @@ public final class LoomService: OllamaService {
             return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "unload"))
         }
         try Self.requireGenerator(entry, name: name, verb: "generate")
+        let format = try Self.constraint(request.format)
         let raw = request.raw ?? false
         if raw && (!(request.template ?? "").isEmpty || !(request.system ?? "").isEmpty || !(request.context ?? []).isEmpty) {
             throw .badRequest("raw mode does not support template, system, or context")
@@ -77,6 +78,7 @@ public final class LoomService: OllamaService {
         var generation = generateOptions(options, truncate: request.truncate, shift: request.shift)
         generation.logprobs = request.logprobs ?? false
         generation.topLogprobs = request.topLogprobs ?? 0
+        generation.format = format
         let stream = engine.generate(raw: text, options: generation)
         return relay(stream, runner, request.keepAlive) { event, logprobs in
             switch event {
@@ -103,7 +105,7 @@ public final class LoomService: OllamaService {
             return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "unload"))
         }
         try Self.requireGenerator(entry, name: name, verb: "chat")
-        if thinks { throw .badRequest("\"\(name)\" does not support thinking") }
+        let format = try Self.constraint(request.format)
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         var options = try Options(entry.parameters)
         try options.merge(request.options)
@@ -116,10 +118,19 @@ public final class LoomService: OllamaService {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             throw .badRequest("\"\(name)\" does not support chat")
         }
-        if let tools = request.tools, tools != .null, tools != .array([]), !Self.supportsTools(engine) {
+        let hasTools = request.tools.map { $0 != .null && $0 != .array([]) } ?? false
+        if hasTools && !Self.supportsTools(engine) {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             throw .badRequest("\(Self.fullName(entry)) does not support tools")
         }
+        // Thinking: templates with thinking tags think unless `think: false` (Ollama ≥ 0.12.4).
+        let tags = engine.chatTemplateSource.flatMap(ThinkingSplitter.tags(inTemplate:))
+        if thinks && tags == nil {
+            await scheduler.release(runner, keepAlive: request.keepAlive)
+            throw .badRequest("\"\(name)\" does not support thinking")
+        }
+        // With a format the answer is constrained from its first token, so thinking is off.
+        let thinkOn = tags != nil && format == nil && (request.think == nil || request.think == .null || thinks)
         let text: String
         do {
             let tools = try request.tools.flatMap { t -> String? in
@@ -129,8 +140,8 @@ public final class LoomService: OllamaService {
             if let system = entry.system, !system.isEmpty, conversation.first?.role != "system" {
                 conversation.insert(ChatMessage(role: "system", content: system), at: 0)
             }
-            text = try Self.renderFitting(engine, conversation,
-                                          tools: tools, truncate: request.truncate ?? true)
+            text = try Self.renderFitting(engine, conversation, tools: tools, think: tags == nil ? nil : thinkOn,
+                                          truncate: request.truncate ?? true)
         } catch {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             throw .internalError("\(error)")
@@ -138,13 +149,25 @@ public final class LoomService: OllamaService {
         var generation = generateOptions(options, truncate: request.truncate, shift: request.shift)
         generation.logprobs = request.logprobs ?? false
         generation.topLogprobs = request.topLogprobs ?? 0
+        generation.format = format
+        let callFormat = hasTools ? (engine.chatTemplateSource.flatMap { ToolCallFormat.detect(template: $0) } ?? .json) : nil
+        let router = OutputRouter(thinking: thinkOn ? tags : nil, prompt: text,
+                                  tools: format == nil ? callFormat.map { ($0, OutputRouter.toolNames(request.tools)) } : nil)
         let stream = engine.generate(raw: text, options: generation)
         return relay(stream, runner, request.keepAlive) { event, logprobs in
+            func message(_ r: OutputRouter.Routed) -> Message {
+                var m = Message(role: "assistant", content: r.content)
+                if !r.thinking.isEmpty { m.thinking = r.thinking }
+                if !r.calls.isEmpty { m.toolCalls = r.calls }
+                return m
+            }
             switch event {
             case let .text(piece):
-                return ChatResponse(model: name, createdAt: Timestamp.now(), message: Message(role: "assistant", content: piece), logprobs: logprobs)
+                let routed = router.feed(piece)
+                if routed.isEmpty && logprobs == nil { return nil }
+                return ChatResponse(model: name, createdAt: Timestamp.now(), message: message(routed), logprobs: logprobs)
             case let .done(stats):
-                return ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true,
+                return ChatResponse(model: name, createdAt: Timestamp.now(), message: message(router.finish()), done: true,
                                     doneReason: stats.doneReason.rawValue, metrics: Self.metrics(stats), logprobs: logprobs)
             case .logprob:
                 return nil
@@ -200,19 +223,18 @@ public final class LoomService: OllamaService {
 
     /// The conversation rendered; when it exceeds the context and `truncate`, the oldest non-system
     /// messages are dropped first (the last message always stays; §11.7).
-    static func renderFitting(_ engine: Engine, _ messages: [ChatMessage], tools: String? = nil, truncate: Bool) throws -> String {
-        let full = try engine.render(messages, toolsJSON: tools)
+    static func renderFitting(_ engine: Engine, _ messages: [ChatMessage], tools: String? = nil, think: Bool? = nil,
+                              truncate: Bool) throws -> String {
+        let full = try engine.render(messages, toolsJSON: tools, think: think)
         guard truncate, messages.count > 1, engine.tokenize(full).count > engine.contextLength else { return full }
         for i in 1..<messages.count {
             let kept = messages[..<i].filter { $0.role == "system" } + messages[i...]
-            let text = try engine.render(Array(kept), toolsJSON: tools)
+            let text = try engine.render(Array(kept), toolsJSON: tools, think: think)
             if engine.tokenize(text).count <= engine.contextLength { return text }
         }
-        return try engine.render(messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]], toolsJSON: tools)
+        return try engine.render(messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]], toolsJSON: tools, think: think)
     }
 
-    /// num_thread is capped at the online CPUs: the pool's workers spin between matmuls, so more
-    /// threads than cores (the docs' example asks for 8) would only take turns.
     /// A wire message as the runtime's: tool calls with their arguments as JSON object text (an
     /// arguments string holding JSON is taken as that JSON).
     static func chatMessage(_ m: Message) throws -> ChatMessage {
@@ -226,6 +248,8 @@ public final class LoomService: OllamaService {
         return ChatMessage(role: m.role, content: m.content, thinking: m.thinking, toolCalls: calls, toolName: m.toolName)
     }
 
+    /// num_thread is capped at the online CPUs: the pool's workers spin between matmuls, so more
+    /// threads than cores (the docs' example asks for 8) would only take turns.
     func runnerOptions(_ o: Options) -> RunnerOptions {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         let threads = (o.numThread ?? 0) > 0 ? o.numThread.map { min($0, cpus) } : config.threads
