@@ -212,9 +212,15 @@ public struct OllamaResponder: HTTPResponder {
         if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "null" {
             return try JSONDecoder().decode(T.self, from: Data("{}".utf8))
         }
-        do { return try JSONDecoder().decode(T.self, from: bytes) } catch {
+        let value: T
+        do { value = try JSONDecoder().decode(T.self, from: bytes) } catch {
             throw APIError.badRequest(describe(error))
         }
+        if var carrying = value as? FormatCarrying, case .object? = carrying.format {
+            carrying.formatSource = RawJSON.member("format", in: [UInt8](bytes))
+            return (carrying as? T) ?? value
+        }
+        return value
     }
 
     static func describe(_ error: any Error) -> String {

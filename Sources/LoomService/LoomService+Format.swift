@@ -8,14 +8,17 @@ import LoomAPI
 import LoomSampling
 
 extension LoomService {
-    static func constraint(_ format: JSONValue?) throws(APIError) -> JSONConstraintSpec? {
+    /// The constraint `format` asks for; `source` is its text as sent (kept key order), if known.
+    static func constraint(_ format: JSONValue?, source: String? = nil) throws(APIError) -> JSONConstraintSpec? {
         switch format {
         case nil, .null?, .string("")?: return nil
         case .string("json")?: return .anyJSON()
         case .object?:
-            let text: String
-            do { text = String(decoding: try JSONEncoder().encode(format), as: UTF8.self) } catch {
-                throw .badRequest("invalid format: \(error)")
+            var text = source ?? ""
+            if source == nil {
+                do { text = String(decoding: try JSONEncoder().encode(format), as: UTF8.self) } catch {
+                    throw .badRequest("invalid format: \(error)")
+                }
             }
             do { return try JSONConstraintSpec(schemaJSON: text) } catch {
                 throw .badRequest("invalid format: \(error)")

@@ -42,7 +42,7 @@ public final class LoomService: OllamaService {
             return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "unload"))
         }
         try Self.requireGenerator(entry, name: name, verb: "generate")
-        let format = try Self.constraint(request.format)
+        let format = try Self.constraint(request.format, source: request.formatSource)
         let raw = request.raw ?? false
         if raw && (!(request.template ?? "").isEmpty || !(request.system ?? "").isEmpty || !(request.context ?? []).isEmpty) {
             throw .badRequest("raw mode does not support template, system, or context")
@@ -105,7 +105,7 @@ public final class LoomService: OllamaService {
             return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "unload"))
         }
         try Self.requireGenerator(entry, name: name, verb: "chat")
-        let format = try Self.constraint(request.format)
+        let format = try Self.constraint(request.format, source: request.formatSource)
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         var options = try Options(entry.parameters)
         try options.merge(request.options)

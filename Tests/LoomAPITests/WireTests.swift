@@ -86,4 +86,14 @@ struct WireTests {
         #expect(!policy.allows(host: "evil.example.com") && !policy.allows(host: "8.8.8.8:11434"))
         #expect(AccessPolicy(extraOrigins: nil, loopbackListener: false).allows(host: "evil.example.com"))
     }
+
+    @Test("RawJSON.member returns a member's source text with its key order; absent or malformed → nil")
+    func rawMember() {
+        let body = #"{"model": "m", "messages": [{"role": "user", "content": "a \"}\" b"}], "format" : {"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer"}}} , "stream": false}"#
+        #expect(RawJSON.member("format", in: Array(body.utf8)) == #"{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer"}}}"#)
+        #expect(RawJSON.member("stream", in: Array(body.utf8)) == "false")
+        #expect(RawJSON.member("missing", in: Array(body.utf8)) == nil)
+        #expect(RawJSON.member("format", in: Array(#"{"format": {"a": [1, 2"#.utf8)) == nil)
+        #expect(RawJSON.member("format", in: Array("[1]".utf8)) == nil)
+    }
 }

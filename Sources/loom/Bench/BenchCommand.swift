@@ -7,6 +7,7 @@ import ArgumentParser
 import Foundation
 import LoomKernels
 import LoomRuntime
+import LoomSampling
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -151,12 +152,33 @@ struct GenerateBench: AsyncParsableCommand {
     @Option(help: "Threads (default: online CPUs).")
     var threads: Int?
 
+    @Option(help: "Also generate under an output constraint and print constrained / unconstrained: json, or a JSON Schema file.")
+    var format: String?
+
     func run() async throws {
         let engine = try Engine.load(path: file, contextLength: 4096, threads: threads)
+        let free = try await measure(engine, nil)
+        print("library: \(free.count) tokens, \(String(format: "%.1f", free.rate)) tokens/s (eval_count / eval_duration, mean of \(repeats))")
+        guard let format else { return }
+        let spec: JSONConstraintSpec
+        if format == "json" { spec = .anyJSON() } else {
+            guard let text = FileManager.default.contents(atPath: format).map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw ValidationError("cannot read \(format)")
+            }
+            spec = try JSONConstraintSpec(schemaJSON: text)
+        }
+        let constrained = try await measure(engine, spec)
+        print("constrained (\(format)): \(constrained.count) tokens, \(String(format: "%.1f", constrained.rate)) tokens/s → "
+              + String(format: "%.1f%% of unconstrained", constrained.rate / free.rate * 100))
+    }
+
+    /// Mean tokens/s over `repeats` runs after one warm-up, and the last run's token count.
+    func measure(_ engine: Engine, _ spec: JSONConstraintSpec?) async throws -> (rate: Double, count: Int) {
         var rates: [Double] = []
         var count = 0
         for _ in 0..<(repeats + 1) {
-            let options = GenerateOptions(sampling: .init(temperature: 0.8, seed: seed), numPredict: generate)
+            var options = GenerateOptions(sampling: .init(temperature: 0.8, seed: seed), numPredict: generate)
+            options.format = spec
             for try await event in engine.generate(raw: prompt, options: options) {
                 if case let .done(stats) = event {
                     count = stats.evalCount
@@ -165,8 +187,7 @@ struct GenerateBench: AsyncParsableCommand {
             }
         }
         let measured = rates.dropFirst()   // the first run warms up
-        let mean = measured.reduce(0, +) / Double(measured.count)
-        print("library: \(count) tokens, \(String(format: "%.1f", mean)) tokens/s (eval_count / eval_duration, mean of \(measured.count))")
+        return (measured.reduce(0, +) / Double(max(1, measured.count)), count)
     }
 }
 
