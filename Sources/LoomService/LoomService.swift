@@ -47,7 +47,6 @@ public final class LoomService: OllamaService {
         if raw && (!(request.template ?? "").isEmpty || !(request.system ?? "").isEmpty || !(request.context ?? []).isEmpty) {
             throw .badRequest("raw mode does not support template, system, or context")
         }
-        if thinks { throw .badRequest("\"\(name)\" does not support thinking") }
         if !(request.suffix ?? "").isEmpty { throw .badRequest("\(Self.fullName(entry)) does not support insert") }
         if !(request.images ?? []).isEmpty { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         if !(request.template ?? "").isEmpty {
@@ -64,12 +63,19 @@ public final class LoomService: OllamaService {
             await scheduler.release(runner, keepAlive: request.keepAlive)
             throw .badRequest("\"\(name)\" does not support generate")
         }
+        // Thinking needs the template's tags (raw prompts get no template, so no thinking).
+        let tags = raw ? nil : engine.chatTemplateSource.flatMap(ThinkingSplitter.tags(inTemplate:))
+        if thinks && tags == nil {
+            await scheduler.release(runner, keepAlive: request.keepAlive)
+            throw .badRequest("\"\(name)\" does not support thinking")
+        }
+        let thinkOn = tags != nil && format == nil && (request.think == nil || request.think == .null || thinks)
         var text = prompt
         if !raw {
             var messages: [ChatMessage] = []
             if let system = request.system ?? entry.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
             messages.append(ChatMessage(role: "user", content: prompt))
-            do { text = try engine.render(messages) } catch {
+            do { text = try engine.render(messages, think: tags == nil ? nil : thinkOn) } catch {
                 await scheduler.release(runner, keepAlive: request.keepAlive)
                 throw .internalError("\(error)")
             }
@@ -79,14 +85,23 @@ public final class LoomService: OllamaService {
         generation.logprobs = request.logprobs ?? false
         generation.topLogprobs = request.topLogprobs ?? 0
         generation.format = format
+        let router = OutputRouter(thinking: thinkOn ? tags : nil, prompt: text, tools: nil)
         let stream = engine.generate(raw: text, options: generation)
         return relay(stream, runner, request.keepAlive) { event, logprobs in
             switch event {
             case let .text(piece):
-                return GenerateResponse(model: name, createdAt: Timestamp.now(), response: piece, logprobs: logprobs)
+                let routed = router.feed(piece)
+                if routed.isEmpty && logprobs == nil { return nil }
+                var response = GenerateResponse(model: name, createdAt: Timestamp.now(), response: routed.content, logprobs: logprobs)
+                if !routed.thinking.isEmpty { response.thinking = routed.thinking }
+                return response
             case let .done(stats):
-                return GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: stats.doneReason.rawValue,
-                                        context: raw ? nil : stats.tokens.map { Int($0) }, metrics: Self.metrics(stats), logprobs: logprobs)
+                let rest = router.finish()
+                var response = GenerateResponse(model: name, createdAt: Timestamp.now(), response: rest.content, done: true,
+                                                doneReason: stats.doneReason.rawValue, context: raw ? nil : stats.tokens.map { Int($0) },
+                                                metrics: Self.metrics(stats), logprobs: logprobs)
+                if !rest.thinking.isEmpty { response.thinking = rest.thinking }
+                return response
             case .logprob:
                 return nil
             }
