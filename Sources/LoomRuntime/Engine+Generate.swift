@@ -85,28 +85,26 @@ final class GenerationJob: @unchecked Sendable {
         let evalStart = Self.now()
         stats.doneReason = .length
         var generated = 0
-        let constraint = options.format.map { TokenConstraint(spec: $0, trie: e.tokenTrie, end: e.endTokens) }
+        var constraints = GenerationConstraints(options: options, engine: e, prompt: prompt)
         loop: while options.numPredict < 0 || generated < options.numPredict {
             if cancelled.isSet { stats.doneReason = .stop; break }
-            var next: Int32
+            let next: Int32
             do {
-                // Constrained: the sampled token if the constraint allows it, else a draw from the
-                // allowed tokens only — together exactly a draw from the masked distribution.
-                next = try sampler.sample(logits)
-                if let constraint, !constraint.allows(next) {
-                    let mask = constraint.allowedTokens()
-                    next = try sampler.sample(logits, allowed: { mask[Int($0)] })
+                next = try constraints.pick { mask throws(SamplingError) in
+                    guard let mask else { return try sampler.sample(logits) }
+                    return try sampler.sample(logits, allowed: { mask[Int($0)] })
                 }
             } catch { throw EngineError.sampling(error) }
-            constraint?.accept(next)
             if e.endTokens.contains(next) { stats.doneReason = .stop; break }
             if options.logprobs { continuation.yield(.logprob(Self.probability(of: next, in: logits, top: options.topLogprobs, e.tokenizer))) }
             sampler.accept(next)
             tokens.append(next)
             generated += 1
-            let (text, stopped) = stopFilter.push(decoder.push(next))
+            let piece = decoder.push(next)
+            constraints.accepted(next, text: piece)
+            let (text, stopped) = stopFilter.push(piece)
             if !text.isEmpty { continuation.yield(.text(text)) }
-            if stopped || constraint?.isComplete == true { stats.doneReason = .stop; break loop }
+            if stopped || constraints.formatComplete { stats.doneReason = .stop; break loop }
             if cache.count == cache.capacity {
                 guard options.shift, cache.count > numKeep + 1 else { stats.doneReason = .length; break }
                 let discard = (cache.count - numKeep) / 2

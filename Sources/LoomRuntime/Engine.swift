@@ -71,6 +71,9 @@ public struct GenerateOptions: Sendable {
     /// Output constraint (Ollama's `format`): only tokens that keep the output a valid prefix of
     /// the JSON value/schema are sampled, and generation ends when the value is complete.
     public var format: JSONConstraintSpec?
+    /// Tool-call constraint: once the model writes the call tag, the call's JSON follows the tools'
+    /// schemas (ignored when `format` is set).
+    public var toolCall: ToolCallConstraint?
     public init(sampling: SamplingOptions = SamplingOptions(), numPredict: Int = -1, stop: [String] = [],
                 numKeep: Int = 4, truncate: Bool = true, shift: Bool = true, logprobs: Bool = false, topLogprobs: Int = 0) {
         self.logprobs = logprobs

@@ -166,6 +166,7 @@ public final class LoomService: OllamaService {
         generation.topLogprobs = request.topLogprobs ?? 0
         generation.format = format
         let callFormat = hasTools ? (engine.chatTemplateSource.flatMap { ToolCallFormat.detect(template: $0) } ?? .json) : nil
+        if let callFormat, format == nil { generation.toolCall = Self.toolCallConstraint(callFormat, tools: request.tools) }
         let router = OutputRouter(thinking: thinkOn ? tags : nil, prompt: text,
                                   tools: format == nil ? callFormat.map { ($0, OutputRouter.toolNames(request.tools)) } : nil)
         let stream = engine.generate(raw: text, options: generation)

@@ -1,0 +1,74 @@
+// The output constraints of one generation (LoomSampling's TokenConstraint):
+//   format     the whole output is one JSON value / schema instance; generation ends when complete
+//   tool call  after the model writes a tool-call tag (e.g. "<tool_call>", possibly already at the
+//              end of the prompt), the call object — {"name": one of the tools, "arguments": that
+//              tool's parameters schema} — is constrained until it closes; then the model is free
+//              again (and may open another call)
+// Sampling under a constraint: draw as usual; if the constraint rejects the draw, draw again from
+// the allowed tokens only. Together that is exactly a draw from the masked distribution, and the
+// full mask is only computed when the first draw is invalid.
+
+import LoomSampling
+
+/// Constrains tool calls' JSON once the model opens a call.
+public struct ToolCallConstraint: Sendable {
+    /// The text that opens a call ("<tool_call>", "[TOOL_CALLS]").
+    public var tag: String
+    /// The call's JSON (an object, or an array of objects after "[TOOL_CALLS]").
+    public var spec: JSONConstraintSpec
+
+    public init(tag: String, spec: JSONConstraintSpec) {
+        self.tag = tag
+        self.spec = spec
+    }
+}
+
+/// Per-generation constraint state.
+struct GenerationConstraints {
+    let format: TokenConstraint?
+    let call: ToolCallConstraint?
+    let trie: TokenTrie?
+    /// The call constraint while a call is being written.
+    var active: TokenConstraint?
+    /// The end of the text so far (prompt, then output), to see a tag arrive.
+    var recent: String
+
+    init(options: GenerateOptions, engine: Engine, prompt: String) {
+        let trie = options.format != nil || options.toolCall != nil ? engine.tokenTrie : nil
+        self.trie = trie
+        format = options.format.flatMap { spec in trie.map { TokenConstraint(spec: spec, trie: $0, end: engine.endTokens) } }
+        call = options.format == nil ? options.toolCall : nil
+        recent = String(prompt.suffix(64))
+        activateIfTagged()
+    }
+
+    /// Whether the whole-output value is complete (generation ends).
+    var formatComplete: Bool { format?.isComplete == true }
+
+    /// The next token: `draw(nil)` samples freely, `draw(mask)` among the allowed tokens.
+    mutating func pick<E: Error>(_ draw: ([Bool]?) throws(E) -> Int32) throws(E) -> Int32 {
+        guard let constraint = format ?? active else { return try draw(nil) }
+        let first = try draw(nil)
+        if constraint.allows(first) { return first }
+        return try draw(constraint.allowedTokens())
+    }
+
+    /// Records the chosen token and the text it added.
+    mutating func accepted(_ token: Int32, text: String) {
+        format?.accept(token)
+        if let a = active {
+            a.accept(token)
+            if a.isComplete { active = nil }
+        }
+        recent = String((recent + text).suffix(64))
+        if active == nil { activateIfTagged() }
+    }
+
+    /// Starts the call constraint when the text ends with the tag (and only whitespace after it).
+    mutating func activateIfTagged() {
+        guard let call, let trie else { return }
+        var end = recent.endIndex
+        while end > recent.startIndex, recent[recent.index(before: end)].isWhitespace { end = recent.index(before: end) }
+        if recent[..<end].hasSuffix(call.tag) { active = TokenConstraint(spec: call.spec, trie: trie, end: []) }
+    }
+}
