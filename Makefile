@@ -54,7 +54,7 @@ models: venv
 # Kernel and whole-model throughput next to this machine's limits and llama.cpp's llama-bench
 # (built from the llama-cpp-python sdist as a measuring tool), resident memory at num_ctx 4096, and
 # the server's streaming rate next to the library's; embeddings/s of all-MiniLM-L6-v2 (converted to F16 by
-# `loom convert`) next to llama.cpp's llama-embedding.
+# `loom convert`) next to llama.cpp's llama-embedding; constrained (format json) vs unconstrained tokens/s.
 # Run on a quiet machine; see README.
 MINILM := .cache/models/all-MiniLM-L6-v2.F16.gguf
 VARIANTS := $(foreach v,Q4_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
@@ -66,6 +66,8 @@ bench: release models
 	@test -f $(MINILM) || .build/release/loom convert .cache/models/all-MiniLM-L6-v2 $(MINILM)
 	.build/release/loom bench embed --threads 2 $(MINILM)
 	$(PYTHON) Scripts/bench_server.py
+	.build/release/loom bench generate $(MODEL) -n 256 --format json \
+	  --prompt "$$(printf '<|im_start|>user\nDescribe a cat as JSON.<|im_end|>\n<|im_start|>assistant\n')"
 
 build:
 	$(SWIFT) build $(FLAGS)
