@@ -45,12 +45,27 @@ struct GenerationConstraints {
     /// Whether the whole-output value is complete (generation ends).
     var formatComplete: Bool { format?.isComplete == true }
 
-    /// The next token: `draw(nil)` samples freely, `draw(mask)` among the allowed tokens.
-    mutating func pick<E: Error>(_ draw: ([Bool]?) throws(E) -> Int32) throws(E) -> Int32 {
+    /// The next token: `draw(nil)` samples freely, `draw(mask)` among the allowed tokens. With
+    /// `remaining` tokens left and no more than the value's shortest completion (+2) to spare, the
+    /// most likely allowed token that brings the completion closer is taken instead, so a value is
+    /// always closed within num_predict (a byte-level vocabulary has a token for every next byte).
+    mutating func pick<E: Error>(remaining: Int?, logits: [Float], _ draw: ([Bool]?) throws(E) -> Int32) throws(E) -> Int32 {
         guard let constraint = format ?? active else { return try draw(nil) }
+        let needed = constraint.minimumBytesToComplete
+        if let remaining, needed > 0, remaining <= needed + 2, let closer = Self.closer(constraint, logits, needed) { return closer }
         let first = try draw(nil)
         if constraint.allows(first) { return first }
         return try draw(constraint.allowedTokens())
+    }
+
+    /// The most likely allowed token after which the value needs fewer bytes than `needed`.
+    static func closer(_ constraint: TokenConstraint, _ logits: [Float], _ needed: Int) -> Int32? {
+        let mask = constraint.allowedTokens()
+        let allowed = mask.indices.filter { mask[$0] }.sorted { logits[$0] > logits[$1] }
+        for id in allowed {
+            if let after = constraint.minimumBytesToComplete(after: Int32(id)), after < needed { return Int32(id) }
+        }
+        return nil
     }
 
     /// Records the chosen token and the text it added.

@@ -216,11 +216,17 @@ public struct OllamaResponder: HTTPResponder {
         do { value = try JSONDecoder().decode(T.self, from: bytes) } catch {
             throw APIError.badRequest(describe(error))
         }
-        if var carrying = value as? FormatCarrying, case .object? = carrying.format {
+        // Members whose key order matters, kept as the client wrote them (RawJSON.swift).
+        var result: Any = value
+        if var carrying = result as? FormatCarrying, case .object? = carrying.format {
             carrying.formatSource = RawJSON.member("format", in: [UInt8](bytes))
-            return (carrying as? T) ?? value
+            result = carrying
         }
-        return value
+        if var chat = result as? ChatRequest, case .array? = chat.tools {
+            chat.toolsSource = RawJSON.member("tools", in: [UInt8](bytes))
+            result = chat
+        }
+        return (result as? T) ?? value
     }
 
     static func describe(_ error: any Error) -> String {
@@ -277,6 +283,8 @@ public struct OllamaResponder: HTTPResponder {
     static func merge(_ items: [GenerateResponse]) -> GenerateResponse? {
         guard var last = items.last else { return nil }
         last.response = items.map(\.response).joined()
+        let thinking = items.compactMap(\.thinking).joined()
+        last.thinking = thinking.isEmpty ? nil : thinking
         let logprobs = items.compactMap(\.logprobs).flatMap { $0 }
         last.logprobs = logprobs.isEmpty ? nil : logprobs
         return last
@@ -285,6 +293,10 @@ public struct OllamaResponder: HTTPResponder {
     static func merge(_ items: [ChatResponse]) -> ChatResponse? {
         guard var last = items.last else { return nil }
         last.message.content = items.map(\.message.content).joined()
+        let thinking = items.compactMap(\.message.thinking).joined()
+        last.message.thinking = thinking.isEmpty ? nil : thinking
+        let calls = items.compactMap(\.message.toolCalls).flatMap { $0 }
+        last.message.toolCalls = calls.isEmpty ? nil : calls
         let logprobs = items.compactMap(\.logprobs).flatMap { $0 }
         last.logprobs = logprobs.isEmpty ? nil : logprobs
         return last

@@ -149,7 +149,7 @@ public final class LoomService: OllamaService {
         let text: String
         do {
             let tools = try request.tools.flatMap { t -> String? in
-                t == .null || t == .array([]) ? nil : String(decoding: try JSONEncoder().encode(t), as: UTF8.self)
+                t == .null || t == .array([]) ? nil : try request.toolsSource ?? String(decoding: JSONEncoder().encode(t), as: UTF8.self)
             }
             var conversation = try messages.map(Self.chatMessage)
             if let system = entry.system, !system.isEmpty, conversation.first?.role != "system" {

@@ -1091,6 +1091,288 @@ class QueueTests(unittest.TestCase):
             server.stop()
 
 
+class StructuredTests(unittest.TestCase):
+    """Structured outputs and tools (§9, §6.4, §10): `format` "json" and JSON Schemas enforced at the
+    token level (outputs validated with jsonschema), format errors, tool calls parsed from a model
+    re-created with Qwen 2.5's template, tool results in the next turn, `think` refused."""
+
+    QWEN = ROOT / "Fixtures/templates/llama.cpp/Qwen-Qwen2.5-7B-Instruct.jinja"
+    TOOLS_MODEL = "smoltools"
+    CAP = 512                                   # num_predict: a safety cap only
+    WEATHER = {"type": "function", "function": {
+        "name": "get_weather", "description": "Get the current weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "The city"}},
+                       "required": ["city"]}}}
+    PET = {"type": "object",
+           "properties": {"name": {"type": "string", "maxLength": 16},
+                          "species": {"enum": ["cat", "dog", "rabbit"]},
+                          "owner": {"type": "object",
+                                    "properties": {"name": {"type": "string", "maxLength": 16},
+                                                   "age": {"type": "integer", "minimum": 0, "maximum": 120}},
+                                    "required": ["name", "age"], "additionalProperties": False},
+                          "toys": {"type": "array", "items": {"type": "string", "maxLength": 12}, "minItems": 1, "maxItems": 3}},
+           "required": ["name", "species", "owner", "toys"], "additionalProperties": False}
+    SHAPE = {"$defs": {"point": {"type": "object",
+                                 "properties": {"x": {"type": "integer", "minimum": -100, "maximum": 100},
+                                                "y": {"type": "integer", "minimum": -100, "maximum": 100}},
+                                 "required": ["x", "y"], "additionalProperties": False}},
+             "type": "object",
+             "properties": {"shape": {"anyOf": [
+                 {"type": "object", "properties": {"kind": {"const": "circle"}, "center": {"$ref": "#/$defs/point"},
+                                                   "radius": {"type": "integer", "minimum": 1, "maximum": 50}},
+                  "required": ["kind", "center", "radius"], "additionalProperties": False},
+                 {"type": "object", "properties": {"kind": {"const": "segment"}, "from": {"$ref": "#/$defs/point"},
+                                                   "to": {"$ref": "#/$defs/point"}},
+                  "required": ["kind", "from", "to"], "additionalProperties": False}]}},
+             "required": ["shape"], "additionalProperties": False}
+    EVENT = {"type": "object",
+             "properties": {"id": {"type": "string", "format": "uuid"},
+                            "day": {"type": "string", "format": "date"},
+                            "created": {"type": "string", "format": "date-time"},
+                            "attendees": {"type": "integer", "minimum": 2, "maximum": 12},
+                            "title": {"type": "string", "maxLength": 16}},
+             "required": ["id", "day", "attendees"], "additionalProperties": False}
+
+    @classmethod
+    def setUpClass(cls):
+        warnings.simplefilter("ignore", ResourceWarning)
+        # The model goes into the store (not a loose .gguf) so that /api/create can derive from it.
+        cls.server = Server(empty=True)
+        cls.client = ollama.Client(host=cls.server.url)
+        cls.client.create(model=MODEL, files={"model.gguf": cls.client.create_blob(MODEL_FILE)})
+        cls.client.create(model=cls.TOOLS_MODEL, from_=MODEL, template=cls.QWEN.read_text())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def validate(self, text, schema):
+        from jsonschema import Draft202012Validator
+        value = json.loads(text)
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        errors = [f"{'/'.join(map(str, e.path)) or '$'}: {e.message}" for e in validator.iter_errors(value)]
+        self.assertEqual(errors, [], text)
+        return value
+
+    def post(self, path, body):
+        status, _, data = self.server.request("POST", path, body)
+        return status, data
+
+    def error(self, path, body):
+        status, data = self.post(path, body)
+        return status, json.loads(data).get("error")
+
+    # -- format -----------------------------------------------------------------------------------
+
+    def test_format_json(self):
+        for seed in range(1, 6):
+            r = self.client.generate(model=MODEL, prompt="Describe a cat in JSON.", format="json",
+                                     options={"temperature": 0.8, "seed": seed, "num_predict": self.CAP})
+            with self.subTest(seed=seed):
+                self.assertEqual(r.done_reason, "stop", r.response)
+                self.assertIsInstance(json.loads(r.response), dict, r.response)
+        options = {"temperature": 0, "seed": 1, "num_predict": 64}
+        streamed = "".join(c.response for c in self.client.generate(model=MODEL, prompt="Describe a dog in JSON.",
+                                                                      format="json", stream=True, options=options))
+        whole = self.client.generate(model=MODEL, prompt="Describe a dog in JSON.", format="json", stream=False,
+                                     options=options)
+        self.assertEqual(whole.response, streamed)
+        self.assertTrue(streamed.lstrip().startswith("{"), streamed)
+        # "" and null mean no constraint.
+        for fmt in ("", None):
+            status, data = self.post("/api/generate", {"model": MODEL, "prompt": "Hi", "format": fmt, "stream": False,
+                                                       "options": {"num_predict": 2}})
+            self.assertEqual(status, 200, data)
+
+    def test_format_schemas(self):
+        cases = [(self.PET, "Describe a pet and its owner in JSON."),
+                 (self.SHAPE, "Describe a geometric shape in JSON."),
+                 (self.EVENT, "Describe a meeting in JSON with an id, a day, a creation timestamp and the attendees.")]
+        for schema, prompt in cases:
+            for seed in range(1, 6):
+                r = self.client.generate(model=MODEL, prompt=prompt, format=schema,
+                                         options={"temperature": 0.8, "seed": seed, "num_predict": self.CAP})
+                with self.subTest(prompt=prompt, seed=seed):
+                    self.assertEqual(r.done_reason, "stop", r.response)
+                    self.validate(r.response, schema)
+
+    def test_format_schema_keys_in_schema_order(self):
+        # llama.cpp's schema→grammar (Ollama's) emits the properties in the schema's order, so a
+        # seeded request is reproducible.
+        digits = {"type": "object", "properties": {k: {"type": "integer", "minimum": 0, "maximum": 9} for k in "abcde"},
+                  "required": list("abcde"), "additionalProperties": False}
+        replies = []
+        for _ in range(3):
+            r = self.client.generate(model=MODEL, prompt="Give five digits a, b, c, d and e in JSON.", format=digits,
+                                     options={"temperature": 0.8, "seed": 4, "num_predict": 64})
+            self.assertEqual(list(self.validate(r.response, digits)), list("abcde"), r.response)
+            replies.append(r.response)
+        self.assertEqual(len(set(replies)), 1, replies)
+
+    def test_format_errors(self):
+        body = {"model": MODEL, "prompt": "x", "stream": False}
+        status, err = self.error("/api/generate", {**body, "format": {"type": "string", "pattern": "^a+$"}})
+        self.assertEqual(status, 400, err)
+        self.assertTrue(err.startswith("invalid format:"), err)
+        self.assertIn("$.pattern", err)
+        nested = {"type": "object", "properties": {"mail": {"type": "string", "format": "email"},
+                                                   "n": {"type": "number", "multipleOf": 3}}}
+        status, err = self.error("/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "x"}],
+                                               "format": nested})
+        self.assertEqual(status, 400, err)
+        self.assertTrue(err.startswith("invalid format:"), err)
+        self.assertIn("$.properties.mail.format", err)
+        self.assertIn("$.properties.n.multipleOf", err)
+        self.assertEqual(self.error("/api/generate", {**body, "format": "yaml"}),
+                         (400, 'invalid format: "yaml"; expected "json" or a valid JSON Schema object'))
+        self.assertEqual(self.error("/api/generate", {"model": MODEL, "prompt": "x", "format": "yaml"}),   # streaming
+                         (400, 'invalid format: "yaml"; expected "json" or a valid JSON Schema object'))
+        for fmt in (5, [1], True):
+            status, err = self.error("/api/generate", {**body, "format": fmt})
+            self.assertEqual(status, 400, err)
+            self.assertTrue(err.startswith("invalid format:") and err.endswith('expected "json" or a valid JSON Schema object'), err)
+        with self.assertRaises(ollama.ResponseError) as e:
+            self.client.generate(model=MODEL, prompt="x", format={"type": "string", "pattern": "a"})
+        self.assertEqual(e.exception.status_code, 400)
+
+    def test_chat_with_format(self):
+        r = self.client.chat(model=MODEL, messages=[{"role": "user", "content": "Describe a cat in JSON."}], format="json",
+                             options={"temperature": 0.8, "seed": 2, "num_predict": self.CAP})
+        self.assertEqual(r.done_reason, "stop", r.message.content)
+        self.assertIsInstance(json.loads(r.message.content), dict)
+        chunks = list(self.client.chat(model=MODEL, messages=[{"role": "user", "content": "Describe a pet and its owner in JSON."}],
+                                       format=self.PET, stream=True, options={"temperature": 0.8, "seed": 3, "num_predict": self.CAP}))
+        self.assertEqual(chunks[-1].done_reason, "stop")
+        self.validate("".join(c.message.content for c in chunks), self.PET)
+
+    # -- tools ------------------------------------------------------------------------------------
+
+    def tool_reply(self, messages, options, stream):
+        """The reply to a chat with get_weather as (content, tool_calls, chunks) over raw HTTP, checking
+        the invariants of §6.4 on the way: a reply has content or tool calls; each call is whole, with
+        an id, an int index, the offered name and an object of arguments; a streamed call's text is
+        never streamed as content."""
+        status, data = self.post("/api/chat", {"model": self.TOOLS_MODEL, "messages": messages, "tools": [self.WEATHER],
+                                               "stream": stream, "options": options})
+        self.assertEqual(status, 200, data)
+        chunks = [json.loads(line) for line in data.decode().splitlines()]
+        self.assertTrue(chunks[-1]["done"])
+        content = "".join(c["message"].get("content", "") for c in chunks)
+        calls = [tc for c in chunks for tc in c["message"].get("tool_calls") or []]
+        where = f"stream={stream} options={options}: {data.decode()[-1500:]}"
+        self.assertTrue(content.strip() or calls, "neither content nor tool_calls: " + where)
+        for call in calls:
+            self.assertRegex(call.get("id", ""), r"^call_[a-z0-9]{8}$", where)
+            self.assertIsInstance(call["function"]["index"], int, where)
+            self.assertEqual(call["function"]["name"], "get_weather", where)
+            self.assertIsInstance(call["function"]["arguments"], dict, where)
+        if calls and stream:
+            self.assertFalse([c for c in chunks if "<tool_call>" in c["message"].get("content", "")], where)
+        if calls:
+            self.assertEqual([c["function"]["index"] for c in calls], list(range(len(calls))), where)
+        return content, calls, chunks
+
+    def test_tools_refused_by_a_template_without_tools(self):
+        self.assertEqual(self.error("/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "Weather in Paris?"}],
+                                                  "tools": [self.WEATHER]}),
+                         (400, "registry.ollama.ai/library/smollm2:135m does not support tools"))
+        with self.assertRaises(ollama.ResponseError) as e:
+            self.client.chat(model=MODEL, messages=[{"role": "user", "content": "Weather in Paris?"}], tools=[self.WEATHER])
+        self.assertEqual(e.exception.status_code, 400)
+        self.assertIn("tools", self.client.show(self.TOOLS_MODEL).capabilities)
+
+    def test_tool_calls(self):
+        ask = [{"role": "user", "content": "What is the weather in Paris?"}]
+        # A history of earlier calls makes SmolLM2 answer with a <tool_call> nearly every time.
+        primed = []
+        for city in ("London", "Berlin", "Rome"):
+            primed += [{"role": "user", "content": f"What is the weather in {city}?"},
+                       {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": city}}}]}]
+        primed += ask
+        settings = [{"temperature": 0, "num_predict": 64}] + [{"temperature": 0.8, "seed": s, "num_predict": 64} for s in (1, 2, 3)]
+        called = {True: 0, False: 0}
+        for messages in (ask, primed):
+            for options in settings:
+                for stream in (True, False):
+                    with self.subTest(primed=messages is primed, options=options, stream=stream):
+                        _, calls, _ = self.tool_reply(messages, options, stream)
+                        if messages is primed:
+                            called[stream] += bool(calls)
+        self.assertGreater(called[True], 0, "no streamed tool call at all")
+        self.assertGreater(called[False], 0, "no non-streamed tool call at all")
+        # The official client parses them too.
+        r = self.client.chat(model=self.TOOLS_MODEL, messages=primed, tools=[self.WEATHER],
+                             options={"temperature": 0.8, "seed": 1, "num_predict": 64})
+        self.assertTrue(r.message.content.strip() or r.message.tool_calls, r)
+        for call in r.message.tool_calls or []:
+            self.assertEqual(call.function.name, "get_weather")
+            self.assertIsInstance(call.function.arguments, dict)
+
+    def test_tools_prompt_is_deterministic(self):
+        # The same request at temperature 0 renders the same prompt (tools keep their key order, §6.1)
+        # and so gives the same reply, streamed or not.
+        ask = [{"role": "user", "content": "What is the weather in Paris?"}]
+        replies = []
+        for stream in (False, True, False, True):
+            content, calls, chunks = self.tool_reply(ask, {"temperature": 0, "num_predict": 24}, stream)
+            replies.append((content, json.dumps([c["function"] for c in calls])))
+        self.assertEqual(len(set(replies)), 1, replies)
+
+    def test_tool_results_in_the_next_turn(self):
+        history = [{"role": "user", "content": "What is the weather in Paris?"},
+                   {"role": "assistant", "content": "",
+                    "tool_calls": [{"id": "call_abc12345", "function": {"index": 0, "name": "get_weather", "arguments": {"city": "Paris"}}}]},
+                   {"role": "tool", "tool_name": "get_weather", "tool_call_id": "call_abc12345", "content": "18 degrees, sunny"}]
+        for stream in (False, True):
+            with self.subTest(stream=stream):
+                self.tool_reply(history, {"temperature": 0, "num_predict": 32}, stream)
+        r = self.client.chat(model=self.TOOLS_MODEL, tools=[self.WEATHER], options={"temperature": 0.8, "seed": 2, "num_predict": 32},
+                             messages=history[:1] + [{"role": "assistant", "content": "", "tool_calls": [
+                                 {"function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+                                 {"role": "tool", "tool_name": "get_weather", "content": "18 degrees, sunny"}])
+        self.assertTrue(r.done)
+        self.assertTrue(r.message.content.strip() or r.message.tool_calls, r)
+
+    # -- think ------------------------------------------------------------------------------------
+
+    def test_think(self):
+        ask = [{"role": "user", "content": "Hi"}]
+        self.assertEqual(self.error("/api/chat", {"model": MODEL, "messages": ask, "think": True}),
+                         (400, f'"{MODEL}" does not support thinking'))
+        with self.assertRaises(ollama.ResponseError) as e:
+            self.client.chat(model=MODEL, messages=ask, think=True)
+        self.assertEqual((e.exception.status_code, e.exception.error), (400, f'"{MODEL}" does not support thinking'))
+        r = self.client.chat(model=MODEL, messages=ask, think=False, options={"num_predict": 4})
+        self.assertTrue(r.done)
+        self.assertFalse(r.message.thinking)
+        status, data = self.post("/api/chat", {"model": MODEL, "messages": ask, "think": False, "stream": False,
+                                               "options": {"num_predict": 4}})
+        self.assertEqual(status, 200, data)
+
+    def test_thinking_is_kept_by_stream_false(self):
+        # DeepSeek-R1's template ends the prompt with <think>, so the reply starts as thinking (§10);
+        # a non-streamed reply carries all of it, as the streamed chunks do (§6.3).
+        template = (ROOT / "Fixtures/templates/llama.cpp/deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja").read_text()
+        self.client.create(model="smolthink", from_=MODEL, template=template)
+        try:
+            self.assertIn("thinking", self.client.show("smolthink").capabilities)
+            ask = [{"role": "user", "content": "Why is the sky blue?"}]
+            options = {"temperature": 0, "num_predict": 24}
+            with self.subTest("chat"):
+                chunks = list(self.client.chat(model="smolthink", messages=ask, stream=True, options=options))
+                streamed = ("".join(c.message.thinking or "" for c in chunks), "".join(c.message.content for c in chunks))
+                self.assertTrue(streamed[0].strip())
+                whole = self.client.chat(model="smolthink", messages=ask, stream=False, options=options)
+                self.assertEqual((whole.message.thinking or "", whole.message.content), streamed)
+            with self.subTest("generate"):
+                chunks = list(self.client.generate(model="smolthink", prompt=ask[0]["content"], stream=True, options=options))
+                streamed = ("".join(c.thinking or "" for c in chunks), "".join(c.response for c in chunks))
+                self.assertTrue(streamed[0].strip())
+                whole = self.client.generate(model="smolthink", prompt=ask[0]["content"], stream=False, options=options)
+                self.assertEqual((whole.thinking or "", whole.response), streamed)
+        finally:
+            self.client.delete("smolthink")
+
 if __name__ == "__main__":
     if not SERVE.exists() or not MODEL_FILE.exists():
         sys.exit(f"missing {SERVE} or {MODEL_FILE}: run `make release models` (or `make test`) first")

@@ -58,6 +58,20 @@ struct EngineTests {
         #expect(after == before)
     }
 
+    @Test("format json: the value is closed within num_predict, even when the model would go on", .enabled(if: ModelFixtures.available))
+    func formatClosesWithinBudget() async throws {
+        let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 512, threads: 2)
+        let prompt = "<|im_start|>user\nDescribe a cat in JSON, in great detail.<|im_end|>\n<|im_start|>assistant\n"
+        for (seed, budget) in [(1, 12), (2, 24), (3, 40), (4, 17)] {
+            var options = GenerateOptions(sampling: SamplingOptions(temperature: 0.8, seed: seed), numPredict: budget)
+            options.format = .anyJSON()
+            let (text, stats) = try await Self.collect(engine.generate(raw: prompt, options: options))
+            #expect((stats?.evalCount ?? .max) <= budget)
+            let value = try? JSONSerialization.jsonObject(with: Data(text.utf8))
+            #expect(value is [String: Any], "seed \(seed), budget \(budget): \(text.debugDescription)")
+        }
+    }
+
     @Test("after a tool-call tag the call's JSON follows the tools' schema, whatever the seed", .enabled(if: ModelFixtures.available))
     func toolCallConstrained() async throws {
         let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 512, threads: 2)

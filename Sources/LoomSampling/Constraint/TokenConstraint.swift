@@ -62,7 +62,7 @@ public final class TokenConstraint {
     public var minimumBytesToComplete: Int { engine.minimumRemaining }
 
     /// The fewest bytes that would complete the value after `token`, or nil if it is not allowed.
-    func minimumBytesToComplete(after token: Int32) -> Int? {
+    public func minimumBytesToComplete(after token: Int32) -> Int? {
         engine.minimumRemaining(after: token)
     }
 
