@@ -32,6 +32,10 @@ struct GenerationConstraints {
     var active: TokenConstraint?
     /// The end of the text so far (prompt, then output), to see a tag arrive.
     var recent: String
+    /// Closing the current value to fit num_predict (see `pick`).
+    var closing = false
+    /// Tokens kept in hand beyond the shortest completion before closing starts.
+    static let reserve = 24
 
     init(options: GenerateOptions, engine: Engine, prompt: String) {
         let trie = options.format != nil || options.toolCall != nil ? engine.tokenTrie : nil
@@ -45,14 +49,18 @@ struct GenerationConstraints {
     /// Whether the whole-output value is complete (generation ends).
     var formatComplete: Bool { format?.isComplete == true }
 
-    /// The next token: `draw(nil)` samples freely, `draw(mask)` among the allowed tokens. With
-    /// `remaining` tokens left and no more than the value's shortest completion (+2) to spare, the
-    /// most likely allowed token that brings the completion closer is taken instead, so a value is
-    /// always closed within num_predict (a byte-level vocabulary has a token for every next byte).
+    /// The next token: `draw(nil)` samples freely, `draw(mask)` among the allowed tokens. Once only
+    /// the value's shortest completion + `reserve` tokens are left, the generation is closing: every
+    /// step takes the most likely allowed token that shortens the completion, so a value is always
+    /// closed within num_predict (a byte-level vocabulary has a token for every next byte, and one
+    /// free token adds at most about its own length to the completion).
     mutating func pick<E: Error>(remaining: Int?, logits: [Float], _ draw: ([Bool]?) throws(E) -> Int32) throws(E) -> Int32 {
         guard let constraint = format ?? active else { return try draw(nil) }
         let needed = constraint.minimumBytesToComplete
-        if let remaining, needed > 0, remaining <= needed + 2, let closer = Self.closer(constraint, logits, needed) { return closer }
+        if let remaining, needed > 0, closing || remaining <= needed + Self.reserve {
+            closing = true
+            if let closer = Self.closer(constraint, logits, needed) { return closer }
+        }
         let first = try draw(nil)
         if constraint.allows(first) { return first }
         return try draw(constraint.allowedTokens())
@@ -73,7 +81,7 @@ struct GenerationConstraints {
         format?.accept(token)
         if let a = active {
             a.accept(token)
-            if a.isComplete { active = nil }
+            if a.isComplete { active = nil; closing = false }
         }
         recent = String((recent + text).suffix(64))
         if active == nil { activateIfTagged() }
