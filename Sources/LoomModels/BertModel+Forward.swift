@@ -51,7 +51,7 @@ extension BertModel {
                 } }
             } } }
             linear(layer.wo, att, T, &o, layer.bo, pool, scratch, path)
-            addAndNorm(&x, o, T, layer.attnNormW, layer.attnNormB)
+            addAndNorm(&x, o, T, layer.attnNormW, layer.attnNormB, pool)
             linear(layer.up, x, T, &u, layer.bUp, pool, scratch, path)
             u.withUnsafeMutableBufferPointer { up in
                 let base = up.baseAddress!
@@ -61,7 +61,7 @@ extension BertModel {
                 }
             }
             linear(layer.down, u, T, &o, layer.bDown, pool, scratch, path)
-            addAndNorm(&x, o, T, layer.outNormW, layer.outNormB)
+            addAndNorm(&x, o, T, layer.outNormW, layer.outNormB, pool)
         }
         return sequences.indices.map { s in pooled(x, start: starts[s], count: sequences[s].count) }
     }
@@ -86,13 +86,19 @@ extension BertModel {
         }
     }
 
-    /// x = LN(x + y) · w + b, row by row.
-    func addAndNorm(_ x: inout [Float], _ y: [Float], _ T: Int, _ w: [Float], _ b: [Float]) {
-        let d = hp.dim
+    /// x = LN(x + y) · w + b, row by row (rows split between the pool's threads).
+    func addAndNorm(_ x: inout [Float], _ y: [Float], _ T: Int, _ w: [Float], _ b: [Float], _ pool: ThreadPool) {
+        let d = hp.dim, eps = hp.eps
         x.withUnsafeMutableBufferPointer { xp in y.withUnsafeBufferPointer { yp in
             w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in
-                Ops.addInPlace(xp.baseAddress!, yp.baseAddress!, n: T * d)
-                Ops.layerNorm(xp.baseAddress!, weight: wp.baseAddress!, bias: bp.baseAddress!, out: xp.baseAddress!, rows: T, n: d, eps: hp.eps)
+                let xb = xp.baseAddress!, yb = yp.baseAddress!, wb = wp.baseAddress!, bb = bp.baseAddress!
+                pool.run { thread, threads in
+                    let rows = ThreadPool.split(T, part: thread, of: threads)
+                    guard !rows.isEmpty else { return }
+                    let row = xb + rows.lowerBound * d
+                    Ops.addInPlace(row, yb + rows.lowerBound * d, n: rows.count * d)
+                    Ops.layerNorm(row, weight: wb, bias: bb, out: row, rows: rows.count, n: d, eps: eps)
+                }
             } }
         } }
     }
@@ -116,7 +122,10 @@ extension BertModel {
         x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in
             MatMul.run(w, xp.baseAddress!, tokens: T, op.baseAddress!, scratch: scratch, pool: pool, path: path)
             bias.withUnsafeBufferPointer { bp in
-                for t in 0..<T { Ops.addInPlace(op.baseAddress! + t * w.rows, bp.baseAddress!, n: w.rows) }
+                let ob = op.baseAddress!, bb = bp.baseAddress!, n = w.rows
+                pool.run { thread, threads in
+                    for t in ThreadPool.split(T, part: thread, of: threads) { Ops.addInPlace(ob + t * n, bb, n: n) }
+                }
             }
         } }
     }

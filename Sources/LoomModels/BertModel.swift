@@ -12,7 +12,9 @@
 // Sequences are packed, not padded: several sequences' tokens sit one after another in one [T, dim]
 // batch, so every matmul is one GEMM over all of them, while attention (bidirectional) only looks
 // at the rows of its own sequence — the same as padding with a mask, without computing the padding.
-// Weights are bound by GGUF name; binding reports every missing tensor at once.
+// Weights are bound by GGUF name; binding reports every missing tensor at once. Layer matrices are
+// loaded as f32-activation panels (PackedMatrix.panels: quantized types expanded to F32) — encoders
+// are small, run batches of every size, and their outlier dimensions need f32 activations.
 
 import LoomKernels
 import LoomTensor
@@ -78,7 +80,8 @@ public final class BertModel: @unchecked Sendable {
     let embNormW, embNormB: [Float]      // [dim] ×2
     let layers: [BertLayer]
 
-    /// The element type of the layers' weight matrices.
+    /// The element type the layers' matmuls read: the file's F32/F16, or F32 where this build
+    /// expanded other types into panels at load (AVX2); quantized only in the portable build.
     public var weightType: GGMLType { layers.first?.wq.type ?? tokenEmbedding.type }
 
     /// Binds the weights named as llama.cpp names them.
@@ -93,13 +96,13 @@ public final class BertModel: @unchecked Sendable {
         var layers: [BertLayer] = []
         for l in 0..<hp.layers {
             let p = "blk.\(l)."
-            let wq = b.matrix(p + "attn_q.weight", rows: d, cols: d), bq = b.vector(p + "attn_q.bias", d)
-            let wk = b.matrix(p + "attn_k.weight", rows: d, cols: d), bk = b.vector(p + "attn_k.bias", d)
-            let wv = b.matrix(p + "attn_v.weight", rows: d, cols: d), bv = b.vector(p + "attn_v.bias", d)
-            let wo = b.matrix(p + "attn_output.weight", rows: d, cols: d), bo = b.vector(p + "attn_output.bias", d)
+            let wq = b.matrix(p + "attn_q.weight", rows: d, cols: d, panels: true), bq = b.vector(p + "attn_q.bias", d)
+            let wk = b.matrix(p + "attn_k.weight", rows: d, cols: d, panels: true), bk = b.vector(p + "attn_k.bias", d)
+            let wv = b.matrix(p + "attn_v.weight", rows: d, cols: d, panels: true), bv = b.vector(p + "attn_v.bias", d)
+            let wo = b.matrix(p + "attn_output.weight", rows: d, cols: d, panels: true), bo = b.vector(p + "attn_output.bias", d)
             let anW = b.vector(p + "attn_output_norm.weight", d), anB = b.vector(p + "attn_output_norm.bias", d)
-            let up = b.matrix(p + "ffn_up.weight", rows: f, cols: d), bUp = b.vector(p + "ffn_up.bias", f)
-            let down = b.matrix(p + "ffn_down.weight", rows: d, cols: f), bDown = b.vector(p + "ffn_down.bias", d)
+            let up = b.matrix(p + "ffn_up.weight", rows: f, cols: d, panels: true), bUp = b.vector(p + "ffn_up.bias", f)
+            let down = b.matrix(p + "ffn_down.weight", rows: d, cols: f, panels: true), bDown = b.vector(p + "ffn_down.bias", d)
             let onW = b.vector(p + "layer_output_norm.weight", d), onB = b.vector(p + "layer_output_norm.bias", d)
             if let wq, let bq, let wk, let bk, let wv, let bv, let wo, let bo, let anW, let anB,
                let up, let bUp, let down, let bDown, let onW, let onB {

@@ -115,13 +115,15 @@ struct Binder {
     var missing: [String] = []
     var failure: ModelError?
 
-    mutating func matrix(_ name: String, rows: Int, cols: Int) -> PackedMatrix? {
+    /// The matrix [rows, cols] named `name`; `panels` asks for `PackedMatrix.panels` (encoders).
+    mutating func matrix(_ name: String, rows: Int, cols: Int, panels: Bool = false) -> PackedMatrix? {
         guard let t = source.tensor(name) else { missing.append(name); return nil }
         guard t.shape == [cols, rows] else {
             failure = failure ?? .wrongShape(tensor: name, expected: [cols, rows], found: t.shape)
             return nil
         }
         do {
+            if panels { return try PackedMatrix.panels(type: t.type, rows: rows, cols: cols, bytes: t.bytes) }
             return try PackedMatrix(type: t.type, rows: rows, cols: cols, bytes: t.bytes)
         } catch {
             failure = failure ?? .unsupported(tensor: name, reason: "\(error)")

@@ -23,11 +23,12 @@ public final class Embedder: TextEmbedder, @unchecked Sendable {
     /// Most tokens per forward pass.
     public let batchSize: Int
     let lock = NSLockLite()
-    /// The matmul implementation: f32 activations (`.openBLAS`, dequantized weight tiles) for
-    /// quantized weights. BERT's hidden states have outlier dimensions that the int8 activation
-    /// path (per-32 blocks, as ggml's) rounds badly: on all-MiniLM-L6-v2 Q8_0 it costs up to
-    /// 0.0014 of cosine to the reference (the empty input: 0.9981 vs 0.99955 with f32
-    /// activations, which is the weights' own rounding), for 2× the speed at one sentence.
+    /// The matmul implementation. Encoders always take f32 activations: BERT's hidden states have
+    /// outlier dimensions that the int8 activation path (per-32 blocks, as ggml's) rounds badly —
+    /// on all-MiniLM-L6-v2 Q8_0 it cost up to 0.0014 of cosine to the reference (the empty input:
+    /// 0.9981 vs 0.99955 with f32 activations, which is the weights' own rounding). The AVX2 build
+    /// loads the layers as F32/F16 panels (quantized weights expanded), so `.auto` is already f32;
+    /// the portable build keeps quantized weights and takes `.openBLAS` (dequantized tiles).
     var matmulPath = MatMulPath.auto
     /// Nanoseconds `load` took; reported by the first request.
     public internal(set) var loadDuration: UInt64 = 0

@@ -78,4 +78,48 @@ struct MatMulTests {
             }
         }
     }
+
+    @Test("panel16 (encoders): every path matches the reference, quantized types are expanded exactly, and a token's bits do not depend on the thread count or the batch",
+          arguments: [GGMLType.f32, .f16, .q8_0, .q4_1])
+    func panels(_ type: GGMLType) throws {
+        var rng = KernelRNG(UInt64(type.rawValue) &* 131 &+ 5)
+        for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (384, 1536)] {
+            let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix.panels(type: type, rows: rows, cols: cols, bytes: $0) }
+            #if LOOM_AVX2
+            #expect(m.layout == .panel16 && m.type == (type == .f16 ? .f16 : .f32))
+            #else
+            #expect(m.layout == .rowMajor && m.type == type)
+            #endif
+            // Row lookup gives the dequantized GGUF row back.
+            for r in Set([0, rows / 2, rows - 1]) {
+                var a = [Float](repeating: 0, count: cols), b = a
+                a.withUnsafeMutableBufferPointer { m.dequantizeRow(r, into: $0.baseAddress!) }
+                wbytes.withUnsafeBytes { p in b.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * wbytes.count / rows, count: cols, into: $0.baseAddress!) } }
+                #expect(a == b, "\(type) \(rows)×\(cols) row \(r)")
+            }
+            let batch = rows >= 384 ? [1, 23, 70] : [1, 2, 5, 6, 7, 13, 33]
+            for tokens in batch { for path in [MatMulPath.auto, .openBLAS] {
+                let x = rng.floats(tokens * cols)
+                let int8 = m.type.isQuantized && !MatMul.usesBLAS(m.type, tokens: tokens, path: path, layout: m.layout)
+                let ref = Self.reference(wbytes, type: type, rows: rows, cols: cols, x: x, tokens: tokens, int8: int8)
+                let one = Self.run(m, x: x, tokens: tokens, threads: 1, path: path)
+                let mag = ref.map(abs).max() ?? 1
+                let tolerance: Double = 2e-5 * mag * Double(cols).squareRoot() + 1e-6
+                let bad = (0..<ref.count).filter { abs(Double(one[$0]) - ref[$0]) > tolerance }
+                #expect(bad.isEmpty, "\(type) panels \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off")
+                for threads in [2, 3] {
+                    let other = Self.run(m, x: x, tokens: tokens, threads: threads, path: path)
+                    #expect(zip(other, one).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(type) panels \(tokens) tokens, \(threads) threads")
+                }
+                guard path == .auto, tokens > 1 else { continue }
+                // Token t alone gives the same bits as token t inside the batch.
+                for t in Set([0, tokens / 2, tokens - 1]) {
+                    let alone = Self.run(m, x: Array(x[t * cols..<(t + 1) * cols]), tokens: 1, threads: 2, path: path)
+                    #expect(alone.elementsEqual(one[t * rows..<(t + 1) * rows]) { $0.bitPattern == $1.bitPattern },
+                            "\(type) panels \(rows)×\(cols): token \(t) of \(tokens) differs from the token alone")
+                }
+            } }
+        }
+    }
 }

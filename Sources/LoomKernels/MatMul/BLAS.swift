@@ -26,7 +26,7 @@ enum BLAS {
         while r < rows.upperBound {
             let count = min(tileRows, rows.upperBound - r)
             let weights: UnsafePointer<Float>
-            if w.type == .f32 {
+            if w.type == .f32 && w.layout == .rowMajor {
                 weights = w.tail.assumingMemoryBound(to: Float.self) + r * k
             } else {
                 for i in 0..<count { w.dequantizeRow(r + i, into: tile + i * k) }
@@ -44,6 +44,12 @@ extension PackedMatrix {
     public func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         if layout == .interleaved8 && r < groups * 8 {
             Repack.dequantizeInterleaved(self, row: r, into: out)
+        } else if layout == .panel16 {
+            let panel = UnsafeRawPointer(data) + (r / 16) * 16 * rowBytes, lane = r % 16
+            for c in 0..<cols {
+                out[c] = type == .f16 ? Half.f32(fromF16: panel.loadUnaligned(fromByteOffset: 2 * (16 * c + lane), as: UInt16.self))
+                    : panel.loadUnaligned(fromByteOffset: 4 * (16 * c + lane), as: Float.self)
+            }
         } else {
             try? Dequantize.row(type, rowMajorRow(r), count: cols, into: out)
         }

@@ -41,6 +41,7 @@ enum GEMV {
 
     /// out[r] for r in `rows`, float weights (F32, F16, BF16) against f32 activations.
     static func float(_ w: PackedMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        precondition(w.layout == .rowMajor, "GEMV.float reads row-major weights")
         let k = w.cols
         switch w.type {
         case .f32:

@@ -8,9 +8,10 @@
 //   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
 //   quantized, tokens ≥ 4 (AVX2)              int8 GEMM, 4-token tiles; the rest by GEMV
 //   any type, tokens ≥ blasMinTokens(type)    OpenBLAS sgemm on dequantized 64-row tiles
-//   F32/F16 below that, tokens ≥ 4 (AVX2)      float GEMM, 2 rows × 4 tokens per tile (GEMM+Float.swift)
+//   panel16 (F32/F16 encoders, AVX2), any batch  outer-product GEMM on 16-row panels (GEMM+Panel.swift)
+//   F32/F16 below that, tokens ≥ 2 (AVX2)      float GEMM, 3 rows × 4 tokens per tile (GEMM+Float.swift)
 //   float (F32/F16/BF16) otherwise             float GEMV per token
-// Work is split by rows (8-row granularity) between the pool's threads; each output is computed by
+// Work is split by rows (8-row granularity, 16 for panels, 64 for OpenBLAS) between the pool's threads; each output is computed by
 // one thread, so results do not depend on the thread count.
 
 import LoomTensor
@@ -93,7 +94,7 @@ public enum MatMul {
     public static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
                            scratch: MatMulScratch, pool: ThreadPool, thread: Int, threads: Int, path: MatMulPath = .auto) {
         precondition(tokens >= 1 && tokens <= scratch.maxTokens && w.cols <= scratch.maxCols && threads <= scratch.threads)
-        let useBLAS = usesBLAS(w.type, tokens: tokens, path: path)
+        let useBLAS = usesBLAS(w.type, tokens: tokens, path: path, layout: w.layout)
         let quantized = w.type.isQuantized && !useBLAS
         if quantized {
             let act = scratch.activations
@@ -103,15 +104,15 @@ public enum MatMul {
         }
         // BLAS tiles sit at absolute multiples of 64 rows so that each sgemm call, and so each
         // output bit, is the same whatever the thread count.
-        let granularity = useBLAS ? BLAS.tileRows : 8
+        let granularity = useBLAS ? BLAS.tileRows : w.layout == .panel16 ? 16 : 8
         multiply(w, x, tokens: tokens, out, scratch: scratch, rows: ThreadPool.split(w.rows, part: thread, of: threads, granularity: granularity),
                  thread: thread, useBLAS: useBLAS)
     }
 
     /// Whether a product of `tokens` tokens with `type` weights goes through OpenBLAS.
-    public static func usesBLAS(_ type: GGMLType, tokens: Int, path: MatMulPath = .auto) -> Bool {
+    public static func usesBLAS(_ type: GGMLType, tokens: Int, path: MatMulPath = .auto, layout: PackedMatrix.Layout = .rowMajor) -> Bool {
         switch path {
-        case .auto: return tokens >= blasMinTokens(type)
+        case .auto: return layout != .panel16 && tokens >= blasMinTokens(type)
         case .ownKernels: return false
         case .openBLAS: return true
         }
@@ -125,10 +126,16 @@ public enum MatMul {
             BLAS.run(w, x, tokens: tokens, out, rows: rows, tile: scratch.tiles + thread * BLAS.tileRows * scratch.maxCols)
             return
         }
+        if w.layout == .panel16 {
+            PanelGEMM.run(w, x, tokens: tokens, out, rows: rows)
+            return
+        }
         if !w.type.isQuantized {
-            let blocked = FloatGEMM.supports(w.type) && tokens >= 4 ? tokens / 4 * 4 : 0
-            if blocked > 0 { FloatGEMM.run(w, x, tokens: blocked, out, rows: rows) }
-            for t in blocked..<tokens {
+            if FloatGEMM.supports(w.type) && tokens >= 2 {
+                FloatGEMM.run(w, x, tokens: tokens, out, rows: rows)
+                return
+            }
+            for t in 0..<tokens {
                 GEMV.float(w, x + t * w.cols, out + t * w.rows, rows: rows)
             }
             return

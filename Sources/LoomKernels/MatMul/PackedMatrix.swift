@@ -7,6 +7,10 @@
 //                 one record holding the 8 rows' scales as a vector and their quants interleaved in
 //                 4-byte words, so one 32-byte load feeds 8 output rows (see Repack.swift for the
 //                 byte diagrams). Rows past the last full group stay rowMajor after the groups.
+//   panel16       (F32, F16 on AVX2, on request: encoders) rows in panels of 16; panel p holds, for
+//                 each column c, rows 16p…16p+15's values at c side by side ([cols][16] elements,
+//                 the type's own width), so one load gives 8 rows at one column and the GEMM is an
+//                 outer product (GEMM+Panel.swift). The last panel is padded with zero rows.
 // The copy is 64-byte aligned and owned by this object.
 
 import LoomTensor
@@ -14,7 +18,7 @@ import LoomTensor
 /// A weight matrix prepared for `MatMul`.
 public final class PackedMatrix: @unchecked Sendable {
     /// How the bytes are arranged.
-    public enum Layout: Sendable { case rowMajor, interleaved8 }
+    public enum Layout: Sendable { case rowMajor, interleaved8, panel16 }
 
     /// Element type of the weights.
     public let type: GGMLType
@@ -54,9 +58,19 @@ public final class PackedMatrix: @unchecked Sendable {
         self.cols = cols
         self.rowBytes = rowBytes
         let layout = requested ?? Self.preferredLayout(for: type)
-        self.layout = (layout == .interleaved8 && Repack.recordBytes(type) != nil) ? .interleaved8 : .rowMajor
-        data = UnsafeMutableRawPointer.allocate(byteCount: max(total, 64), alignment: 64)
-        if self.layout == .interleaved8, let record = Repack.recordBytes(type) {
+        switch layout {
+        case .interleaved8 where Repack.recordBytes(type) != nil: self.layout = .interleaved8
+        case .panel16 where PanelGEMM.supports(type): self.layout = .panel16
+        default: self.layout = .rowMajor
+        }
+        let panelBytes = (rows + 15) / 16 * 16 * rowBytes
+        data = UnsafeMutableRawPointer.allocate(byteCount: max(self.layout == .panel16 ? panelBytes : total, 64), alignment: 64)
+        if self.layout == .panel16 {
+            groups = 0
+            recordBytes = 0
+            Repack.panels16(src, rows: rows, cols: cols, elementBytes: rowBytes / cols, into: data)
+            tail = UnsafeRawPointer(data)
+        } else if self.layout == .interleaved8, let record = Repack.recordBytes(type) {
             groups = rows / 8
             recordBytes = record
             let grouped = groups * 8 * rowBytes
@@ -73,6 +87,22 @@ public final class PackedMatrix: @unchecked Sendable {
 
     deinit { data.deallocate() }
 
+    /// `type` weights as f32-activation panels where this build has the panel kernel (AVX2): F32
+    /// and F16 kept as they are, other types dequantized to F32 (exact: every quantized value is an
+    /// f32). Elsewhere the matrix as `init` prepares it. For encoders, whose hidden states need f32
+    /// activations (see LoomRuntime's Embedder) and which run batches of every size.
+    public static func panels(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws(KernelError) -> PackedMatrix {
+        guard PanelGEMM.supports(.f32) else { return try PackedMatrix(type: type, rows: rows, cols: cols, bytes: bytes) }
+        if PanelGEMM.supports(type) { return try PackedMatrix(type: type, rows: rows, cols: cols, bytes: bytes, layout: .panel16) }
+        guard rows > 0, cols > 0, let rowBytes = type.byteCount(elements: cols) else { throw .invalidShape(rows: rows, cols: cols, type: type) }
+        guard bytes.count == rows * rowBytes, let src = bytes.baseAddress else { throw .sizeMismatch(expected: rows * rowBytes, actual: bytes.count) }
+        let floats = UnsafeMutablePointer<Float>.allocate(capacity: rows * cols)
+        defer { floats.deallocate() }
+        for r in 0..<rows { try Dequantize.row(type, src + r * rowBytes, count: cols, into: floats + r * cols) }
+        return try PackedMatrix(type: .f32, rows: rows, cols: cols,
+                                bytes: UnsafeRawBufferPointer(start: floats, count: 4 * rows * cols), layout: .panel16)
+    }
+
     /// The layout this build's kernels want for `type`.
     public static func preferredLayout(for type: GGMLType) -> Layout {
         #if LOOM_AVX2
@@ -82,7 +112,8 @@ public final class PackedMatrix: @unchecked Sendable {
         #endif
     }
 
-    /// GGUF bytes of row `r` when it is stored row-major (all rows of rowMajor; tail rows otherwise).
+    /// GGUF bytes of row `r` when it is stored row-major (all rows of rowMajor; tail rows of
+    /// interleaved8; never for panel16).
     @inline(__always)
     func rowMajorRow(_ r: Int) -> UnsafeRawPointer {
         tail + (r - groups * 8) * rowBytes

@@ -49,4 +49,21 @@ enum Repack {
             }
         }
     }
+
+    /// Rearranges `rows` row-major rows of `cols` elements (`elementBytes` each, F32 or F16) into
+    /// panel16 order at `out`: panel p, column c, lane i = row 16p+i; rows past `rows` are zero.
+    static func panels16(_ src: UnsafeRawPointer, rows: Int, cols: Int, elementBytes: Int, into out: UnsafeMutableRawPointer) {
+        let panels = (rows + 15) / 16
+        out.initializeMemory(as: UInt8.self, repeating: 0, count: panels * 16 * cols * elementBytes)
+        for r in 0..<rows {
+            let p = r / 16, lane = r % 16
+            let row = src + r * cols * elementBytes
+            let base = out + p * 16 * cols * elementBytes + lane * elementBytes
+            if elementBytes == 2 {
+                for c in 0..<cols { (base + 32 * c).storeBytes(of: row.loadUnaligned(fromByteOffset: 2 * c, as: UInt16.self), as: UInt16.self) }
+            } else {
+                for c in 0..<cols { (base + c * 16 * elementBytes).copyMemory(from: row + c * elementBytes, byteCount: elementBytes) }
+            }
+        }
+    }
 }

@@ -212,11 +212,18 @@ struct EmbedBench: AsyncParsableCommand {
     @Flag(help: "Do not run llama-embedding.")
     var noLlama = false
 
+    @Option(help: "Sentences per request (comma-separated, each a divisor of 64 or not; the first is the ratio's base).")
+    var batches = "1,16,64"
+
     func run() async throws {
+        let sizes = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 && $0 <= 64 }) else {
+            throw ValidationError("--batches: sizes between 1 and 64, comma-separated")
+        }
         let env = ProcessInfo.processInfo.environment["LLAMA_EMBEDDING"]
         let candidates = [llamaEmbedding, env, ".cache/llama-cpp/build/bin/llama-embedding"].compactMap { $0 }
         let binary = noLlama ? nil : candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
         let pool = ThreadPool(threads: threads ?? ThreadPool.shared.threadCount)
-        try await EmbedBenchmark(file: file, pool: pool, repeats: max(1, repeats), llamaEmbedding: binary).run()
+        try await EmbedBenchmark(file: file, pool: pool, repeats: max(1, repeats), llamaEmbedding: binary, batchSizes: sizes).run()
     }
 }

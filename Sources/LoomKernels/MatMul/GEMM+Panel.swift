@@ -1,0 +1,136 @@
+// PanelGEMM: out[t, r] = Σ_c W[r, c]·x[t, c] for panel16 weights (F32/F16, AVX2) at any batch —
+// the outer-product microkernel of BLAS libraries, with the weights packed once at load time
+// (PackedMatrix.panel16) instead of on every call:
+//
+//   for each block of tokens (its rows of x ≤ 128 KiB, so they stay in L2),
+//     for each panel of 16 rows, for t in the block step 6:
+//       for c in 0..<cols:                         2 vector loads, 6 broadcasts, 12 FMAs
+//         acc[j][h] (rows 16p+8h … +7) += W[16p+8h … +7][c] · x[t+j][c]      j < 6, h < 2
+//       out[t+j][16p … 16p+15] = acc[j]
+//
+// 12 independent FMA chains and no horizontal sums; F16 panels are widened 8 rows at a time. A
+// short tile (fewer than 6 tokens) repeats its last token's pointer and stores only real tokens;
+// a partial panel stores only real rows. Each output is one FMA chain over c in order wherever its
+// tile falls, so results do not depend on the thread count or on the batch. Tested against the
+// reference with the other paths (MatMulTests).
+
+import LoomTensor
+#if LOOM_AVX2
+import _Builtin_intrinsics.intel
+#endif
+
+enum PanelGEMM {
+    /// Tokens per tile.
+    static let tokenTile = 6
+    /// Bytes of activations per token block.
+    static let blockBytes = 128 * 1024
+
+    /// Whether the panel16 layout (and so this kernel) exists for `type` in this build.
+    static func supports(_ type: GGMLType) -> Bool {
+        #if LOOM_AVX2
+        return type == .f32 || type == .f16
+        #else
+        return false
+        #endif
+    }
+
+    /// out[t, r] for t in 0..<tokens, r in `rows` (starting on a panel boundary).
+    static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        precondition(w.layout == .panel16 && rows.lowerBound % 16 == 0, "panel16 row ranges start on a panel")
+        #if LOOM_AVX2
+        let k = w.cols, n = w.rows, half = w.type == .f16
+        let panelBytes = 16 * w.rowBytes
+        let block = max(tokenTile, blockBytes / (4 * k) / tokenTile * tokenTile)
+        var t0 = 0
+        while t0 < tokens {
+            let t1 = min(tokens, t0 + block)
+            var p = rows.lowerBound
+            while p < rows.upperBound {
+                let panel = UnsafeRawPointer(w.data) + (p / 16) * panelBytes
+                var t = t0
+                while t < t1 {
+                    tile(panel, half, k, x + t * k, min(tokenTile, t1 - t), out + t * n + p, n, min(16, rows.upperBound - p))
+                    t += tokenTile
+                }
+                p += 16
+            }
+            t0 = t1
+        }
+        #endif
+    }
+
+    #if LOOM_AVX2
+    /// Twelve accumulators: token j's rows 0–7 (`lo`) and 8–15 (`hi`).
+    struct Accumulators {
+        var lo0 = _mm256_setzero_ps(), hi0 = _mm256_setzero_ps(), lo1 = _mm256_setzero_ps(), hi1 = _mm256_setzero_ps()
+        var lo2 = _mm256_setzero_ps(), hi2 = _mm256_setzero_ps(), lo3 = _mm256_setzero_ps(), hi3 = _mm256_setzero_ps()
+        var lo4 = _mm256_setzero_ps(), hi4 = _mm256_setzero_ps(), lo5 = _mm256_setzero_ps(), hi5 = _mm256_setzero_ps()
+
+        /// acc[j] += (v0, v1) · x_j[c] for the six token rows.
+        @inline(__always)
+        mutating func add(_ v0: __m256, _ v1: __m256, _ x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                                          UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>), _ c: Int) {
+            var b = _mm256_set1_ps(x.0[c]); lo0 = _mm256_fmadd_ps(v0, b, lo0); hi0 = _mm256_fmadd_ps(v1, b, hi0)
+            b = _mm256_set1_ps(x.1[c]); lo1 = _mm256_fmadd_ps(v0, b, lo1); hi1 = _mm256_fmadd_ps(v1, b, hi1)
+            b = _mm256_set1_ps(x.2[c]); lo2 = _mm256_fmadd_ps(v0, b, lo2); hi2 = _mm256_fmadd_ps(v1, b, hi2)
+            b = _mm256_set1_ps(x.3[c]); lo3 = _mm256_fmadd_ps(v0, b, lo3); hi3 = _mm256_fmadd_ps(v1, b, hi3)
+            b = _mm256_set1_ps(x.4[c]); lo4 = _mm256_fmadd_ps(v0, b, lo4); hi4 = _mm256_fmadd_ps(v1, b, hi4)
+            b = _mm256_set1_ps(x.5[c]); lo5 = _mm256_fmadd_ps(v0, b, lo5); hi5 = _mm256_fmadd_ps(v1, b, hi5)
+        }
+
+        /// Token j's 16 sums.
+        @inline(__always)
+        func token(_ j: Int) -> (__m256, __m256) {
+            switch j {
+            case 0: return (lo0, hi0)
+            case 1: return (lo1, hi1)
+            case 2: return (lo2, hi2)
+            case 3: return (lo3, hi3)
+            case 4: return (lo4, hi4)
+            default: return (lo5, hi5)
+            }
+        }
+    }
+
+    /// One panel × tokens 0..<tokenCount (1…6) of `x`; `validRows` (1…16) of the panel are stored.
+    @inline(__always)
+    static func tile(_ panel: UnsafeRawPointer, _ half: Bool, _ k: Int, _ x: UnsafePointer<Float>, _ tokenCount: Int,
+                     _ out: UnsafeMutablePointer<Float>, _ n: Int, _ validRows: Int) {
+        let x1 = tokenCount > 1 ? x + k : x, x2 = tokenCount > 2 ? x + 2 * k : x1, x3 = tokenCount > 3 ? x + 3 * k : x2
+        let x4 = tokenCount > 4 ? x + 4 * k : x3, x5 = tokenCount > 5 ? x + 5 * k : x4
+        let xs = (x, x1, x2, x3, x4, x5)
+        var acc = Accumulators()
+        var c = 0
+        if half {
+            while c < k {
+                let v0 = _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: 32 &* c, as: __m128i.self))
+                let v1 = _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: 32 &* c &+ 16, as: __m128i.self))
+                acc.add(v0, v1, xs, c)
+                c &+= 1
+            }
+        } else {
+            while c < k {
+                let v0 = panel.loadUnaligned(fromByteOffset: 64 &* c, as: __m256.self)
+                let v1 = panel.loadUnaligned(fromByteOffset: 64 &* c &+ 32, as: __m256.self)
+                acc.add(v0, v1, xs, c)
+                c &+= 1
+            }
+        }
+        for j in 0..<tokenCount {
+            let (lo, hi) = acc.token(j)
+            let row = UnsafeMutableRawPointer(out + j * n)
+            if validRows == 16 {
+                row.storeBytes(of: lo, as: __m256.self)
+                row.storeBytes(of: hi, toByteOffset: 32, as: __m256.self)
+            } else {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tmp in
+                    guard let base = tmp.baseAddress else { return }
+                    UnsafeMutableRawPointer(base).storeBytes(of: lo, as: __m256.self)
+                    UnsafeMutableRawPointer(base).storeBytes(of: hi, toByteOffset: 32, as: __m256.self)
+                    (out + j * n).update(from: base, count: validRows)
+                }
+            }
+        }
+    }
+    #endif
+}
