@@ -207,7 +207,7 @@ final class NSLockLite: @unchecked Sendable {
 }
 
 /// Runs a closure on a new detached pthread (compute stays off Swift's cooperative pool).
-enum ComputeThread {
+public enum ComputeThread {
     final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
 
     static func start(_ body: @escaping () -> Void) {
@@ -225,6 +225,14 @@ enum ComputeThread {
         }, box)
         pthread_attr_destroy(&attr)
         if rc != 0 { Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body() }
+    }
+
+    /// Runs blocking work (model conversion, quantization) on its own thread, so the cooperative
+    /// pool's few threads stay free for requests, and resumes the caller with its result.
+    public static func run<T: Sendable>(_ body: @escaping () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
+            start { c.resume(with: Result { try body() }) }
+        }
     }
 
     /// Runs `body` on a compute thread while holding `lock`, and resumes the caller with its result.

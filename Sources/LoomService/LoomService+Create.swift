@@ -94,7 +94,7 @@ extension LoomService {
             progress("converting model")
             let tmp = try store.temporaryBlobPath()
             do {
-                _ = try HFConverter.convert(folder, to: tmp, type: type)
+                _ = try await ComputeThread.run { try HFConverter.convert(folder, to: tmp, type: type) }
             } catch {
                 try? FileManager.default.removeItem(atPath: tmp)
                 throw APIError.badRequest("\(error)")
@@ -112,7 +112,7 @@ extension LoomService {
             progress("quantizing \(from) model to \(q.uppercased())")
             let tmp = try store.temporaryBlobPath()
             do {
-                try GGUFQuantizer.quantize(file, target: q, to: tmp, threads: ProcessInfo.processInfo.activeProcessorCount)
+                try await ComputeThread.run { try GGUFQuantizer.quantize(file, target: q, to: tmp, threads: ProcessInfo.processInfo.activeProcessorCount) }
             } catch {
                 try? FileManager.default.removeItem(atPath: tmp)
                 throw APIError.internalError("quantization failed: \(error)")
