@@ -46,7 +46,9 @@ this model (0.6660, 0.1046, 0.1411) to 6e-5; every id list starts with [CLS] and
 Output JSON (schema in Fixtures/model/README.md): per case the text, the ids, `truncated_to`
 (null, or 256 for the one case truncated as sentence-transformers does with its max_seq_length 256:
 [CLS] + the first 254 pieces + [SEP]), the normalized embedding (384 floats rounded to 8 significant
-digits) and the L2 norm of the mean-pooled vector before normalization; then [i, j, cosine] for a few
+digits) and the L2 norm of the mean-pooled vector before normalization, plus the other two poolings
+a BERT GGUF can declare, each L2-normalized: `cls_embedding` (the first token's final hidden state,
+bert.pooling_type 2) and `last_embedding` (the last token's, 3); then [i, j, cosine] for a few
 pairs. Deterministic: values are rounded, so two runs give an identical file.
 
 Tolerances for consumers (F32 engine vs this float64 reference): cosine(engine, reference) ≥ 0.9999
@@ -362,11 +364,16 @@ def main():
     print("sentence-transformers quickstart cosines: " + ", ".join(
         f"({i},{j}) {cos[i, j]:.6f} (documented {w:.4f})" for (i, j), w in ST_QUICKSTART.items()))
 
+    def unit(v):
+        return v / max(float(np.linalg.norm(v)), 1e-12)
+
     cases = []
-    for (text, tr), (ids, tokens), e, n in zip(CASES, toks, embs, norms):
+    for (text, tr), (ids, tokens), e, n, h in zip(CASES, toks, embs, norms, hiddens):
         cases.append({"text": text, "truncated_to": tr, "n_tokens": len(ids), "ids": ids,
                       "tokens": tokens, "mean_pooled_norm": sig(n, 10),
-                      "embedding": [sig(v) for v in e]})
+                      "embedding": [sig(v) for v in e],
+                      "cls_embedding": [sig(v) for v in unit(h[0])],
+                      "last_embedding": [sig(v) for v in unit(h[-1])]})
         print(f"{len(ids):4d} tokens  norm {n:8.5f}  {text[:60]!r}")
     pairs = [[i, j, sig(cos[i, j])] for i, j in COSINE_PAIRS]
     for i, j, c in pairs:

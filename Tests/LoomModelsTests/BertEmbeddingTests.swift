@@ -25,6 +25,8 @@ enum MiniLM {
             var truncated_to: Int?
             var ids: [Int32]
             var embedding: [Float]
+            var cls_embedding: [Float]
+            var last_embedding: [Float]
             var mean_pooled_norm: Double
         }
         var cases: [Case]
@@ -100,6 +102,30 @@ struct BertEmbeddingTests {
             let short = try Embedder.load(path: try MiniLM.gguf(variant), contextLength: 256)
             let v = try await short.embed([cut.text]).vectors[0]
             #expect(MiniLM.cosine(v, cut.embedding) >= bound)
+        }
+    }
+
+    @Test("CLS and LAST pooling (the file's pooling type overridden) match the reference's first/last hidden states",
+          arguments: ["f32", "f16"])
+    func otherPoolings(variant: String) throws {
+        let whole = try Self.cases().filter { $0.truncated_to == nil }
+        let file = try GGUFFile(path: try MiniLM.gguf(variant))
+        var hp = try BertHyperparameters(metadata: file.metadata)
+        #expect(hp.pooling == .mean)
+        for (pooling, want) in [(PoolingType.cls, \MiniLM.Golden.Case.cls_embedding), (.last, \.last_embedding)] {
+            hp.pooling = pooling
+            let model = try BertModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
+            let vectors = model.encode(whole.map(\.ids), pool: ThreadPool(threads: 2))
+            var worst = 1.0, farthestFromMean = 1.0
+            for (c, v) in zip(whole, vectors) {
+                let cos = MiniLM.cosine(v, c[keyPath: want])
+                worst = min(worst, cos)
+                farthestFromMean = min(farthestFromMean, MiniLM.cosine(v, c.embedding))
+                #expect(cos >= 0.9999, "\(variant) \(pooling) \(c.text.debugDescription): cosine \(cos)")
+            }
+            // The check can tell the poolings apart: some vector is far from the mean-pooled one.
+            #expect(farthestFromMean < 0.9)
+            print("minilm \(variant) \(pooling): worst cosine to the reference \(worst); farthest from mean pooling \(farthestFromMean)")
         }
     }
 
