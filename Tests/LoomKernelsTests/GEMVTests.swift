@@ -71,7 +71,7 @@ struct GEMVTests {
         for (rows, cols) in Self.shapes + [(3, 1), (5, 17), (4, 33), (2, 1000)] {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
             let x = rng.floats(cols)
-            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: .rowMajor) }
             var out = [Float](repeating: .nan, count: rows)
             x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { GEMV.float(m, xp.baseAddress!, $0.baseAddress!, rows: 0..<rows) } }
             var deq = [Float](repeating: 0, count: cols)

@@ -38,30 +38,30 @@ struct MatMulTests {
         return out
     }
 
-    @Test("own kernels, OpenBLAS and auto match the reference; 1, 2 and 3 threads give the same bits",
+    @Test("own kernels, OpenBLAS and auto match the reference in every layout; 1, 2 and 3 threads give the same bits",
           arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f32, .f16, .bf16])
     func paths(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
-        for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96)] {
+        for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96)] { for layout in [nil, PackedMatrix.Layout.rowMajor] {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
-            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout) }
             for tokens in [1, 3, 4, 7, 9, 33] { for path in [MatMulPath.ownKernels, .openBLAS, .auto] {
                 let x = rng.floats(tokens * cols)
-                let int8 = type.isQuantized && !MatMul.usesBLAS(type, tokens: tokens, path: path)
+                let int8 = type.isQuantized && !MatMul.usesBLAS(type, tokens: tokens, path: path, layout: m.layout)
                 let ref = Self.reference(wbytes, type: type, rows: rows, cols: cols, x: x, tokens: tokens, int8: int8)
                 let one = Self.run(m, x: x, tokens: tokens, threads: 1, path: path)
                 let mag = ref.map(abs).max() ?? 1
                 let tolerance: Double = 2e-5 * mag * Double(cols).squareRoot() + 1e-6
                 let bad: [Int] = (0..<ref.count).filter { (i: Int) -> Bool in abs(Double(one[i]) - ref[i]) > tolerance }
                 let first: String = bad.first.map { (i: Int) -> String in "\(one[i]) vs \(ref[i])" } ?? ""
-                #expect(bad.isEmpty, "\(type) \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off, first \(first)")
+                #expect(bad.isEmpty, "\(type) \(m.layout) \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off, first \(first)")
                 for threads in [2, 3] {
                     let other = Self.run(m, x: x, tokens: tokens, threads: threads, path: path)
                     let differing = zip(other, one).filter { $0.bitPattern != $1.bitPattern }.count
                     #expect(differing == 0, "\(type) \(path) \(rows)×\(cols) tokens \(tokens), \(threads) threads: \(differing) outputs differ")
                 }
             } }
-        }
+        } }
     }
 
     @Test("embedding row lookup dequantizes interleaved rows like the GGUF rows")

@@ -1,6 +1,7 @@
 // PanelGEMM: out[t, r] = Σ_c W[r, c]·x[t, c] for panel16 weights (F32/F16, AVX2) at any batch —
 // the outer-product microkernel of BLAS libraries, with the weights packed once at load time
-// (PackedMatrix.panel16) instead of on every call:
+// (PackedMatrix.panel16) instead of on every call. One token (decode) takes `gemv`: 4 panels per
+// pass over x, 8 FMA chains. Two or more:
 //
 //   for each block of tokens (its rows of x ≤ 128 KiB, so they stay in L2),
 //     for each panel of 16 rows, for t in the block step 6:
@@ -38,6 +39,7 @@ enum PanelGEMM {
     static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         precondition(w.layout == .panel16 && rows.lowerBound % 16 == 0, "panel16 row ranges start on a panel")
         #if LOOM_AVX2
+        if tokens == 1 { return gemv(w, x, out, rows: rows) }
         let k = w.cols, n = w.rows, half = w.type == .f16
         let panelBytes = 16 * w.rowBytes
         let block = max(tokenTile, blockBytes / (4 * k) / tokenTile * tokenTile)
@@ -60,6 +62,64 @@ enum PanelGEMM {
     }
 
     #if LOOM_AVX2
+    /// One token (decode): 4 panels (64 rows, 8 FMA chains) per pass over x, then single panels.
+    /// Each output is the same FMA chain as in the GEMM tiles, so decode and prefill agree bit for bit.
+    static func gemv(_ w: PackedMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        let k = w.cols, half = w.type == .f16, panelBytes = 16 * w.rowBytes
+        let widen = half ? 2 : 4                                  // bytes per element
+        var p = rows.lowerBound
+        while p + 64 <= rows.upperBound {
+            let a = UnsafeRawPointer(w.data) + (p / 16) * panelBytes
+            let b = a + panelBytes, c2 = b + panelBytes, d = c2 + panelBytes
+            var a0 = _mm256_setzero_ps(), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0
+            var c = 0
+            while c < k {
+                let xv = _mm256_set1_ps(x[c])
+                let o = 16 &* widen &* c, h = 8 &* widen
+                a0 = _mm256_fmadd_ps(load8(a, o, half), xv, a0); a1 = _mm256_fmadd_ps(load8(a, o &+ h, half), xv, a1)
+                b0 = _mm256_fmadd_ps(load8(b, o, half), xv, b0); b1 = _mm256_fmadd_ps(load8(b, o &+ h, half), xv, b1)
+                c0 = _mm256_fmadd_ps(load8(c2, o, half), xv, c0); c1 = _mm256_fmadd_ps(load8(c2, o &+ h, half), xv, c1)
+                d0 = _mm256_fmadd_ps(load8(d, o, half), xv, d0); d1 = _mm256_fmadd_ps(load8(d, o &+ h, half), xv, d1)
+                c &+= 1
+            }
+            store(a0, a1, to: out + p, validRows: 16); store(b0, b1, to: out + p + 16, validRows: 16)
+            store(c0, c1, to: out + p + 32, validRows: 16); store(d0, d1, to: out + p + 48, validRows: 16)
+            p += 64
+        }
+        while p < rows.upperBound {
+            let a = UnsafeRawPointer(w.data) + (p / 16) * panelBytes
+            var a0 = _mm256_setzero_ps(), a1 = a0
+            for c in 0..<k {
+                let xv = _mm256_set1_ps(x[c]), o = 16 &* widen &* c
+                a0 = _mm256_fmadd_ps(load8(a, o, half), xv, a0); a1 = _mm256_fmadd_ps(load8(a, o &+ 8 &* widen, half), xv, a1)
+            }
+            store(a0, a1, to: out + p, validRows: min(16, rows.upperBound - p))
+            p += 16
+        }
+    }
+
+    /// 8 rows' values at byte offset `o` of a panel, widened to f32.
+    @inline(__always)
+    static func load8(_ panel: UnsafeRawPointer, _ o: Int, _ half: Bool) -> __m256 {
+        half ? _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: o, as: __m128i.self)) : panel.loadUnaligned(fromByteOffset: o, as: __m256.self)
+    }
+
+    /// Stores a panel's 16 sums (rows 0–7 in `lo`, 8–15 in `hi`), only the first `validRows`.
+    @inline(__always)
+    static func store(_ lo: __m256, _ hi: __m256, to out: UnsafeMutablePointer<Float>, validRows: Int) {
+        if validRows == 16 {
+            UnsafeMutableRawPointer(out).storeBytes(of: lo, as: __m256.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: hi, toByteOffset: 32, as: __m256.self)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tmp in
+            guard let base = tmp.baseAddress else { return }
+            UnsafeMutableRawPointer(base).storeBytes(of: lo, as: __m256.self)
+            UnsafeMutableRawPointer(base).storeBytes(of: hi, toByteOffset: 32, as: __m256.self)
+            out.update(from: base, count: validRows)
+        }
+    }
+
     /// Twelve accumulators: token j's rows 0–7 (`lo`) and 8–15 (`hi`).
     struct Accumulators {
         var lo0 = _mm256_setzero_ps(), hi0 = _mm256_setzero_ps(), lo1 = _mm256_setzero_ps(), hi1 = _mm256_setzero_ps()
@@ -118,18 +178,7 @@ enum PanelGEMM {
         }
         for j in 0..<tokenCount {
             let (lo, hi) = acc.token(j)
-            let row = UnsafeMutableRawPointer(out + j * n)
-            if validRows == 16 {
-                row.storeBytes(of: lo, as: __m256.self)
-                row.storeBytes(of: hi, toByteOffset: 32, as: __m256.self)
-            } else {
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tmp in
-                    guard let base = tmp.baseAddress else { return }
-                    UnsafeMutableRawPointer(base).storeBytes(of: lo, as: __m256.self)
-                    UnsafeMutableRawPointer(base).storeBytes(of: hi, toByteOffset: 32, as: __m256.self)
-                    (out + j * n).update(from: base, count: validRows)
-                }
-            }
+            store(lo, hi, to: out + j * n, validRows: validRows)
         }
     }
     #endif

@@ -3,16 +3,17 @@
 //
 //   x: [tokens, cols] f32 · out: [tokens, rows] f32 · W: PackedMatrix [rows, cols]
 //
-// Path, by weight type and batch size (thresholds measured by `loom bench kernels`, see
+// Path, by layout, weight type and batch size (thresholds measured by `loom bench kernels`, see
 // `blasMinTokens`):
+//   panel16 (F32/F16 on AVX2), any batch      outer-product GEMM on 16-row panels, GEMV at 1 token
+//                                             (GEMM+Panel.swift); OpenBLAS never beats it
 //   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
 //   quantized, tokens ≥ 4 (AVX2)              int8 GEMM, 4-token tiles; the rest by GEMV
-//   any type, tokens ≥ blasMinTokens(type)    OpenBLAS sgemm on dequantized 64-row tiles
-//   panel16 (F32/F16 encoders, AVX2), any batch  outer-product GEMM on 16-row panels (GEMM+Panel.swift)
-//   F32/F16 below that, tokens ≥ 2 (AVX2)      float GEMM, 3 rows × 4 tokens per tile (GEMM+Float.swift)
-//   float (F32/F16/BF16) otherwise             float GEMV per token
-// Work is split by rows (8-row granularity, 16 for panels, 64 for OpenBLAS) between the pool's threads; each output is computed by
-// one thread, so results do not depend on the thread count.
+//   row-major, tokens ≥ blasMinTokens(type)   OpenBLAS sgemm on dequantized 64-row tiles
+//   row-major float (BF16; F32/F16 in the     float GEMV per token
+//   portable build) below that
+// Work is split by rows (8-row granularity, 16 for panels, 64 for OpenBLAS) between the pool's
+// threads; each output is computed by one thread, so results do not depend on the thread count.
 
 import LoomTensor
 
@@ -60,8 +61,10 @@ public enum MatMul {
     /// - quantized weights: the int8 GEMM beat sgemm (on dequantized tiles) at every batch up to
     ///   512 (e.g. Q4_0 ffn_up 204 vs 135 G/s at 512, 235 vs 50 at 16), so OpenBLAS is never used
     ///   with the AVX2 kernels; the portable build's scalar int8 dots lose to it from 8 tokens on;
-    /// - float weights: our per-token GEMV wins below ~32 tokens, sgemm above (F16 ffn_up: 62 vs
-    ///   72 G/s at 16, 62 vs 119 at 64).
+    /// - row-major float weights: our per-token GEMV wins below ~32 tokens, sgemm above (F16
+    ///   ffn_up: 62 vs 72 G/s at 16, 62 vs 119 at 64);
+    /// - panel16 weights (F32/F16 with AVX2) never use it: the panel GEMM reaches 75–90% of the FMA
+    ///   peak from ~20 tokens on, sgemm 45–60% (ffn_up F16 at 1472 tokens: 169 vs 121 G/s).
     public static func blasMinTokens(_ type: GGMLType) -> Int {
         switch type {
         case .f32, .f16, .bf16: return 32
@@ -131,10 +134,6 @@ public enum MatMul {
             return
         }
         if !w.type.isQuantized {
-            if FloatGEMM.supports(w.type) && tokens >= 2 {
-                FloatGEMM.run(w, x, tokens: tokens, out, rows: rows)
-                return
-            }
             for t in 0..<tokens {
                 GEMV.float(w, x + t * w.cols, out + t * w.rows, rows: rows)
             }

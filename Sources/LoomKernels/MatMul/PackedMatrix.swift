@@ -7,10 +7,10 @@
 //                 one record holding the 8 rows' scales as a vector and their quants interleaved in
 //                 4-byte words, so one 32-byte load feeds 8 output rows (see Repack.swift for the
 //                 byte diagrams). Rows past the last full group stay rowMajor after the groups.
-//   panel16       (F32, F16 on AVX2, on request: encoders) rows in panels of 16; panel p holds, for
-//                 each column c, rows 16p…16p+15's values at c side by side ([cols][16] elements,
-//                 the type's own width), so one load gives 8 rows at one column and the GEMM is an
-//                 outer product (GEMM+Panel.swift). The last panel is padded with zero rows.
+//   panel16       (F32, F16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows
+//                 16p…16p+15's values at c side by side ([cols][16] elements, the type's own
+//                 width), so one load gives 8 rows at one column and the GEMM is an outer product
+//                 (GEMM+Panel.swift). The last panel is padded with zero rows.
 // The copy is 64-byte aligned and owned by this object.
 
 import LoomTensor
@@ -106,6 +106,7 @@ public final class PackedMatrix: @unchecked Sendable {
     /// The layout this build's kernels want for `type`.
     public static func preferredLayout(for type: GGMLType) -> Layout {
         #if LOOM_AVX2
+        if PanelGEMM.supports(type) { return .panel16 }
         return Repack.recordBytes(type) != nil ? .interleaved8 : .rowMajor
         #else
         return .rowMajor

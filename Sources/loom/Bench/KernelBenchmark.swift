@@ -92,27 +92,23 @@ struct KernelBenchmark {
     }
 
     func gemmTable(fma: Double, int8: Double?) {
-        var rows = [["type", "matrix", "batch", "own kernel", "% of peak", "panel16", "% of FMA peak", "OpenBLAS", "% of FMA peak", "auto uses"]]
+        var rows = [["type", "matrix", "batch", "own kernel", "% of peak", "OpenBLAS", "% of FMA peak", "auto uses"]]
         for type in types {
             for (name, n, k) in Self.shapes.prefix(4) {
                 guard let m = Self.matrix(type, rows: n, cols: k) else { continue }
-                let panels = Self.matrix(type, rows: n, cols: k, layout: .panel16).flatMap { $0.layout == .panel16 ? $0 : nil }
                 for batch in batches {
                     let ops = 2 * Double(n) * Double(k) * Double(batch)
                     let own = ops / timeMatMul(m, tokens: batch, path: .ownKernels)
-                    let panel = panels.map { ops / timeMatMul($0, tokens: batch, path: .ownKernels) }
                     let blas = ops / timeMatMul(m, tokens: batch, path: .openBLAS)
                     let ownPeak = type.isQuantized ? (int8.map { 2 * $0 } ?? fma) : fma
                     rows.append([type.name, name, "\(batch)", String(format1: own / 1e9), percent(own / ownPeak),
-                                 panel.map { String(format1: $0 / 1e9) } ?? "—", panel.map { percent($0 / fma) } ?? "—",
                                  String(format1: blas / 1e9), percent(blas / fma),
-                                 MatMul.usesBLAS(type, tokens: batch) ? "OpenBLAS" : "own"])
+                                 MatMul.usesBLAS(type, tokens: batch, layout: m.layout) ? "OpenBLAS" : "own"])
                 }
             }
         }
-        print("\nGEMM (prefill), G(FL)OP/s: own = int8 GEMM for quantized types (% of the int8 peak), f32/f16 small-batch")
-        print("GEMM or GEMV for float types (% of the FMA peak); panel16 = the encoders' layout (outer-product GEMM on")
-        print("16-row panels, F32/F16); OpenBLAS = sgemm on dequantized tiles")
+        print("\nGEMM (prefill), G(FL)OP/s: own = int8 GEMM for quantized types (% of the int8 peak), the panel GEMM")
+        print("for F32/F16 (AVX2) and per-token GEMV for BF16 (% of the FMA peak); OpenBLAS = sgemm on dequantized tiles")
         print(table(rows))
     }
 
@@ -138,7 +134,7 @@ struct KernelBenchmark {
     }
 
     /// A random matrix of `type` (nil when the type has no matmul kernel).
-    static func matrix(_ type: GGMLType, rows: Int, cols: Int, layout: PackedMatrix.Layout? = nil) -> PackedMatrix? {
+    static func matrix(_ type: GGMLType, rows: Int, cols: Int) -> PackedMatrix? {
         guard PackedMatrix.supportedTypes.contains(type), let rowBytes = type.byteCount(elements: cols) else { return nil }
         var bytes = [UInt8](repeating: 0, count: rows * rowBytes)
         var state: UInt64 = 0x1234_5678
@@ -153,7 +149,7 @@ struct KernelBenchmark {
                 try? Quantizer.quantizeRow(type, floats, count: cols, into: out.baseAddress! + r * rowBytes)
             }
         }
-        return bytes.withUnsafeBytes { try? PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout) }
+        return bytes.withUnsafeBytes { try? PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
     }
 
     func gb(_ bytesPerSecond: Double) -> String { String(format1: bytesPerSecond / 1e9) + " GB/s" }
