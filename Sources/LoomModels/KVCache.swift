@@ -79,17 +79,17 @@ public final class KVCache: @unchecked Sendable {
 
     /// Causal attention of `q` against this layer's cached rows (see Ops.attention).
     func attention(layer: Int, q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, shape: AttentionShape,
-                   heads: Range<Int>, scratch: UnsafeMutablePointer<Float>, scratchCount: Int) {
+                   heads: Range<Int>, tokens: Range<Int>? = nil, scratch: UnsafeMutablePointer<Float>, scratchCount: Int) {
         let at = offset(layer, 0)
         switch type {
         case .f32:
             Ops.attention(q: q, kCache: UnsafePointer((k + at).assumingMemoryBound(to: Float.self)),
                           vCache: UnsafePointer((v + at).assumingMemoryBound(to: Float.self)),
-                          out: out, shape: shape, heads: heads, scratch: scratch, scratchCount: scratchCount)
+                          out: out, shape: shape, heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount)
         case .f16:
             Ops.attention(q: q, kCache: UnsafePointer((k + at).assumingMemoryBound(to: Float16.self)),
                           vCache: UnsafePointer((v + at).assumingMemoryBound(to: Float16.self)),
-                          out: out, shape: shape, heads: heads, scratch: scratch, scratchCount: scratchCount)
+                          out: out, shape: shape, heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount)
         }
     }
 

@@ -49,14 +49,17 @@ extension LlamaModel {
             k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
                 cache.store(layer: l, position: pos0, rows: T, keys: kp.baseAddress!, values: vp.baseAddress!)
             } }
-            // Attention: query heads split between the pool's threads, each with its own score row.
+            // Attention, each thread with its own score row: decode splits the query heads between
+            // the threads; prefill splits the tokens into ranges of equal causal cost (every head).
             let shape = AttentionShape(nTokens: T, nHead: hp.heads, nKVHead: hp.kvHeads, headDim: hd, nKV: pos0 + T, pos0: pos0)
             q.withUnsafeBufferPointer { qp in att.withUnsafeMutableBufferPointer { ap in scores.withUnsafeMutableBufferPointer { sp in
                 let qb = qp.baseAddress!, ab = ap.baseAddress!, sb = sp.baseAddress!
                 pool.run { thread, threads in
-                    let heads = ThreadPool.split(shape.nHead, part: thread, of: threads)
-                    guard !heads.isEmpty else { return }
-                    cache.attention(layer: l, q: qb, out: ab, shape: shape, heads: heads,
+                    let byTokens = T >= 4 * threads
+                    let heads = byTokens ? 0..<shape.nHead : ThreadPool.split(shape.nHead, part: thread, of: threads)
+                    let tokens = byTokens ? shape.tokens(part: thread, of: threads) : 0..<T
+                    guard !heads.isEmpty, !tokens.isEmpty else { return }
+                    cache.attention(layer: l, q: qb, out: ab, shape: shape, heads: heads, tokens: tokens,
                                     scratch: sb + thread * scoreRow, scratchCount: scoreRow)
                 }
             } } }

@@ -112,8 +112,8 @@ struct MatMulTests {
                     let other = Self.run(m, x: x, tokens: tokens, threads: threads, path: path)
                     #expect(zip(other, one).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(type) panels \(tokens) tokens, \(threads) threads")
                 }
-                guard path == .auto, tokens > 1 else { continue }
-                // Token t alone gives the same bits as token t inside the batch.
+                guard path == .auto, tokens > 1, m.layout == .panel16 else { continue }
+                // Token t alone (GEMV) gives the same bits as token t inside the batch (GEMM).
                 for t in Set([0, tokens / 2, tokens - 1]) {
                     let alone = Self.run(m, x: Array(x[t * cols..<(t + 1) * cols]), tokens: 1, threads: 2, path: path)
                     #expect(alone.elementsEqual(one[t * rows..<(t + 1) * rows]) { $0.bitPattern == $1.bitPattern },

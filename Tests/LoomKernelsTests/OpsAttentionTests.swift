@@ -58,10 +58,10 @@ struct OpsAttentionTests {
 
     /// Runs the f32-cache kernel over `heads` into `out` (scratch of exactly scratchCount floats).
     static func run(_ q: [Float], _ k: [Float], _ v: [Float], _ s: AttentionShape,
-                    heads: Range<Int>? = nil, into out: inout [Float]) {
+                    heads: Range<Int>? = nil, tokens: Range<Int>? = nil, into out: inout [Float]) {
         var scratch = [Float](repeating: .nan, count: s.scratchCount)
         q.opsRead { qp in k.opsRead { kp in v.opsRead { vp in out.opsWrite { op in scratch.opsWrite { sp in
-            Ops.attention(q: qp, kCache: kp, vCache: vp, out: op, shape: s, heads: heads,
+            Ops.attention(q: qp, kCache: kp, vCache: vp, out: op, shape: s, heads: heads, tokens: tokens,
                           scratch: sp, scratchCount: s.scratchCount)
         } } } } }
     }
@@ -126,6 +126,29 @@ struct OpsAttentionTests {
         Self.run(q, k, v, s, heads: 0..<2, into: &split)
         Self.run(q, k, v, s, heads: 5..<9, into: &split)
         #expect(split == full)
+    }
+
+    @Test("token ranges of equal causal cost tile the batch; computing them in separate calls gives the same bits")
+    func tokenSplit() {
+        for (T, pos0) in [(1, 0), (7, 0), (64, 0), (512, 0), (100, 400), (3, 9)] {
+            for parts in 1...4 {
+                let s = AttentionShape(nTokens: T, nHead: 1, nKVHead: 1, headDim: 8, nKV: pos0 + T, pos0: pos0)
+                let ranges = (0..<parts).map { s.tokens(part: $0, of: parts) }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == T, "T \(T) parts \(parts)")
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+                // Each part's cost is within one token's cost of the ideal share.
+                let costs = ranges.map { r in r.reduce(0) { $0 + pos0 + $1 + 1 } }
+                let ideal = Double(costs.reduce(0, +)) / Double(parts)
+                #expect(costs.allSatisfy { abs(Double($0) - ideal) <= Double(pos0 + T) }, "T \(T) pos0 \(pos0) parts \(parts): \(costs)")
+            }
+        }
+        let s = Self.shapes[2]
+        let (q, k, v) = Self.inputs(s, seed: 7)
+        var full = [Float](repeating: .nan, count: q.count)
+        Self.run(q, k, v, s, into: &full)
+        var split = [Float](repeating: .nan, count: q.count)
+        for part in 0..<3 { Self.run(q, k, v, s, tokens: s.tokens(part: part, of: 3), into: &split) }
+        #expect(zip(split, full).allSatisfy { $0.bitPattern == $1.bitPattern })
     }
 
     @Test("prefill of n tokens equals n decode steps; a single position returns v exactly")

@@ -13,8 +13,10 @@
 // mask → ggml_mul_mat) and of ggml_compute_forward_flash_attn_ext_f16 (which differs only in
 // rounding: it keeps Q and the accumulator in f16). Here K/V f16 are widened to f32 on load.
 //
-// Work split: `heads` selects the query heads to compute (all tokens), so a thread pool can hand
-// each thread a disjoint head range; calls with disjoint ranges write disjoint parts of `out`.
+// Work split: `heads` selects the query heads and `tokens` the query tokens to compute, so a thread
+// pool can hand each thread a disjoint head range (decode) or a token range of equal causal cost
+// (`AttentionShape.tokens(part:of:)`, prefill); calls with disjoint ranges write disjoint parts of
+// `out`, and each (token, head) is computed the same way whatever the split.
 // Scratch: `scratch` holds one row of scores, at least `shape.scratchCount` = pos0 + nTokens floats
 // (nKV is always enough); each concurrent call needs its own.
 // Vectorized: 8-lane dot products over headDim, the vector `Ops.exp`, P·V with 4×8 accumulators.
@@ -55,6 +57,22 @@ public struct AttentionShape: Sendable, Equatable {
 
     /// Floats of scratch one attention call needs: the scores of its longest row, pos0 + nTokens.
     public var scratchCount: Int { pos0 + nTokens }
+
+    /// Part `part` of `parts` consecutive token ranges with (nearly) equal causal cost: token t
+    /// attends to pos0 + t + 1 positions, so later tokens cost more and get shorter ranges.
+    public func tokens(part: Int, of parts: Int) -> Range<Int> {
+        precondition(parts >= 1 && part >= 0 && part < parts, "tokens: part \(part) of \(parts)")
+        // cost(0..<t) = t·(pos0 + 1) + t(t−1)/2; the boundary b(i) is the first t whose cost ≥ total·i/parts.
+        func cost(_ t: Int) -> Double { Double(t) * Double(pos0 + 1) + Double(t) * Double(t - 1) / 2 }
+        func boundary(_ i: Int) -> Int {
+            if i >= parts { return nTokens }
+            let target = cost(nTokens) * Double(i) / Double(parts)
+            var lo = 0, hi = nTokens
+            while lo < hi { let mid = (lo + hi) / 2; if cost(mid) < target { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+        return boundary(part)..<boundary(part + 1)
+    }
 }
 
 extension AttentionShape: CustomStringConvertible {
@@ -97,31 +115,31 @@ extension Ops {
     ///   - scratch: ≥ shape.scratchCount floats, overwritten.
     public static func attention(
         q: UnsafePointer<Float>, kCache: UnsafePointer<Float>, vCache: UnsafePointer<Float>,
-        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
         scratch: UnsafeMutablePointer<Float>, scratchCount: Int
     ) {
-        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, scratch, scratchCount)
+        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, tokens ?? 0..<shape.nTokens, scratch, scratchCount)
     }
 
     /// Causal GQA attention over an f16 KV cache (`Float16` elements; see the f32 overload).
     public static func attention(
         q: UnsafePointer<Float>, kCache: UnsafePointer<Float16>, vCache: UnsafePointer<Float16>,
-        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
         scratch: UnsafeMutablePointer<Float>, scratchCount: Int
     ) {
-        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, scratch, scratchCount)
+        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, tokens ?? 0..<shape.nTokens, scratch, scratchCount)
     }
 
     /// Causal GQA attention over an f16 KV cache stored as raw fp16 bit patterns (as in GGUF/ggml).
     public static func attention(
         q: UnsafePointer<Float>, kCache: UnsafePointer<UInt16>, vCache: UnsafePointer<UInt16>,
-        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
         scratch: UnsafeMutablePointer<Float>, scratchCount: Int
     ) {
         let count = shape.nKV * shape.nKVHead * shape.headDim
         kCache.withMemoryRebound(to: Float16.self, capacity: count) { k in
             vCache.withMemoryRebound(to: Float16.self, capacity: count) { v in
-                attentionKernel(q, k, v, out, shape, heads ?? 0..<shape.nHead, scratch, scratchCount)
+                attentionKernel(q, k, v, out, shape, heads ?? 0..<shape.nHead, tokens ?? 0..<shape.nTokens, scratch, scratchCount)
             }
         }
     }
@@ -130,7 +148,7 @@ extension Ops {
     @inline(never)
     static func attentionKernel<KV: KVElement>(
         _ q: UnsafePointer<Float>, _ k: UnsafePointer<KV>, _ v: UnsafePointer<KV>,
-        _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>,
+        _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>, _ tokens: Range<Int>,
         _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int
     ) {
         let nHead = shape.nHead, nKVHead = shape.nKVHead, headDim = shape.headDim
@@ -140,12 +158,13 @@ extension Ops {
         precondition(shape.nKV >= shape.pos0 + shape.nTokens,
                      "attention: nKV \(shape.nKV) < pos0 + nTokens \(shape.pos0 + shape.nTokens)")
         precondition(heads.lowerBound >= 0 && heads.upperBound <= nHead, "attention: heads out of range")
+        precondition(tokens.lowerBound >= 0 && tokens.upperBound <= shape.nTokens, "attention: tokens out of range")
         precondition(scratchCount >= shape.scratchCount,
                      "attention: scratch \(scratchCount) < \(shape.scratchCount) floats")
         let group = nHead / nKVHead
         let rowStride = nKVHead * headDim
         let scale = shape.scale
-        for t in 0..<shape.nTokens {
+        for t in tokens {
             let nAttend = shape.pos0 + t + 1
             for h in heads {
                 let qRow = q + (t * nHead + h) * headDim
