@@ -43,6 +43,7 @@ enum MiniLM {
         lock.lock()
         defer { lock.unlock() }
         if let path = made[variant] { return path }
+        if made.isEmpty { removeStaleDirectories() }
         let dir = NSTemporaryDirectory() + "loom-minilm-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/minilm-\(variant).gguf"
@@ -58,6 +59,16 @@ enum MiniLM {
         return path
     }
     nonisolated(unsafe) static var made: [String: String] = [:]
+
+    /// Deletes the conversion folders of earlier test processes that have exited (~160 MB each).
+    static func removeStaleDirectories() {
+        let tmp = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("loom-minilm-") {
+            guard let pid = Int32(name.dropFirst("loom-minilm-".count)), pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: tmp + "/" + name)
+        }
+    }
     static let lock = NSRecursiveLock()
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
