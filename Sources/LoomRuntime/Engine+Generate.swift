@@ -90,6 +90,7 @@ final class GenerationJob: @unchecked Sendable {
             if cancelled.isSet { stats.doneReason = .stop; break }
             let next: Int32
             do {
+                if options.ignoreEOS { for t in e.endTokens where Int(t) < logits.count { logits[Int(t)] = -1e30 } }
                 next = try constraints.pick(remaining: options.numPredict >= 0 ? options.numPredict - generated : nil, logits: logits) { mask throws(SamplingError) in
                     guard let mask else { return try sampler.sample(logits) }
                     return try sampler.sample(logits, allowed: { mask[Int($0)] })

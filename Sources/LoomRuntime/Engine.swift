@@ -64,6 +64,10 @@ public struct GenerateOptions: Sendable {
     /// Reaching the context end while generating: true = drop half of the tokens after `numKeep` and
     /// go on, false = stop with done reason `length`.
     public var shift = true
+    /// Never end on an end-of-generation token (llama.cpp's `--ignore-eos`, for benchmarks that need
+    /// equal lengths): end tokens get logit −1e30 (probability 0, still finite for the sampler's
+    /// checks) before sampling; generation stops at `numPredict`.
+    public var ignoreEOS = false
     /// Report each generated token's log-probability (a `.logprob` event before its text).
     public var logprobs = false
     /// Alternatives reported with each token's log-probability (0–20).

@@ -96,6 +96,19 @@ struct EngineTests {
         print("tool calls parsed without the constraint: \(free)/6 seeds; with it: 6/6")
     }
 
+    @Test("ignoreEOS: a reply that ends after a few tokens runs to num_predict instead", .enabled(if: ModelFixtures.available))
+    func ignoreEOS() async throws {
+        let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 256, threads: 2)
+        let question = [ChatMessage(role: "user", content: "Reply with just the word yes.")]
+        var options = GenerateOptions(sampling: SamplingOptions(temperature: 0), numPredict: 40)
+        let (short, natural) = try await Self.collect(engine.chat(question, options: options))
+        #expect((natural?.evalCount ?? 40) < 40 && natural?.doneReason == .stop, "the model ends by itself: \(short.debugDescription)")
+        options.ignoreEOS = true
+        let (long, forced) = try await Self.collect(engine.chat(question, options: options))
+        #expect(forced?.evalCount == 40 && forced?.doneReason == .length)
+        #expect(long.hasPrefix(short), "greedy: the same reply, then more")
+    }
+
     @Test("a second chat turn reuses the KV cache: prompt_eval_count counts only the new tokens", .enabled(if: ModelFixtures.available))
     func secondTurn() async throws {
         let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 512, threads: 2)

@@ -167,17 +167,24 @@ struct GenerateBench: AsyncParsableCommand {
             }
             spec = try JSONConstraintSpec(schemaJSON: text)
         }
+        // Tokens/s falls as the context grows, so the comparison is at equal lengths: the
+        // unconstrained run generates exactly as many tokens as the constrained one (end tokens
+        // redrawn, as llama.cpp's --ignore-eos).
         let constrained = try await measure(engine, spec)
-        print("constrained (\(format)): \(constrained.count) tokens, \(String(format: "%.1f", constrained.rate)) tokens/s → "
-              + String(format: "%.1f%% of unconstrained", constrained.rate / free.rate * 100))
+        let same = try await measure(engine, nil, exactly: constrained.count)
+        print("constrained (\(format)): \(constrained.count) tokens, \(String(format: "%.1f", constrained.rate)) tokens/s; "
+              + "unconstrained, same length: \(String(format: "%.1f", same.rate)) tokens/s → "
+              + String(format: "%.1f%% of unconstrained", constrained.rate / same.rate * 100))
     }
 
-    /// Mean tokens/s over `repeats` runs after one warm-up, and the last run's token count.
-    func measure(_ engine: Engine, _ spec: JSONConstraintSpec?) async throws -> (rate: Double, count: Int) {
+    /// Mean tokens/s over `repeats` runs after one warm-up, and the last run's token count;
+    /// `exactly` generates that many tokens, never stopping at an end token.
+    func measure(_ engine: Engine, _ spec: JSONConstraintSpec?, exactly: Int? = nil) async throws -> (rate: Double, count: Int) {
         var rates: [Double] = []
         var count = 0
         for _ in 0..<(repeats + 1) {
-            var options = GenerateOptions(sampling: .init(temperature: 0.8, seed: seed), numPredict: generate)
+            var options = GenerateOptions(sampling: .init(temperature: 0.8, seed: seed), numPredict: exactly ?? generate)
+            options.ignoreEOS = exactly != nil
             options.format = spec
             for try await event in engine.generate(raw: prompt, options: options) {
                 if case let .done(stats) = event {
