@@ -3,6 +3,8 @@
 // (PackedMatrix.panel16) instead of on every call. One token (decode) takes `gemv`: 4 panels per
 // pass over x, 8 FMA chains. Two or more:
 //
+//   x: [tokens, cols] f32 · out: [tokens, rows] f32 (row stride `rows`) · W: [⌈rows/16⌉][cols][16]
+//
 //   for each block of tokens (its rows of x ≤ 128 KiB, so they stay in L2),
 //     for each panel of 16 rows, for t in the block step 6:
 //       for c in 0..<cols:                         2 vector loads, 6 broadcasts, 12 FMAs
@@ -66,7 +68,7 @@ enum PanelGEMM {
     /// Each output is the same FMA chain as in the GEMM tiles, so decode and prefill agree bit for bit.
     static func gemv(_ w: PackedMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         let k = w.cols, half = w.type == .f16, panelBytes = 16 * w.rowBytes
-        let widen = half ? 2 : 4                                  // bytes per element
+        let elementBytes = half ? 2 : 4
         var p = rows.lowerBound
         while p + 64 <= rows.upperBound {
             let a = UnsafeRawPointer(w.data) + (p / 16) * panelBytes
@@ -75,7 +77,7 @@ enum PanelGEMM {
             var c = 0
             while c < k {
                 let xv = _mm256_set1_ps(x[c])
-                let o = 16 &* widen &* c, h = 8 &* widen
+                let o = 16 &* elementBytes &* c, h = 8 &* elementBytes
                 a0 = _mm256_fmadd_ps(load8(a, o, half), xv, a0); a1 = _mm256_fmadd_ps(load8(a, o &+ h, half), xv, a1)
                 b0 = _mm256_fmadd_ps(load8(b, o, half), xv, b0); b1 = _mm256_fmadd_ps(load8(b, o &+ h, half), xv, b1)
                 c0 = _mm256_fmadd_ps(load8(c2, o, half), xv, c0); c1 = _mm256_fmadd_ps(load8(c2, o &+ h, half), xv, c1)
@@ -90,8 +92,8 @@ enum PanelGEMM {
             let a = UnsafeRawPointer(w.data) + (p / 16) * panelBytes
             var a0 = _mm256_setzero_ps(), a1 = a0
             for c in 0..<k {
-                let xv = _mm256_set1_ps(x[c]), o = 16 &* widen &* c
-                a0 = _mm256_fmadd_ps(load8(a, o, half), xv, a0); a1 = _mm256_fmadd_ps(load8(a, o &+ 8 &* widen, half), xv, a1)
+                let xv = _mm256_set1_ps(x[c]), o = 16 &* elementBytes &* c
+                a0 = _mm256_fmadd_ps(load8(a, o, half), xv, a0); a1 = _mm256_fmadd_ps(load8(a, o &+ 8 &* elementBytes, half), xv, a1)
             }
             store(a0, a1, to: out + p, validRows: min(16, rows.upperBound - p))
             p += 16
