@@ -40,14 +40,15 @@ from pathlib import Path
 
 import numpy as np
 from gguf import GGUFReader
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
+from tokenizers import processors
+
+from make_tokenizer_goldens import bpe_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = Path(os.environ.get("LOOM_CACHE", ROOT / ".cache")) / "models"
 SOURCE = MODELS / "SmolLM2-135M-Instruct.F16.gguf"
 OUT = MODELS / "SmolLM2-135M-Instruct-hf"
 VERSION = 1
-CONTROL = 3
 
 LAYER_NAMES = {
     "attn_norm": "input_layernorm", "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
@@ -142,20 +143,10 @@ def config(reader, tied):
 
 
 def tokenizer(reader):
-    tokens = field(reader, "tokenizer.ggml.tokens")
-    types = field(reader, "tokenizer.ggml.token_type")
-    merges = [tuple(m.split(" ", 1)) for m in field(reader, "tokenizer.ggml.merges")]
-    vocab = {t: i for i, t in enumerate(tokens)}
-    assert len(vocab) == len(tokens), "duplicate token texts"
-    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, dropout=None, unk_token=None, fuse_unk=False))
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Digits(individual_digits=True),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
-    ])
-    tok.decoder = decoders.ByteLevel()
+    """make_tokenizer_goldens.py's tokenizer of the GGUF vocabulary, with the ByteLevel post-processor
+    a Hugging Face tokenizer.json carries."""
+    tok, tokens, specials = bpe_tokenizer(reader)
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
-    specials = [tokens[i] for i, t in enumerate(types) if t == CONTROL]
-    tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in specials])
     return tok, tokens, specials
 
 

@@ -45,6 +45,14 @@ def field(reader, key):
 
 def build_tokenizer():
     reader = GGUFReader(str(MODEL))
+    tok, _, specials = bpe_tokenizer(reader)
+    return tok, specials
+
+
+def bpe_tokenizer(reader):
+    """The HF byte-level BPE tokenizer of a SmolLM2 GGUF's vocabulary and merges (control tokens as
+    special added tokens); returns (tokenizer, token texts, the special texts). Shared with
+    make_hf_folder.py."""
     assert field(reader, "tokenizer.ggml.model") == "gpt2"
     tokens = field(reader, "tokenizer.ggml.tokens")
     types = field(reader, "tokenizer.ggml.token_type")
@@ -61,7 +69,7 @@ def build_tokenizer():
     tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in specials])
     for s in specials:
         assert tok.token_to_id(s) == vocab[s]
-    return tok, specials
+    return tok, tokens, specials
 
 
 def chat(messages, add_generation_prompt):
