@@ -41,6 +41,21 @@ JSON_PROMPT = "Describe a cat in JSON."
 
 SHORT = {"type": "string", "maxLength": 16}
 
+# anyOf + $ref/$defs + const (also used by Tests/Integration/test_server.py StructuredTests).
+SHAPE = {"$defs": {"point": {"type": "object",
+                             "properties": {"x": {"type": "integer", "minimum": -100, "maximum": 100},
+                                            "y": {"type": "integer", "minimum": -100, "maximum": 100}},
+                             "required": ["x", "y"], "additionalProperties": False}},
+         "type": "object",
+         "properties": {"shape": {"anyOf": [
+             {"type": "object", "properties": {"kind": {"const": "circle"}, "center": {"$ref": "#/$defs/point"},
+                                               "radius": {"type": "integer", "minimum": 1, "maximum": 50}},
+              "required": ["kind", "center", "radius"], "additionalProperties": False},
+             {"type": "object", "properties": {"kind": {"const": "segment"}, "from": {"$ref": "#/$defs/point"},
+                                               "to": {"$ref": "#/$defs/point"}},
+              "required": ["kind", "from", "to"], "additionalProperties": False}]}},
+         "required": ["shape"], "additionalProperties": False}
+
 SCHEMAS = [
     ("nested person (required+optional, additionalProperties:false)",
      "Describe a person and their address in JSON.",
@@ -68,19 +83,7 @@ SCHEMAS = [
 
     ("shape (anyOf + $ref/$defs + const)",
      "Describe a geometric shape in JSON.",
-     {"$defs": {"point": {"type": "object",
-                          "properties": {"x": {"type": "integer", "minimum": -100, "maximum": 100},
-                                         "y": {"type": "integer", "minimum": -100, "maximum": 100}},
-                          "required": ["x", "y"], "additionalProperties": False}},
-      "type": "object",
-      "properties": {"shape": {"anyOf": [
-          {"type": "object", "properties": {"kind": {"const": "circle"}, "center": {"$ref": "#/$defs/point"},
-                                            "radius": {"type": "integer", "minimum": 1, "maximum": 50}},
-           "required": ["kind", "center", "radius"], "additionalProperties": False},
-          {"type": "object", "properties": {"kind": {"const": "segment"}, "from": {"$ref": "#/$defs/point"},
-                                            "to": {"$ref": "#/$defs/point"}},
-           "required": ["kind", "from", "to"], "additionalProperties": False}]}},
-      "required": ["shape"], "additionalProperties": False}),
+     SHAPE),
 
     # Recursion cannot bound the depth; maxItems bounds the breadth and `children` is optional, so the
     # model can close every level (with `children` required, SmolLM2 nests until the cap nearly always).

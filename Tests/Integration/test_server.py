@@ -28,6 +28,9 @@ from pathlib import Path
 
 import ollama
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Scripts"))
+import structured_outputs_check  # noqa: E402  (shared schemas)
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SERVE = Path(os.environ.get("LOOM_SERVE", ROOT / ".build/release/serve"))
 MODEL_FILE = ROOT / ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -1112,19 +1115,7 @@ class StructuredTests(unittest.TestCase):
                                     "required": ["name", "age"], "additionalProperties": False},
                           "toys": {"type": "array", "items": {"type": "string", "maxLength": 12}, "minItems": 1, "maxItems": 3}},
            "required": ["name", "species", "owner", "toys"], "additionalProperties": False}
-    SHAPE = {"$defs": {"point": {"type": "object",
-                                 "properties": {"x": {"type": "integer", "minimum": -100, "maximum": 100},
-                                                "y": {"type": "integer", "minimum": -100, "maximum": 100}},
-                                 "required": ["x", "y"], "additionalProperties": False}},
-             "type": "object",
-             "properties": {"shape": {"anyOf": [
-                 {"type": "object", "properties": {"kind": {"const": "circle"}, "center": {"$ref": "#/$defs/point"},
-                                                   "radius": {"type": "integer", "minimum": 1, "maximum": 50}},
-                  "required": ["kind", "center", "radius"], "additionalProperties": False},
-                 {"type": "object", "properties": {"kind": {"const": "segment"}, "from": {"$ref": "#/$defs/point"},
-                                                   "to": {"$ref": "#/$defs/point"}},
-                  "required": ["kind", "from", "to"], "additionalProperties": False}]}},
-             "required": ["shape"], "additionalProperties": False}
+    SHAPE = structured_outputs_check.SHAPE     # the acceptance script's anyOf + $ref schema
     EVENT = {"type": "object",
              "properties": {"id": {"type": "string", "format": "uuid"},
                             "day": {"type": "string", "format": "date"},
