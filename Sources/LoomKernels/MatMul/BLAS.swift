@@ -45,10 +45,14 @@ extension PackedMatrix {
         if layout == .interleaved8 && r < groups * 8 {
             Repack.dequantizeInterleaved(self, row: r, into: out)
         } else if layout == .panel16 {
+            // Column c of row r sits at element 16c + r % 16 of its panel.
             let panel = UnsafeRawPointer(data) + (r / 16) * 16 * rowBytes, lane = r % 16
-            for c in 0..<cols {
-                out[c] = type == .f16 ? Half.f32(fromF16: panel.loadUnaligned(fromByteOffset: 2 * (16 * c + lane), as: UInt16.self))
-                    : panel.loadUnaligned(fromByteOffset: 4 * (16 * c + lane), as: Float.self)
+            if type == .f16 {
+                let h = panel.assumingMemoryBound(to: UInt16.self)
+                for c in 0..<cols { out[c] = Half.f32(fromF16: h[16 * c + lane]) }
+            } else {
+                let f = panel.assumingMemoryBound(to: Float.self)
+                for c in 0..<cols { out[c] = f[16 * c + lane] }
             }
         } else {
             try? Dequantize.row(type, rowMajorRow(r), count: cols, into: out)

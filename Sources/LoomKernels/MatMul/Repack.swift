@@ -53,17 +53,19 @@ enum Repack {
     /// Rearranges `rows` row-major rows of `cols` elements (`elementBytes` each, F32 or F16) into
     /// panel16 order at `out`: panel p, column c, lane i = row 16p+i; rows past `rows` are zero.
     static func panels16(_ src: UnsafeRawPointer, rows: Int, cols: Int, elementBytes: Int, into out: UnsafeMutableRawPointer) {
-        let panels = (rows + 15) / 16
-        out.initializeMemory(as: UInt8.self, repeating: 0, count: panels * 16 * cols * elementBytes)
+        out.initializeMemory(as: UInt8.self, repeating: 0, count: (rows + 15) / 16 * 16 * cols * elementBytes)
+        if elementBytes == 2 {
+            panels16(src.assumingMemoryBound(to: UInt16.self), rows: rows, cols: cols, into: out.assumingMemoryBound(to: UInt16.self))
+        } else {
+            panels16(src.assumingMemoryBound(to: UInt32.self), rows: rows, cols: cols, into: out.assumingMemoryBound(to: UInt32.self))
+        }
+    }
+
+    /// panels16 for one element width (the bits are moved, not converted).
+    static func panels16<T>(_ src: UnsafePointer<T>, rows: Int, cols: Int, into out: UnsafeMutablePointer<T>) {
         for r in 0..<rows {
-            let p = r / 16, lane = r % 16
-            let row = src + r * cols * elementBytes
-            let base = out + p * 16 * cols * elementBytes + lane * elementBytes
-            if elementBytes == 2 {
-                for c in 0..<cols { (base + 32 * c).storeBytes(of: row.loadUnaligned(fromByteOffset: 2 * c, as: UInt16.self), as: UInt16.self) }
-            } else {
-                for c in 0..<cols { (base + c * 16 * elementBytes).copyMemory(from: row + c * elementBytes, byteCount: elementBytes) }
-            }
+            let row = src + r * cols, base = out + (r / 16) * 16 * cols + r % 16
+            for c in 0..<cols { base[16 * c] = row[c] }
         }
     }
 }
