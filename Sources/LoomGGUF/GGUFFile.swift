@@ -19,8 +19,15 @@
 // Opening maps the file and parses only the header; tensor bytes are touched when a caller reads
 // them, so resident memory right after `open` is the metadata, not the model.
 
+import Synchronization
+
 /// An opened, validated GGUF file.
 public final class GGUFFile: Sendable {
+    /// How many times this process has parsed the header of the file at `path` (a diagnostic:
+    /// tests count the parses of one model load).
+    public static func parseCount(path: String) -> Int { parses.withLock { $0[path] ?? 0 } }
+    private static let parses = Mutex<[String: Int]>([:])
+
     /// The format version (2 or 3).
     public let version: UInt32
     /// The metadata, in file order.
@@ -48,6 +55,7 @@ public final class GGUFFile: Sendable {
 
     private init(storage: FileBytes, path: String?, limits: GGUFLimits) throws(GGUFError) {
         var parser = GGUFParser(bytes: storage.buffer, limits: limits)
+        if let path { Self.parses.withLock { $0[path, default: 0] += 1 } }
         let layout = try parser.parse()
         version = layout.version
         metadata = layout.metadata

@@ -59,6 +59,27 @@ public struct BertHyperparameters: Sendable {
     }
 }
 
+extension BertHyperparameters {
+    /// Hyperparameters of a BERT model (`general.architecture` bert, as llama.cpp's converter writes it).
+    public init(architecture arch: String, metadata m: any ModelMetadata) throws(ModelError) {
+        let keys = HyperparameterKeys(architecture: arch, metadata: m)
+        let raw = try keys.optionalInt("pooling_type") ?? PoolingType.mean.rawValue
+        guard let pooling = PoolingType(rawValue: raw) else {
+            throw .badMetadata(key: arch + ".pooling_type", reason: "\(raw) is not a pooling (0 none, 1 mean, 2 cls, 3 last)")
+        }
+        self.init(layers: try keys.int("block_count"), dim: try keys.int("embedding_length"),
+                  heads: try keys.int("attention.head_count"), ffnDim: try keys.int("feed_forward_length"),
+                  vocabulary: try keys.vocabularySize(), contextLength: try keys.int("context_length"),
+                  tokenTypes: try m.integer("tokenizer.ggml.token_type_count") ?? 2,
+                  eps: try keys.float("attention.layer_norm_epsilon") ?? 1e-12, pooling: pooling)
+    }
+
+    /// What the runtime needs of these sizes (an encoder has no KV cache: kvHeads·headDim = dim).
+    public var shape: ModelShape {
+        ModelShape(layers: layers, dim: dim, kvHeads: heads, headDim: dim / max(heads, 1), vocabulary: vocabulary, contextLength: contextLength)
+    }
+}
+
 /// One encoder layer's weights.
 struct BertLayer: @unchecked Sendable {
     let wq, wk, wv, wo: PackedMatrix     // [dim, dim] ×4
@@ -72,7 +93,7 @@ struct BertLayer: @unchecked Sendable {
 }
 
 /// A BERT encoder with its weights prepared for the kernels.
-public final class BertModel: @unchecked Sendable {
+public final class BertModel: EncoderModel, @unchecked Sendable {
     public let hp: BertHyperparameters
     let tokenEmbedding: PackedMatrix     // [vocab, dim]
     let positions: [Float]               // [contextLength, dim]
@@ -84,8 +105,19 @@ public final class BertModel: @unchecked Sendable {
     /// expanded other types into panels at load (AVX2); quantized only in the portable build.
     public var weightType: GGMLType { layers.first?.wq.type ?? tokenEmbedding.type }
 
+    public static func shape(architecture: String, metadata: any ModelMetadata) throws(ModelError) -> ModelShape {
+        try BertHyperparameters(architecture: architecture, metadata: metadata).shape
+    }
+
+    public convenience init(architecture: String, metadata: any ModelMetadata, weights: any WeightSource) throws(ModelError) {
+        try self.init(hyperparameters: BertHyperparameters(architecture: architecture, metadata: metadata), weights: weights)
+    }
+
+    public var shape: ModelShape { hp.shape }
+    public var pooling: PoolingType { hp.pooling }
+
     /// Binds the weights named as llama.cpp names them.
-    public init(hyperparameters hp: BertHyperparameters, weights: WeightSource) throws(ModelError) {
+    public init(hyperparameters hp: BertHyperparameters, weights: any WeightSource) throws(ModelError) {
         self.hp = hp
         var b = Binder(source: weights)
         let d = hp.dim, f = hp.ffnDim

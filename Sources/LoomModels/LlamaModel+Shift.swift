@@ -12,7 +12,8 @@ import LoomKernels
 extension LlamaModel {
     /// Drops cached positions keep..<keep+discard, moves the later ones down and re-rotates their
     /// keys; `cache.count` shrinks by `discard`.
-    public func shift(_ cache: KVCache, keep: Int, discard: Int) {
+    public func shift(_ state: DecoderState, keep: Int, discard: Int) {
+        let cache = state.cache
         precondition(keep >= 0 && discard >= 0 && keep + discard <= cache.count, "shift: bad range")
         guard discard > 0 else { return }
         let moved = cache.count - keep - discard

@@ -17,7 +17,7 @@ import LoomTokenizers
 public final class Embedder: TextEmbedder, @unchecked Sendable {
     public let vocabulary: Vocabulary
     public let tokenizer: any Tokenizer
-    let model: BertModel
+    let model: any EncoderModel
     let pool: ThreadPool
     let inputs: EmbeddingInputs
     /// Most tokens per forward pass.
@@ -36,21 +36,29 @@ public final class Embedder: TextEmbedder, @unchecked Sendable {
 
     /// The context length: the most tokens per input, special tokens included.
     public var contextLength: Int { inputs.context }
-    public var embeddingLength: Int { model.hp.dim }
+    public var embeddingLength: Int { model.shape.dim }
     /// How a sequence's hidden states become its vector (the model's `bert.pooling_type`).
-    public var pooling: PoolingType { model.hp.pooling }
+    public var pooling: PoolingType { model.pooling }
 
-    /// Loads a BERT-family GGUF; `contextLength` is clamped to the model's.
+    /// Loads an encoder GGUF (an encoder architecture of `ModelRegistry`); `contextLength` is
+    /// clamped to the model's.
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil,
                             batchSize: Int = 2048) throws(EngineError) -> Embedder {
+        try load(info: ModelInfo(path: path), contextLength: contextLength, threads: threads, batchSize: batchSize)
+    }
+
+    /// `load(path:…)` of a file already opened.
+    public static func load(info: ModelInfo, contextLength: Int = 4096, threads: Int? = nil,
+                            batchSize: Int = 2048) throws(EngineError) -> Embedder {
         let start = GenerationJob.now()
+        guard case let .encoder(type) = info.architecture else {
+            throw .load("'\(info.architectureName)' is not an encoder architecture")
+        }
         do {
-            let file = try GGUFFile(path: path)
-            let vocabulary = try Vocabulary(metadata: file.metadata)
-            let hp = try BertHyperparameters(metadata: file.metadata)
-            let model = try BertModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
+            let vocabulary = try Vocabulary(metadata: info.file.metadata)
+            let model = try type.init(architecture: info.architectureName, metadata: info.metadata, weights: GGUFWeightSource(file: info.file))
             let e = Embedder(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model,
-                             contextLength: max(3, min(contextLength, hp.contextLength)),
+                             contextLength: max(3, min(contextLength, model.shape.contextLength)),
                              threads: threads ?? ThreadPool.shared.threadCount, batchSize: max(1, batchSize))
             e.loadDuration = GenerationJob.now() - start
             return e
@@ -59,7 +67,7 @@ public final class Embedder: TextEmbedder, @unchecked Sendable {
         }
     }
 
-    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: BertModel, contextLength: Int, threads: Int, batchSize: Int) {
+    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: any EncoderModel, contextLength: Int, threads: Int, batchSize: Int) {
         self.vocabulary = vocabulary
         self.tokenizer = tokenizer
         self.model = model

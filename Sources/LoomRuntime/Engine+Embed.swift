@@ -7,7 +7,7 @@ import LoomKernels
 import LoomModels
 
 extension Engine: TextEmbedder {
-    public var embeddingLength: Int { model.hp.dim }
+    public var embeddingLength: Int { model.shape.dim }
 
     public func embed(_ texts: [String], options: EmbedOptions) async throws -> Embeddings {
         try await ComputeThread.run(locked: lock) { () throws(EngineError) in try self.embedNow(texts, options: options) }
@@ -24,7 +24,7 @@ extension Engine: TextEmbedder {
             var at = 0
             while at < tokens.count {
                 let end = min(tokens.count, at + batchSize)
-                hidden = model.forward(Array(tokens[at..<end]), cache: cache, pool: pool, hidden: true)
+                hidden = model.forward(Array(tokens[at..<end]), state: state, pool: pool, output: .lastHidden)
                 at = end
             }
             vectors.append(try EmbeddingInputs.finish(hidden, options))

@@ -69,7 +69,7 @@ final class GenerationJob: @unchecked Sendable {
         while at < tokens.count {
             if cancelled.isSet { break }
             let end = min(tokens.count, at + e.batchSize)
-            logits = model.forward(Array(tokens[at..<end]), cache: cache, pool: e.pool)
+            logits = model.forward(Array(tokens[at..<end]), state: e.state, pool: e.pool)
             e.cachedTokens.append(contentsOf: tokens[at..<end])
             at = end
         }
@@ -109,10 +109,10 @@ final class GenerationJob: @unchecked Sendable {
             if cache.count == cache.capacity {
                 guard options.shift, cache.count > numKeep + 1 else { stats.doneReason = .length; break }
                 let discard = (cache.count - numKeep) / 2
-                model.shift(cache, keep: numKeep, discard: discard)
+                model.shift(e.state, keep: numKeep, discard: discard)
                 e.cachedTokens.removeSubrange(numKeep..<(numKeep + discard))
             }
-            logits = model.forward([next], cache: cache, pool: e.pool)
+            logits = model.forward([next], state: e.state, pool: e.pool)
             e.cachedTokens.append(next)
         }
         let tail = stopFilter.finish(decoder.flush())

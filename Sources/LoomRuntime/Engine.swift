@@ -140,8 +140,10 @@ public enum GenerationEvent: Sendable {
 }
 
 /// Errors of loading or running a model.
-public enum EngineError: Error, Sendable, CustomStringConvertible {
+public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case load(String)
+    /// `general.architecture` is none of the registry's.
+    case unknownArchitecture(String, supported: [String])
     case template(TemplateError)
     case promptTooLong(tokens: Int, context: Int)
     case sampling(SamplingError)
@@ -156,6 +158,8 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .load(m): return "cannot load the model: \(m)"
+        case let .unknownArchitecture(name, supported):
+            return "unknown model architecture '\(name)' (Loom runs \(supported.joined(separator: ", ")))"
         case let .template(e): return "chat template: \(e)"
         case let .promptTooLong(t, c): return "the prompt has \(t) tokens, more than the \(c)-token context"
         case let .sampling(e): return "sampling: \(e)"
@@ -171,12 +175,14 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
 public final class Engine: @unchecked Sendable {
     public let vocabulary: Vocabulary
     public let tokenizer: any Tokenizer
-    let model: LlamaModel
+    let model: any DecoderModel
     let template: ChatTemplate?
     /// The model's Jinja chat template (`tokenizer.chat_template`), if it has one.
     public let chatTemplateSource: String?
     let pool: ThreadPool
-    let cache: KVCache
+    /// The sequence: KV cache and forward-pass buffers, allocated once.
+    let state: DecoderState
+    var cache: KVCache { state.cache }
     /// Most prompt tokens per forward pass (prefill runs in batches of this size).
     public let batchSize: Int
     /// Tokens whose keys/values are in `cache`.
@@ -193,24 +199,30 @@ public final class Engine: @unchecked Sendable {
         tokenizer.isControl(Int32(id)) ? [] : tokenizer.piece(Int32(id))
     })
 
-    /// Loads a llama-family GGUF with a context of `contextLength` tokens (clamped to the model's) on
-    /// `threads` threads, prefilling up to `batchSize` tokens per pass, keys/values in `cacheType`.
-    /// `template` (Jinja) replaces the GGUF's `tokenizer.chat_template`.
+    /// Loads a decoder GGUF (any architecture of `ModelRegistry`) with a context of `contextLength`
+    /// tokens (clamped to the model's) on `threads` threads, prefilling up to `batchSize` tokens per
+    /// pass, keys/values in `cacheType`. `template` (Jinja) replaces the GGUF's `tokenizer.chat_template`.
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
+                            cacheType: KVCacheType = .f16, template: String? = nil) throws(EngineError) -> Engine {
+        try load(info: ModelInfo(path: path), contextLength: contextLength, threads: threads, batchSize: batchSize,
+                 cacheType: cacheType, template: template)
+    }
+
+    /// `load(path:…)` of a file already opened.
+    public static func load(info: ModelInfo, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
                             cacheType: KVCacheType = .f16, template override: String? = nil) throws(EngineError) -> Engine {
         let start = GenerationJob.now()
+        guard case let .decoder(type) = info.architecture else { throw .embeddingOnly }
         do {
-            let file = try GGUFFile(path: path)
-            let vocabulary = try Vocabulary(metadata: file.metadata)
-            let hp = try LlamaHyperparameters(metadata: file.metadata)
-            let model = try LlamaModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
-            let source = try override ?? file.metadata.stringIfPresent("tokenizer.chat_template")
+            let vocabulary = try Vocabulary(metadata: info.file.metadata)
+            let model = try type.init(architecture: info.architectureName, metadata: info.metadata, weights: GGUFWeightSource(file: info.file))
+            let source = override ?? info.chatTemplate
             let template = try source.map { s throws(TemplateError) in
                 try ChatTemplate(source: s, name: override == nil ? "tokenizer.chat_template" : "template")
             }
             let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
                                 templateSource: source,
-                                contextLength: max(4, min(contextLength, hp.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
+                                contextLength: max(4, min(contextLength, model.shape.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
                                 batchSize: max(1, batchSize), cacheType: cacheType)
             engine.loadDuration = GenerationJob.now() - start
             return engine
@@ -221,7 +233,7 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: LlamaModel, template: ChatTemplate?, templateSource: String? = nil,
+    init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: any DecoderModel, template: ChatTemplate?, templateSource: String? = nil,
          contextLength: Int, threads: Int, batchSize: Int, cacheType: KVCacheType) {
         chatTemplateSource = templateSource
         self.batchSize = batchSize
@@ -230,7 +242,7 @@ public final class Engine: @unchecked Sendable {
         self.model = model
         self.template = template
         pool = ThreadPool(threads: threads)
-        cache = KVCache(layers: model.hp.layers, capacity: contextLength, rowWidth: model.hp.kvHeads * model.hp.headDim, type: cacheType)
+        state = model.makeState(capacity: contextLength, cacheType: cacheType, batch: batchSize, threads: threads)
         let names: Set<String> = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"]
         var ends = Set([vocabulary.eos, vocabulary.eot].compactMap { $0 })
         for (i, t) in vocabulary.tokens.enumerated() where names.contains(t) && vocabulary.type(i) == .control { ends.insert(Int32(i)) }
@@ -239,6 +251,9 @@ public final class Engine: @unchecked Sendable {
 
     /// Bytes held by the KV cache.
     public var kvCacheBytes: Int { cache.byteCount }
+
+    /// Bytes held by the sequence's state: the KV cache and the forward pass's buffers.
+    public var stateBytes: Int { state.byteCount }
 
     /// The context length (KV cache positions).
     public var contextLength: Int { cache.capacity }

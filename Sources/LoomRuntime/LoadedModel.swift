@@ -1,6 +1,6 @@
-// LoadedModel: a model file loaded as what its architecture is — a generator (llama family: chat,
-// generate, and embeddings of the last token) or an embedder (BERT family: embeddings only).
-// The one place that maps `general.architecture` to a runtime class.
+// LoadedModel: a model file loaded as what its architecture is — a generator (a decoder: chat,
+// generate, and embeddings of the last token) or an embedder (an encoder: embeddings only). The
+// registry (LoomModels' `ModelRegistry`) says which; `ModelInfo` has read the file once.
 
 import LoomGGUF
 import LoomModels
@@ -10,20 +10,24 @@ public enum LoadedModel: Sendable {
     case generator(Engine)
     case embedder(Embedder)
 
-    /// Architectures served as embedders; every other one loads as an `Engine`.
-    public static let encoderArchitectures: Set<String> = ["bert"]
-
     /// Loads `path` as its `general.architecture` says (options as `Engine.load` / `Embedder.load`).
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
                             cacheType: KVCacheType = .f16, template: String? = nil) throws(EngineError) -> LoadedModel {
-        let arch: String
-        do { arch = try GGUFFile(path: path).metadata.string("general.architecture") } catch { throw .load("\(error)") }
-        if encoderArchitectures.contains(arch) {
-            return .embedder(try Embedder.load(path: path, contextLength: contextLength, threads: threads,
+        try load(info: ModelInfo(path: path), contextLength: contextLength, threads: threads, batchSize: batchSize,
+                 cacheType: cacheType, template: template)
+    }
+
+    /// Loads a file already opened (no second parse of its header).
+    public static func load(info: ModelInfo, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
+                            cacheType: KVCacheType = .f16, template: String? = nil) throws(EngineError) -> LoadedModel {
+        switch info.architecture {
+        case .encoder:
+            return .embedder(try Embedder.load(info: info, contextLength: contextLength, threads: threads,
                                                batchSize: max(batchSize, contextLength)))
+        case .decoder:
+            return .generator(try Engine.load(info: info, contextLength: contextLength, threads: threads, batchSize: batchSize,
+                                              cacheType: cacheType, template: template))
         }
-        return .generator(try Engine.load(path: path, contextLength: contextLength, threads: threads, batchSize: batchSize,
-                                          cacheType: cacheType, template: template))
     }
 
     /// The model as an embedder (both kinds embed).

@@ -83,26 +83,9 @@ extension LoomService {
     }
 
     /// 400 «"name" does not support generate|chat» for an embedding-only model.
-    static func requireGenerator(_ entry: ModelEntry, name: String, verb: String) throws(APIError) {
-        if let arch = architectures.architecture(of: entry.path), LoadedModel.encoderArchitectures.contains(arch) {
+    func requireGenerator(_ entry: ModelEntry, name: String, verb: String) throws(APIError) {
+        if let info = try? files.info(entry.path), info.isEncoder {
             throw .badRequest("\"\(name)\" does not support \(verb)")
         }
-    }
-
-    static let architectures = ArchitectureCache()
-}
-
-/// `general.architecture` of model files, read once per path (store blobs never change).
-final class ArchitectureCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var known: [String: String] = [:]
-
-    func architecture(of path: String) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let arch = known[path] { return arch }
-        guard let arch = try? GGUFFile(path: path).metadata.string("general.architecture") else { return nil }
-        known[path] = arch
-        return arch
     }
 }

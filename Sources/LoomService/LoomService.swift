@@ -16,6 +16,8 @@ public final class LoomService: OllamaService {
     let catalog: any ModelCatalog
     let config: ServiceConfiguration
     let scheduler: Scheduler
+    /// Model files opened once and shared by checks, the scheduler and details.
+    let files = ModelFiles()
     let active = ActiveGenerations()
     /// The model store behind /api/tags, show, create, copy, delete and blobs (nil: not served).
     let store: ModelStore?
@@ -27,7 +29,7 @@ public final class LoomService: OllamaService {
         self.catalog = catalog
         self.store = store
         config = configuration
-        scheduler = Scheduler(config: configuration)
+        scheduler = Scheduler(config: configuration, files: files)
         self.version = version
     }
 
@@ -41,7 +43,7 @@ public final class LoomService: OllamaService {
             await scheduler.unload(entry)
             return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "unload"))
         }
-        try Self.requireGenerator(entry, name: name, verb: "generate")
+        try requireGenerator(entry, name: name, verb: "generate")
         let format = try Self.constraint(request.format, source: request.formatSource)
         let raw = request.raw ?? false
         if raw && (!(request.template ?? "").isEmpty || !(request.system ?? "").isEmpty || !(request.context ?? []).isEmpty) {
@@ -119,7 +121,7 @@ public final class LoomService: OllamaService {
             await scheduler.unload(entry)
             return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "unload"))
         }
-        try Self.requireGenerator(entry, name: name, verb: "chat")
+        try requireGenerator(entry, name: name, verb: "chat")
         let format = try Self.constraint(request.format, source: request.formatSource)
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         var options = try Options(entry.parameters)

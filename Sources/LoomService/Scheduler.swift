@@ -55,8 +55,12 @@ actor Scheduler {
     var runners: [String: Runner] = [:]          // by Self.key(entry)
     var loading: [String: Task<Runner, Error>] = [:]
     var waiting = 0
+    let files: ModelFiles
 
-    init(config: ServiceConfiguration) { self.config = config }
+    init(config: ServiceConfiguration, files: ModelFiles) {
+        self.config = config
+        self.files = files
+    }
 
     func acquire(_ entry: ModelEntry, options: RunnerOptions, keepAlive: KeepAlive?) async throws(APIError) -> Runner {
         var counted = false
@@ -97,9 +101,10 @@ actor Scheduler {
             // The task publishes the runner itself (it runs on this actor), so that whoever awaits
             // it finds the model loaded, whichever of them the actor runs first.
             let path = Self.key(entry)
+            let files = files
             let task = Task<Runner, Error> {
                 defer { loading[path] = nil }
-                let r = try await Self.load(entry, options, keepAlive: keep)
+                let r = try await Self.load(entry, options, keepAlive: keep, files: files)
                 runners[path] = r
                 return r
             }
@@ -164,17 +169,19 @@ actor Scheduler {
     /// 500 «model requires more system memory (X GiB) than is available (Y GiB)» when the weights
     /// and KV cache would not fit in MemAvailable.
     func checkMemory(_ entry: ModelEntry, _ options: RunnerOptions) throws(APIError) {
-        let need = Self.estimate(entry, options)
+        let need = Self.estimate(entry, options, files: files)
         guard let available = Self.availableMemory(), need > available else { return }
         let gib = { (b: Int) in String(format: "%.1f GiB", Double(b) / 1_073_741_824) }
         throw .internalError("model requires more system memory (\(gib(need))) than is available (\(gib(available)))")
     }
 
-    static func estimate(_ entry: ModelEntry, _ options: RunnerOptions) -> Int {
-        let size = (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
-        guard let file = try? GGUFFile(path: entry.path), let hp = try? LlamaHyperparameters(metadata: file.metadata) else { return size }
-        let ctx = min(options.numCtx, hp.contextLength)
-        return size + 2 * hp.layers * ctx * hp.kvHeads * hp.headDim * 2
+    /// Bytes the model would hold: its file and a KV cache of `num_ctx` f16 positions.
+    static func estimate(_ entry: ModelEntry, _ options: RunnerOptions, files: ModelFiles) -> Int {
+        guard let info = try? files.info(entry.path) else {
+            return (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
+        }
+        if info.isEncoder { return info.fileSize }
+        return info.fileSize + info.shape.kvCacheBytes(positions: min(options.numCtx, info.shape.contextLength), bytesPerValue: 2)
     }
 
     static func availableMemory() -> Int? {
@@ -184,18 +191,17 @@ actor Scheduler {
         return kb * 1024
     }
 
-    /// Loads on a new thread (Engine.load blocks for the whole load).
-    static func load(_ entry: ModelEntry, _ options: RunnerOptions, keepAlive: KeepAlive) async throws -> Runner {
+    /// Loads on a new thread (a load blocks for its whole duration), from the file `files` opened.
+    static func load(_ entry: ModelEntry, _ options: RunnerOptions, keepAlive: KeepAlive, files: ModelFiles) async throws -> Runner {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Runner, Error>) in
             let thread = Thread {
                 do {
-                    let model = try LoadedModel.load(path: entry.path, contextLength: options.numCtx, threads: options.numThread,
+                    let info = try files.info(entry.path)
+                    let model = try LoadedModel.load(info: info, contextLength: options.numCtx, threads: options.numThread,
                                                      batchSize: options.numBatch, template: entry.template)
-                    let file = try GGUFFile(path: entry.path)
-                    let details = ModelDetails.from(file)
-                    let size = (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
-                    c.resume(returning: Runner(entry: entry, model: model, options: options, size: size + (model.engine?.kvCacheBytes ?? 0),
-                                               details: details, keepAlive: keepAlive))
+                    c.resume(returning: Runner(entry: entry, model: model, options: options,
+                                               size: info.fileSize + (model.engine?.kvCacheBytes ?? 0),
+                                               details: ModelDetails.from(info.file), keepAlive: keepAlive))
                 } catch {
                     c.resume(throwing: APIError.internalError("\(error)"))
                 }

@@ -32,14 +32,13 @@ struct PerplexityCommand: ParsableCommand {
     var chunks: Int?
 
     func run() throws {
-        let file = try GGUFFile(path: model)
-        let tokenizer = try Tokenizers.make(try Vocabulary(metadata: file.metadata))
-        let llama = try LlamaModel(hyperparameters: try LlamaHyperparameters(metadata: file.metadata),
-                                   weights: GGUFWeightSource(file: file))
+        let info = try ModelInfo(path: model)
+        let tokenizer = try Tokenizers.make(try Vocabulary(metadata: info.file.metadata))
+        let llama = try info.loadDecoder()
         guard let data = FileManager.default.contents(atPath: text), let content = String(data: data, encoding: .utf8) else {
             throw InputError("cannot read \(text) as UTF-8 text")
         }
-        let n = min(max(ctx, 2), llama.hp.contextLength)
+        let n = min(max(ctx, 2), llama.shape.contextLength)
         var tokens = tokenizer.encode(content, addSpecial: true, parseSpecial: false)
         if let chunks { tokens = Array(tokens.prefix(chunks * n)) }
         guard tokens.count >= n else {

@@ -121,7 +121,7 @@ struct BertEmbeddingTests {
     func otherPoolings(variant: String) throws {
         let whole = try Self.cases().filter { $0.truncated_to == nil }
         let file = try GGUFFile(path: try MiniLM.gguf(variant))
-        var hp = try BertHyperparameters(metadata: file.metadata)
+        var hp = try BertHyperparameters(architecture: "bert", metadata: GGUFModelMetadata(file.metadata))
         #expect(hp.pooling == .mean)
         for (pooling, want) in [(PoolingType.cls, \MiniLM.Golden.Case.cls_embedding), (.last, \.last_embedding)] {
             hp.pooling = pooling

@@ -26,7 +26,6 @@ struct ContextShiftTests {
         #expect(tokens.count >= 40)
         let pool = ThreadPool(threads: 2)
         let keep = 4, discard = 18, n = 40
-        let width = model.hp.kvHeads * model.hp.headDim
         func layer0(_ cache: KVCache) -> (k: [Float], v: [Float]) {
             var k: [Float] = [], v: [Float] = []
             for p in 0..<cache.count {
@@ -35,17 +34,17 @@ struct ContextShiftTests {
             }
             return (k, v)
         }
-        let shifted = KVCache(layers: model.hp.layers, capacity: 64, rowWidth: width, type: type)
-        _ = model.forward(Array(tokens[..<n]), cache: shifted, pool: pool)
+        let shifted = model.makeState(capacity: 64, cacheType: type)
+        _ = model.forward(Array(tokens[..<n]), state: shifted, pool: pool)
         model.shift(shifted, keep: keep, discard: discard)
-        #expect(shifted.count == n - discard)
-        let fresh = KVCache(layers: model.hp.layers, capacity: 64, rowWidth: width, type: type)
-        _ = model.forward(Array(tokens[..<keep]) + Array(tokens[(keep + discard)..<n]), cache: fresh, pool: pool)
-        let unrotated = KVCache(layers: model.hp.layers, capacity: 64, rowWidth: width, type: type)
-        _ = model.forward(Array(tokens[..<n]), cache: unrotated, pool: pool)
-        unrotated.removeRows(keep: keep, discard: discard)   // the control: moved, not re-rotated
+        #expect(shifted.cache.count == n - discard)
+        let fresh = model.makeState(capacity: 64, cacheType: type)
+        _ = model.forward(Array(tokens[..<keep]) + Array(tokens[(keep + discard)..<n]), state: fresh, pool: pool)
+        let unrotated = model.makeState(capacity: 64, cacheType: type)
+        _ = model.forward(Array(tokens[..<n]), state: unrotated, pool: pool)
+        unrotated.cache.removeRows(keep: keep, discard: discard)   // the control: moved, not re-rotated
 
-        let (ks, vs) = layer0(shifted), (kf, vf) = layer0(fresh), (ku, _) = layer0(unrotated)
+        let (ks, vs) = layer0(shifted.cache), (kf, vf) = layer0(fresh.cache), (ku, _) = layer0(unrotated.cache)
         let scale = kf.map(abs).max() ?? 1
         let kDiff = zip(ks, kf).map { abs($0 - $1) }.max() ?? .infinity
         let vDiff = zip(vs, vf).map { abs($0 - $1) }.max() ?? .infinity

@@ -49,8 +49,8 @@ struct EngineTests {
         for v in result.vectors { #expect(abs(v.reduce(0.0) { $0 + Double($1) * Double($1) } - 1) < 1e-5) }
         #expect(result.promptEvalCount == texts.map { engine.tokenize($0).count }.reduce(0, +))
         // The vector is the model's own last hidden state: the same forward pass, normed and scaled.
-        let cache = KVCache(layers: engine.model.hp.layers, capacity: 64, rowWidth: engine.model.hp.kvHeads * engine.model.hp.headDim, type: .f16)
-        let hidden = engine.model.forward(engine.tokenize(texts[1]), cache: cache, pool: engine.pool, hidden: true)
+        let state = engine.model.makeState(capacity: 64, cacheType: .f16)
+        let hidden = engine.model.forward(engine.tokenize(texts[1]), state: state, pool: engine.pool, output: .lastHidden)
         let norm = hidden.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         #expect(zip(hidden, result.vectors[1]).allSatisfy { abs(Double($0) / norm - Double($1)) < 1e-6 })
         #expect(try await engine.embed(texts).vectors == result.vectors)

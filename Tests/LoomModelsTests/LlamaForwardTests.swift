@@ -58,8 +58,7 @@ struct LlamaReferenceTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: ModelFixtures.root + "/Fixtures/model/smollm2-\(variant.lowercased())-reference.json"))
         let golden = try JSONDecoder().decode(Golden.self, from: data)
         let file = try GGUFFile(path: ModelFixtures.path(variant: variant))
-        let model = try LlamaModel(hyperparameters: try LlamaHyperparameters(metadata: file.metadata),
-                                   weights: GGUFWeightSource(file: file))
+        let model = try LlamaModel(architecture: "llama", metadata: GGUFModelMetadata(file.metadata), weights: GGUFWeightSource(file: file))
         return (golden, file, model)
     }
 
@@ -97,8 +96,8 @@ struct LlamaReferenceTests {
         let (golden, _, model) = try Self.load(variant)
         let pool = ThreadPool(threads: 2)
         for prompt in golden.prompts {
-            let cache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: model.hp.kvHeads * model.hp.headDim)
-            let logits = model.forward(prompt.token_ids, cache: cache, pool: pool, allLogits: true)
+            let cache = model.makeState(capacity: 256)
+            let logits = model.forward(prompt.token_ids, state: cache, pool: pool, output: .allLogits)
             let V = model.hp.vocabulary
             let mismatches = Self.argmaxMismatches(logits, prompt, vocabulary: V)
             let (err, at) = Self.relativeError(logits, prompt, golden, vocabulary: V)
@@ -121,13 +120,13 @@ extension LlamaReferenceTests {
         let tokenizer = try Tokenizers.make(try Vocabulary(metadata: file.metadata))
         let pool = ThreadPool(threads: 2)
         for prompt in golden.prompts {
-            let cache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: model.hp.kvHeads * model.hp.headDim)
-            var logits = model.forward(prompt.token_ids, cache: cache, pool: pool)
+            let cache = model.makeState(capacity: 256)
+            var logits = model.forward(prompt.token_ids, state: cache, pool: pool)
             var generated: [Int32] = []
             for _ in 0..<prompt.greedy.token_ids.count {
                 let next = Int32(logits.indices.max { logits[$0] < logits[$1] } ?? 0)
                 generated.append(next)
-                logits = model.forward([next], cache: cache, pool: pool)
+                logits = model.forward([next], state: cache, pool: pool)
             }
             let first = zip(generated, prompt.greedy.token_ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset
             print("\(variant) \(prompt.name) greedy: \(tokenizer.decode(generated).debugDescription)")
@@ -150,14 +149,14 @@ extension LlamaReferenceTests {
     func greedyExact(variant: String) throws {
         let (golden, _, model) = try Self.load(variant)
         let pool = ThreadPool(threads: 2)
-        let width = model.hp.kvHeads * model.hp.headDim, V = model.hp.vocabulary
+        let V = model.hp.vocabulary
         for prompt in golden.prompts {
             let P = prompt.token_ids.count, G = prompt.greedy.token_ids.count
             // One pass over prompt + continuation: the argmax after each prefix must be the
             // reference's next greedy token (this is greedy decoding, given the same prefix).
-            let cache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: width, type: .f32)
-            let logits = model.forward(prompt.token_ids + prompt.greedy.token_ids.dropLast(), cache: cache, pool: pool,
-                                       allLogits: true, path: .openBLAS)
+            let cache = model.makeState(capacity: 256, cacheType: .f32)
+            let logits = model.forward(prompt.token_ids + prompt.greedy.token_ids.dropLast(), state: cache, pool: pool,
+                                       output: .allLogits, path: .openBLAS)
             var chosen: [Int32] = []
             for step in 0..<G {
                 let t = P - 1 + step
@@ -166,13 +165,13 @@ extension LlamaReferenceTests {
             }
             var runs = [("teacher-forced", chosen)]
             if variant == "F16" {   // real decoding through the KV cache on the default f16 × f32 GEMV
-                let decodeCache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: width, type: .f32)
-                var row = model.forward(prompt.token_ids, cache: decodeCache, pool: pool)
+                let decodeCache = model.makeState(capacity: 256, cacheType: .f32)
+                var row = model.forward(prompt.token_ids, state: decodeCache, pool: pool)
                 var decoded: [Int32] = []
                 for _ in 0..<G {
                     let next = Int32(row.indices.max { row[$0] < row[$1] } ?? 0)
                     decoded.append(next)
-                    row = model.forward([next], cache: decodeCache, pool: pool)
+                    row = model.forward([next], state: decodeCache, pool: pool)
                 }
                 runs.append(("decoded", decoded))
             }
@@ -200,13 +199,13 @@ extension LlamaReferenceTests {
         let (golden, _, model) = try Self.load(variant)
         let pool = ThreadPool(threads: 2)
         for prompt in golden.prompts {
-            let cache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: model.hp.kvHeads * model.hp.headDim, type: cacheType)
+            let cache = model.makeState(capacity: 256, cacheType: cacheType)
             let V = model.hp.vocabulary, T = prompt.token_ids.count
             // Prefill in one batch; for the default kernels also token by token (the decode GEMV).
-            var runs = [("batch", model.forward(prompt.token_ids, cache: cache, pool: pool, allLogits: true, path: path))]
+            var runs = [("batch", model.forward(prompt.token_ids, state: cache, pool: pool, output: .allLogits, path: path))]
             if path == .auto {
-                let stepCache = KVCache(layers: model.hp.layers, capacity: 256, rowWidth: model.hp.kvHeads * model.hp.headDim, type: cacheType)
-                runs.append(("token by token", prompt.token_ids.flatMap { model.forward([$0], cache: stepCache, pool: pool, path: path) }))
+                let stepCache = model.makeState(capacity: 256, cacheType: cacheType)
+                runs.append(("token by token", prompt.token_ids.flatMap { model.forward([$0], state: stepCache, pool: pool, path: path) }))
             }
             for (name, logits) in runs {
                 let (err, at) = Self.relativeError(logits, prompt, golden, vocabulary: V)

@@ -57,29 +57,28 @@ struct ModelBenchmark {
 
     /// Loom's pp and tg rates for one file, its weight bytes, parameter count and main weight type.
     func measure(_ path: String) throws -> (Rate, Rate, Int, Int, GGMLType) {
-        let file = try GGUFFile(path: path)
-        let hp = try LlamaHyperparameters(metadata: file.metadata)
-        let model = try LlamaModel(hyperparameters: hp, weights: GGUFWeightSource(file: file))
+        let info = try ModelInfo(path: path)
+        let file = info.file
+        let model = try info.loadDecoder()
         let weights = file.tensorDataSize
         let params = file.tensors.reduce(0) { $0 + $1.elementCount }
         let type = file.tensor(named: "blk.0.ffn_up.weight")?.type ?? .f32
         var state: UInt64 = 42
         let tokens = (0..<(prompt + generate)).map { _ -> Int32 in
             state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int32((state >> 33) % UInt64(hp.vocabulary))
+            return Int32((state >> 33) % UInt64(model.shape.vocabulary))
         }
         let capacity = prompt + generate
-        let width = hp.kvHeads * hp.headDim
         func pp() -> Double {
-            let cache = KVCache(layers: hp.layers, capacity: capacity, rowWidth: width)
+            let state = model.makeState(capacity: capacity, cacheType: .f16, batch: prompt, threads: pool.threadCount)
             let t0 = MachineLimits.now()
-            _ = model.forward(Array(tokens[..<prompt]), cache: cache, pool: pool)
+            _ = model.forward(Array(tokens[..<prompt]), state: state, pool: pool)
             return Double(prompt) / (MachineLimits.now() - t0)
         }
         func tg() -> Double {
-            let cache = KVCache(layers: hp.layers, capacity: capacity, rowWidth: width)
+            let state = model.makeState(capacity: capacity, cacheType: .f16, batch: 1, threads: pool.threadCount)
             let t0 = MachineLimits.now()
-            for i in 0..<generate { _ = model.forward([tokens[i]], cache: cache, pool: pool) }
+            for i in 0..<generate { _ = model.forward([tokens[i]], state: state, pool: pool) }
             return Double(generate) / (MachineLimits.now() - t0)
         }
         _ = pp()

@@ -24,14 +24,14 @@ public struct PerplexityResult: Sendable {
     public var perplexity: Double { nll.isEmpty ? .nan : exp(nll.reduce(0, +) / Double(nll.count)) }
 }
 
-extension LlamaModel {
+extension DecoderModel {
     /// -log softmax(logits at position i)[tokens[i+1]] for i in `from`..<T-1, from one forward
     /// pass over `tokens` on an empty cache. Returns T-1-from values.
     public func nextTokenNLL(_ tokens: [Int32], from: Int = 0, pool: ThreadPool, path: MatMulPath = .auto) -> [Double] {
-        let T = tokens.count, V = hp.vocabulary
+        let T = tokens.count, V = shape.vocabulary
         guard T >= 2 else { return [] }
-        let cache = KVCache(layers: hp.layers, capacity: T, rowWidth: hp.kvHeads * hp.headDim)
-        let logits = forward(tokens, cache: cache, pool: pool, allLogits: true, path: path)   // [T, V]
+        let state = makeState(capacity: T, cacheType: .f16, batch: T, threads: pool.threadCount)
+        let logits = forward(tokens, state: state, pool: pool, output: .allLogits, path: path)   // [T, V]
         var out: [Double] = []
         out.reserveCapacity(T - 1 - from)
         for i in max(0, from)..<(T - 1) {
@@ -47,7 +47,7 @@ extension LlamaModel {
     /// llama.cpp's perplexity over `tokens` with chunks of `chunk` tokens (a trailing partial chunk
     /// is dropped, as llama.cpp does); `chunk` is capped at the model's context length.
     public func perplexity(_ tokens: [Int32], chunk: Int, pool: ThreadPool, path: MatMulPath = .auto) -> PerplexityResult {
-        let n = min(max(chunk, 2), hp.contextLength)
+        let n = min(max(chunk, 2), shape.contextLength)
         var result = PerplexityResult(nll: [], perChunk: [])
         var start = 0
         while start + n <= tokens.count {
