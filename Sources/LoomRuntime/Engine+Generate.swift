@@ -14,14 +14,17 @@ import Glibc
 final class GenerationJob: @unchecked Sendable {
     let engine: Engine
     let prompt: String
+    /// The prompt's tokens (tokenized once, by `Engine.prepare`).
+    let promptTokens: [Int32]
     let options: GenerateOptions
     let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
     let cancelled: CancelFlag
 
-    init(engine: Engine, prompt: String, options: GenerateOptions,
+    init(engine: Engine, prompt: String, tokens: [Int32], options: GenerateOptions,
          continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation, cancelled: CancelFlag) {
         self.engine = engine
         self.prompt = prompt
+        promptTokens = tokens
         self.options = options
         self.continuation = continuation
         self.cancelled = cancelled
@@ -48,7 +51,7 @@ final class GenerationJob: @unchecked Sendable {
     func generate() throws -> GenerationStats {
         let start = Self.now()
         let e = engine, model = e.model, cache = e.cache
-        var tokens = e.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+        var tokens = promptTokens
         let numKeep = min(max(options.numKeep, 0), cache.capacity / 2)
         guard !tokens.isEmpty else { throw EngineError.promptTooLong(tokens: 0, context: cache.capacity) }
         if tokens.count > cache.capacity {

@@ -92,12 +92,12 @@ public struct GenerateOptions: Sendable {
 }
 
 /// Why generation ended.
-public enum DoneReason: String, Sendable {
+public enum DoneReason: String, Sendable, Equatable {
     case stop, length
 }
 
 /// Ollama's statistics of one request (durations in nanoseconds).
-public struct GenerationStats: Sendable {
+public struct GenerationStats: Sendable, Equatable {
     public var promptEvalCount = 0
     public var promptEvalDuration: UInt64 = 0
     public var evalCount = 0
@@ -154,6 +154,10 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonFiniteEmbedding
     /// The model is an encoder (embeddings only) and was asked to generate.
     case embeddingOnly
+    /// Thinking was asked for and the template has no thinking tags.
+    case thinkingUnsupported
+    /// Tools were offered and the template does not support them.
+    case toolsUnsupported
 
     public var description: String {
         switch self {
@@ -167,6 +171,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
             return after ? "input after truncation exceeds maximum context length" : "the input length exceeds the context length"
         case .nonFiniteEmbedding: return "embedding contains NaN or Inf values"
         case .embeddingOnly: return "the model only computes embeddings"
+        case .thinkingUnsupported: return "the model does not support thinking"
+        case .toolsUnsupported: return "the model does not support tools"
         }
     }
 }
@@ -306,21 +312,18 @@ public final class Engine: @unchecked Sendable {
         do { return try template.render(context) } catch { throw .template(error) }
     }
 
-    /// A chat turn: the rendered conversation, generated as `generate(raw:)`.
-    public func chat(_ messages: [ChatMessage], options: GenerateOptions = GenerateOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
-        do {
-            return generate(raw: try render(messages), options: options)
-        } catch {
-            return AsyncThrowingStream { $0.finish(throwing: error) }
-        }
-    }
-
     /// Generates a continuation of `prompt` exactly as given (no template).
     public func generate(raw prompt: String, options: GenerateOptions = GenerateOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
+        generate(prepare(raw: prompt), options: options)
+    }
+
+    /// Generates from a prepared turn's tokens (text events, not yet split into thinking/tool calls).
+    func generate(_ turn: ChatTurn, options: GenerateOptions) -> AsyncThrowingStream<GenerationEvent, Error> {
         AsyncThrowingStream { continuation in
             let cancelled = CancelFlag()
             continuation.onTermination = { _ in cancelled.set() }
-            let job = GenerationJob(engine: self, prompt: prompt, options: options, continuation: continuation, cancelled: cancelled)
+            let job = GenerationJob(engine: self, prompt: turn.prompt, tokens: turn.tokens, options: options,
+                                    continuation: continuation, cancelled: cancelled)
             ComputeThread.start { job.run() }
         }
     }

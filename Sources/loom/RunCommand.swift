@@ -38,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try Engine.load(path: model, contextLength: numCtx, threads: threads)
-        let options = GenerateOptions(sampling: SamplingOptions(temperature: temperature, seed: seed), numPredict: numPredict)
+        let options = ChatOptions(generation: GenerateOptions(sampling: SamplingOptions(temperature: temperature, seed: seed), numPredict: numPredict))
         var messages: [ChatMessage] = []
         if let prompt {
             messages.append(ChatMessage(role: "user", content: prompt))
@@ -56,10 +56,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Streams one reply to standard output and returns its text.
-    func reply(_ engine: Engine, _ messages: [ChatMessage], _ options: GenerateOptions) async throws -> String {
+    func reply(_ engine: Engine, _ messages: [ChatMessage], _ options: ChatOptions) async throws -> String {
         var text = ""
         for try await event in engine.chat(messages, options: options) {
-            if case let .text(piece) = event {
+            if case let .content(piece) = event {
                 text += piece
                 Self.write(piece)
             }

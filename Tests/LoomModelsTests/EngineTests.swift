@@ -24,6 +24,17 @@ struct EngineTests {
         return (text, stats)
     }
 
+    /// A chat stream's content text and statistics.
+    static func collect(_ stream: AsyncThrowingStream<ChatEvent, Error>) async throws -> (String, GenerationStats?) {
+        var text = ""
+        var stats: GenerationStats?
+        for try await event in stream {
+            if case let .content(t) = event { text += t }
+            if case let .done(s) = event { stats = s }
+        }
+        return (text, stats)
+    }
+
     @Test("same seed and temperature 0.8 → same text, on two runs and on 1 vs 2 threads", .enabled(if: ModelFixtures.available))
     func seeded() async throws {
         let options = GenerateOptions(sampling: SamplingOptions(temperature: 0.8, seed: 1234), numPredict: 8)
@@ -101,10 +112,10 @@ struct EngineTests {
         let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 256, threads: 2)
         let question = [ChatMessage(role: "user", content: "Reply with just the word yes.")]
         var options = GenerateOptions(sampling: SamplingOptions(temperature: 0), numPredict: 40)
-        let (short, natural) = try await Self.collect(engine.chat(question, options: options))
+        let (short, natural) = try await Self.collect(engine.chat(question, options: ChatOptions(generation: options)))
         #expect((natural?.evalCount ?? 40) < 40 && natural?.doneReason == .stop, "the model ends by itself: \(short.debugDescription)")
         options.ignoreEOS = true
-        let (long, forced) = try await Self.collect(engine.chat(question, options: options))
+        let (long, forced) = try await Self.collect(engine.chat(question, options: ChatOptions(generation: options)))
         #expect(forced?.evalCount == 40 && forced?.doneReason == .length)
         #expect(long.hasPrefix(short), "greedy: the same reply, then more")
     }
@@ -114,17 +125,17 @@ struct EngineTests {
         let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 512, threads: 2)
         let greedy = GenerateOptions(sampling: SamplingOptions(temperature: 0), numPredict: 6)
         let first = [ChatMessage(role: "user", content: "Name a fruit.")]
-        let (reply, stats1) = try await Self.collect(engine.chat(first, options: greedy))
-        let firstCount = engine.tokenize(try engine.render(first)).count
+        let (reply, stats1) = try await Self.collect(engine.chat(first, options: ChatOptions(generation: greedy)))
+        let firstCount = engine.promptTokens(try engine.render(first)).count
         #expect(stats1?.promptEvalCount == firstCount)
         #expect(engine.loadDuration > 0 && stats1?.loadDuration == engine.loadDuration)
         #expect((stats1?.totalDuration ?? 0) >= engine.loadDuration + (stats1?.promptEvalDuration ?? 0))
         let cached = engine.cachedTokens
         let second = first + [ChatMessage(role: "assistant", content: reply), ChatMessage(role: "user", content: "Another one?")]
-        let secondTokens = engine.tokenize(try engine.render(second))
+        let secondTokens = engine.promptTokens(try engine.render(second))
         var common = 0
         while common < min(cached.count, secondTokens.count - 1) && cached[common] == secondTokens[common] { common += 1 }
-        let (_, stats2) = try await Self.collect(engine.chat(second, options: greedy))
+        let (_, stats2) = try await Self.collect(engine.chat(second, options: ChatOptions(generation: greedy)))
         #expect(common >= firstCount)
         #expect(stats2?.promptEvalCount == secondTokens.count - common)
         #expect((stats2?.promptEvalCount ?? .max) < secondTokens.count)
@@ -153,7 +164,7 @@ struct EngineTests {
         let engine = try Engine.load(path: "SmolLM2-135M-Instruct.Q4_1.gguf")
         let stream = engine.chat([ChatMessage(role: "user", content: "Why is the sky blue?")])
         for try await event in stream {
-            if case let .text(piece) = event { print(piece, terminator: "") }
+            if case let .content(piece) = event { print(piece, terminator: "") }
         }
     }
 

@@ -100,7 +100,7 @@ struct MemoryBench: AsyncParsableCommand {
         let engine = try Engine.load(path: file, contextLength: ctx, threads: threads)
         var generated = 0
         let options = GenerateOptions(sampling: .init(temperature: 0), numPredict: 32)
-        for try await event in engine.chat([ChatMessage(role: "user", content: "Write a haiku about memory.")], options: options) {
+        for try await event in engine.chat([ChatMessage(role: "user", content: "Write a haiku about memory.")], options: ChatOptions(generation: options)) {
             if case let .done(stats) = event { generated = stats.evalCount }
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
