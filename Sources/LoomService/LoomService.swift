@@ -56,56 +56,42 @@ public final class LoomService: OllamaService {
         }
         var options = try Options(entry.parameters)
         try options.merge(request.options)
-        let runner = try await scheduler.acquire(entry, options: runnerOptions(options), keepAlive: request.keepAlive)
-        if prompt.isEmpty {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "load"))
-        }
-        guard let engine = runner.model.engine else {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            throw .badRequest("\"\(name)\" does not support generate")
-        }
-        // Thinking needs the template's tags (raw prompts get no template, so no thinking).
-        let tags = raw ? nil : engine.chatTemplateSource.flatMap(ThinkingSplitter.tags(inTemplate:))
-        if thinks && tags == nil {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            throw .badRequest("\"\(name)\" does not support thinking")
-        }
-        let thinkOn = tags != nil && format == nil && (request.think == nil || request.think == .null || thinks)
-        var text = prompt
-        if !raw {
-            var messages: [ChatMessage] = []
-            if let system = request.system ?? entry.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
-            messages.append(ChatMessage(role: "user", content: prompt))
-            do { text = try engine.render(messages, think: tags == nil ? nil : thinkOn) } catch {
-                await scheduler.release(runner, keepAlive: request.keepAlive)
-                throw .internalError("\(error)")
-            }
-            if let context = request.context, !context.isEmpty { text = engine.detokenize(context.map { Int32(truncatingIfNeeded: $0) }) + text }
-        }
         var generation = generateOptions(options, truncate: request.truncate, shift: request.shift)
         generation.logprobs = request.logprobs ?? false
         generation.topLogprobs = request.topLogprobs ?? 0
         generation.format = format
-        let router = OutputRouter(thinking: thinkOn ? tags : nil, prompt: text, tools: nil)
-        let stream = engine.generate(raw: text, options: generation)
-        return relay(stream, runner, request.keepAlive) { event, logprobs in
-            switch event {
-            case let .text(piece):
-                let routed = router.feed(piece)
-                if routed.isEmpty && logprobs == nil { return nil }
-                var response = GenerateResponse(model: name, createdAt: Timestamp.now(), response: routed.content, logprobs: logprobs)
-                if !routed.thinking.isEmpty { response.thinking = routed.thinking }
-                return response
-            case let .done(stats):
-                let rest = router.finish()
-                var response = GenerateResponse(model: name, createdAt: Timestamp.now(), response: rest.content, done: true,
-                                                doneReason: stats.doneReason.rawValue, context: raw ? nil : stats.tokens.map { Int($0) },
-                                                metrics: Self.metrics(stats), logprobs: logprobs)
-                if !rest.thinking.isEmpty { response.thinking = rest.thinking }
-                return response
-            case .logprob:
-                return nil
+        let think: Bool? = request.think == nil || request.think == .null ? nil : thinks
+        if raw && thinks { throw .badRequest("\"\(name)\" does not support thinking") }
+        return try await withRunner(entry, runnerOptions(options), keepAlive: request.keepAlive) { runner throws(APIError) in
+            if prompt.isEmpty { return .single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "load")) }
+            guard let engine = runner.model.engine else { throw .badRequest("\"\(name)\" does not support generate") }
+            let turn: ChatTurn
+            if raw {
+                turn = engine.prepare(raw: prompt)
+            } else {
+                var messages: [ChatMessage] = []
+                if let system = request.system ?? entry.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
+                messages.append(ChatMessage(role: "user", content: prompt))
+                let prefix = request.context.map { engine.detokenize($0.map { Int32(truncatingIfNeeded: $0) }) } ?? ""
+                do { turn = try engine.prepare(messages, options: ChatOptions(generation: generation, think: think), prefix: prefix) } catch {
+                    throw Self.apiError(error, name: name)
+                }
+            }
+            return .events(engine.run(turn, options: generation)) { event, logprobs in
+                switch event {
+                case let .content(piece):
+                    return GenerateResponse(model: name, createdAt: Timestamp.now(), response: piece, logprobs: logprobs)
+                case let .thinking(piece):
+                    var response = GenerateResponse(model: name, createdAt: Timestamp.now(), response: "", logprobs: logprobs)
+                    response.thinking = piece
+                    return response
+                case let .done(stats):
+                    return GenerateResponse(model: name, createdAt: Timestamp.now(), response: "", done: true,
+                                            doneReason: stats.doneReason.rawValue, context: raw ? nil : stats.tokens.map { Int($0) },
+                                            metrics: Self.metrics(stats), logprobs: logprobs)
+                case .toolCall, .logprob:
+                    return nil
+                }
             }
         }
     }
@@ -126,69 +112,52 @@ public final class LoomService: OllamaService {
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         var options = try Options(entry.parameters)
         try options.merge(request.options)
-        let runner = try await scheduler.acquire(entry, options: runnerOptions(options), keepAlive: request.keepAlive)
-        if messages.isEmpty {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "load"))
-        }
-        guard let engine = runner.model.engine else {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            throw .badRequest("\"\(name)\" does not support chat")
-        }
-        let hasTools = request.tools.map { $0 != .null && $0 != .array([]) } ?? false
-        if hasTools && !Self.supportsTools(engine) {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            throw .badRequest("\(Self.fullName(entry)) does not support tools")
-        }
-        // Thinking: templates with thinking tags think unless `think: false` (Ollama ≥ 0.12.4).
-        let tags = engine.chatTemplateSource.flatMap(ThinkingSplitter.tags(inTemplate:))
-        if thinks && tags == nil {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            throw .badRequest("\"\(name)\" does not support thinking")
-        }
-        // With a format the answer is constrained from its first token, so thinking is off.
-        let thinkOn = tags != nil && format == nil && (request.think == nil || request.think == .null || thinks)
-        let text: String
-        do {
-            let tools = try request.tools.flatMap { t -> String? in
-                t == .null || t == .array([]) ? nil : try request.toolsSource ?? String(decoding: JSONEncoder().encode(t), as: UTF8.self)
-            }
-            var conversation = try messages.map(Self.chatMessage)
-            if let system = entry.system, !system.isEmpty, conversation.first?.role != "system" {
-                conversation.insert(ChatMessage(role: "system", content: system), at: 0)
-            }
-            text = try Self.renderFitting(engine, conversation, tools: tools, think: tags == nil ? nil : thinkOn,
-                                          truncate: request.truncate ?? true)
-        } catch {
-            await scheduler.release(runner, keepAlive: request.keepAlive)
-            throw .internalError("\(error)")
-        }
         var generation = generateOptions(options, truncate: request.truncate, shift: request.shift)
         generation.logprobs = request.logprobs ?? false
         generation.topLogprobs = request.topLogprobs ?? 0
         generation.format = format
-        let callFormat = hasTools ? (engine.chatTemplateSource.flatMap { ToolCallFormat.detect(template: $0) } ?? .json) : nil
-        if let callFormat, format == nil { generation.toolCall = Self.toolCallConstraint(callFormat, tools: request.tools) }
-        let router = OutputRouter(thinking: thinkOn ? tags : nil, prompt: text,
-                                  tools: format == nil ? callFormat.map { ($0, OutputRouter.toolNames(request.tools)) } : nil)
-        let stream = engine.generate(raw: text, options: generation)
-        return relay(stream, runner, request.keepAlive) { event, logprobs in
-            func message(_ r: OutputRouter.Routed) -> Message {
-                var m = Message(role: "assistant", content: r.content)
-                if !r.thinking.isEmpty { m.thinking = r.thinking }
-                if !r.calls.isEmpty { m.toolCalls = r.calls }
-                return m
+        let hasTools = request.tools.map { $0 != .null && $0 != .array([]) } ?? false
+        let tools: String?
+        let conversation: [ChatMessage]
+        do {
+            tools = try request.tools.flatMap { t -> String? in
+                t == .null || t == .array([]) ? nil : try request.toolsSource ?? String(decoding: JSONEncoder().encode(t), as: UTF8.self)
             }
-            switch event {
-            case let .text(piece):
-                let routed = router.feed(piece)
-                if routed.isEmpty && logprobs == nil { return nil }
-                return ChatResponse(model: name, createdAt: Timestamp.now(), message: message(routed), logprobs: logprobs)
-            case let .done(stats):
-                return ChatResponse(model: name, createdAt: Timestamp.now(), message: message(router.finish()), done: true,
-                                    doneReason: stats.doneReason.rawValue, metrics: Self.metrics(stats), logprobs: logprobs)
-            case .logprob:
-                return nil
+            var all = try messages.map(Self.chatMessage)
+            if let system = entry.system, !system.isEmpty, all.first?.role != "system" {
+                all.insert(ChatMessage(role: "system", content: system), at: 0)
+            }
+            conversation = all
+        } catch {
+            throw .internalError("\(error)")
+        }
+        // Thinking: templates with thinking tags think unless `think: false` (Ollama ≥ 0.12.4).
+        let think: Bool? = request.think == nil || request.think == .null ? nil : thinks
+        return try await withRunner(entry, runnerOptions(options), keepAlive: request.keepAlive) { runner throws(APIError) in
+            if messages.isEmpty { return .single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "load")) }
+            guard let engine = runner.model.engine else { throw .badRequest("\"\(name)\" does not support chat") }
+            if hasTools, let callFormat = engine.toolCallFormat ?? (engine.supportsTools ? .json : nil), format == nil {
+                generation.toolCall = Self.toolCallConstraint(callFormat, tools: request.tools)
+            }
+            let turn: ChatTurn
+            do {
+                turn = try engine.prepare(conversation, options: ChatOptions(generation: generation, tools: tools,
+                                                                             toolNames: Self.toolNames(request.tools), think: think))
+            } catch {
+                throw Self.apiError(error, name: name, entry: entry)
+            }
+            return .events(engine.run(turn, options: generation)) { event, logprobs in
+                var message = Message(role: "assistant", content: "")
+                switch event {
+                case let .content(piece): message.content = piece
+                case let .thinking(piece): message.thinking = piece
+                case let .toolCall(call): message.toolCalls = [Self.wire(call)]
+                case let .done(stats):
+                    return ChatResponse(model: name, createdAt: Timestamp.now(), message: message, done: true,
+                                        doneReason: stats.doneReason.rawValue, metrics: Self.metrics(stats), logprobs: logprobs)
+                case .logprob: return nil
+                }
+                return ChatResponse(model: name, createdAt: Timestamp.now(), message: message, logprobs: logprobs)
             }
         }
     }
@@ -231,26 +200,6 @@ public final class LoomService: OllamaService {
 
     static func fullName(_ entry: ModelEntry) -> String {
         entry.name.contains("/") ? "registry.ollama.ai/\(entry.name)" : "registry.ollama.ai/library/\(entry.name)"
-    }
-
-    /// A Jinja template supports tools when it mentions them (Ollama's rule for Jinja templates).
-    static func supportsTools(_ engine: Engine) -> Bool {
-        guard let source = engine.chatTemplateSource else { return false }
-        return source.contains("tools") || source.contains("tool_call")
-    }
-
-    /// The conversation rendered; when it exceeds the context and `truncate`, the oldest non-system
-    /// messages are dropped first (the last message always stays; §11.7).
-    static func renderFitting(_ engine: Engine, _ messages: [ChatMessage], tools: String? = nil, think: Bool? = nil,
-                              truncate: Bool) throws -> String {
-        let full = try engine.render(messages, toolsJSON: tools, think: think)
-        guard truncate, messages.count > 1, engine.tokenize(full).count > engine.contextLength else { return full }
-        for i in 1..<messages.count {
-            let kept = messages[..<i].filter { $0.role == "system" } + messages[i...]
-            let text = try engine.render(Array(kept), toolsJSON: tools, think: think)
-            if engine.tokenize(text).count <= engine.contextLength { return text }
-        }
-        return try engine.render(messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]], toolsJSON: tools, think: think)
     }
 
     /// A wire message as the runtime's: tool calls with their arguments as JSON object text (an
@@ -317,18 +266,50 @@ public final class LoomService: OllamaService {
         }
     }
 
-    /// Engine errors as API errors: a prompt over the context (truncate: false) is the client's 400.
-    static func apiError(_ error: any Error) -> APIError {
+    /// Engine errors as API errors: a prompt over the context (truncate: false) and an ask the
+    /// model's template cannot serve (thinking, tools) are the client's 400.
+    static func apiError(_ error: any Error, name: String = "", entry: ModelEntry? = nil) -> APIError {
         if let e = error as? APIError { return e }
-        if case .promptTooLong? = error as? EngineError { return .badRequest("the input length exceeds the context length") }
-        return .internalError("\(error)")
+        switch error as? EngineError {
+        case .promptTooLong?: return .badRequest("the input length exceeds the context length")
+        case .thinkingUnsupported?: return .badRequest("\"\(name)\" does not support thinking")
+        case .toolsUnsupported?: return .badRequest("\(entry.map(fullName) ?? name) does not support tools")
+        default: return .internalError("\(error)")
+        }
+    }
+
+    /// What a request does with its runner: answer at once, or stream the engine's events as
+    /// response objects (nil: nothing to send for that event).
+    enum Reply<R: Sendable> {
+        case single(R)
+        case events(AsyncThrowingStream<ChatEvent, Error>, @Sendable (ChatEvent, [TokenLogprob]?) -> R?)
+    }
+
+    /// The one scoped use of a runner: acquires one for `entry` (loading it when needed), hands it
+    /// to `body`, and releases it exactly once — at once when `body` throws or answers at once,
+    /// else when the stream it returns ends (also when the client goes away).
+    func withRunner<R: Sendable>(_ entry: ModelEntry, _ options: RunnerOptions, keepAlive: KeepAlive?,
+                                 _ body: (Runner) async throws(APIError) -> Reply<R>) async throws(APIError) -> AsyncThrowingStream<R, Error> {
+        let runner = try await scheduler.acquire(entry, options: options, keepAlive: keepAlive)
+        let reply: Reply<R>
+        do { reply = try await body(runner) } catch {
+            await scheduler.release(runner, keepAlive: keepAlive)
+            throw error
+        }
+        switch reply {
+        case let .single(value):
+            await scheduler.release(runner, keepAlive: keepAlive)
+            return Self.single(value)
+        case let .events(stream, make):
+            return relay(stream, runner, keepAlive, make)
+        }
     }
 
     /// Forwards the engine's events as response objects; log-probabilities ride on the next object
     /// made (nil when none are pending). Releases the slot at the end, and cancels the generation
     /// when the consumer goes away.
-    func relay<R: Sendable>(_ source: AsyncThrowingStream<GenerationEvent, Error>, _ runner: Runner, _ keepAlive: KeepAlive?,
-                            _ make: @escaping @Sendable (GenerationEvent, [TokenLogprob]?) -> R?) -> AsyncThrowingStream<R, Error> {
+    func relay<R: Sendable>(_ source: AsyncThrowingStream<ChatEvent, Error>, _ runner: Runner, _ keepAlive: KeepAlive?,
+                            _ make: @escaping @Sendable (ChatEvent, [TokenLogprob]?) -> R?) -> AsyncThrowingStream<R, Error> {
         let scheduler = self.scheduler, active = self.active
         return AsyncThrowingStream { continuation in
             let task = Task {
