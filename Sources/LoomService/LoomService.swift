@@ -42,7 +42,7 @@ public final class LoomService: OllamaService {
             return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "unload"))
         }
         try Self.requireGenerator(entry, name: name, verb: "generate")
-        let format = try Self.constraint(request.format, source: request.formatSource)
+        let format = try Self.constraint(request.format)
         let raw = request.raw ?? false
         if raw && (!(request.template ?? "").isEmpty || !(request.system ?? "").isEmpty || !(request.context ?? []).isEmpty) {
             throw .badRequest("raw mode does not support template, system, or context")
@@ -120,7 +120,7 @@ public final class LoomService: OllamaService {
             return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "unload"))
         }
         try Self.requireGenerator(entry, name: name, verb: "chat")
-        let format = try Self.constraint(request.format, source: request.formatSource)
+        let format = try Self.constraint(request.format)
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         var options = try Options(entry.parameters)
         try options.merge(request.options)
@@ -149,7 +149,7 @@ public final class LoomService: OllamaService {
         let text: String
         do {
             let tools = try request.tools.flatMap { t -> String? in
-                t == .null || t == .array([]) ? nil : try request.toolsSource ?? String(decoding: JSONEncoder().encode(t), as: UTF8.self)
+                t == .null || t == .array([]) ? nil : t.serialized()
             }
             var conversation = try messages.map(Self.chatMessage)
             if let system = entry.system, !system.isEmpty, conversation.first?.role != "system" {
@@ -257,7 +257,7 @@ public final class LoomService: OllamaService {
         let calls = try (m.toolCalls ?? []).map { call -> ChatToolCall in
             let arguments: String
             if case let .string(text) = call.function.arguments { arguments = text } else {
-                arguments = String(decoding: try JSONEncoder().encode(call.function.arguments), as: UTF8.self)
+                arguments = call.function.arguments.serialized()
             }
             return ChatToolCall(name: call.function.name, arguments: arguments)
         }

@@ -70,7 +70,7 @@ final class OutputRouter: @unchecked Sendable {
 
     /// A parsed call in Ollama's shape.
     static func wire(_ call: ParsedToolCall) -> ToolCall {
-        let arguments = (try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8))) ?? .object([])
+        let arguments = (try? JSONValue.parse(call.arguments)) ?? .object([])
         return ToolCall(id: callID(), function: ToolCall.Function(index: call.index, name: call.name, arguments: arguments))
     }
 
