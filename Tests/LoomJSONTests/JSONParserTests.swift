@@ -117,7 +117,7 @@ struct JSONScanTests {
         var scanner = BalanceScanner()
         var end: Int?
         for n in stride(from: 3, through: text.count, by: 3) where end == nil { end = scanner.scan(Array(text[..<n]), from: 2) }
-        #expect(end == 35)
+        #expect(end == 33)
     }
 
     @Test("peekName reads the top-level name once its string is complete")
