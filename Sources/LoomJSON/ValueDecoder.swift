@@ -18,13 +18,13 @@ final class ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         if case .null = value { throw DecodingError.valueNotFound(type, .init(codingPath: codingPath, debugDescription: "Cannot get keyed decoding container -- found null value instead")) }
-        guard case let .object(members) = value else { throw mismatch([String: JSONValue].self, value, codingPath) }
+        guard case let .object(members) = value else { throw mismatch([String: Any].self, value, codingPath) }
         return KeyedDecodingContainer(Keyed<Key>(decoder: self, members: members))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         if case .null = value { throw DecodingError.valueNotFound([JSONValue].self, .init(codingPath: codingPath, debugDescription: "Cannot get unkeyed decoding container -- found null value instead")) }
-        guard case let .array(items) = value else { throw mismatch([JSONValue].self, value, codingPath) }
+        guard case let .array(items) = value else { throw mismatch([Any].self, value, codingPath) }
         return Unkeyed(decoder: self, items: items)
     }
 
