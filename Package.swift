@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "LoomTensor", targets: ["LoomTensor"]),
         .library(name: "LoomGGUF", targets: ["LoomGGUF"]),
         .library(name: "LoomKernels", targets: ["LoomKernels"]),
+        .library(name: "LoomJSON", targets: ["LoomJSON"]),
         .library(name: "LoomTemplate", targets: ["LoomTemplate"]),
         .library(name: "LoomTokenizers", targets: ["LoomTokenizers"]),
         .library(name: "LoomSampling", targets: ["LoomSampling"]),
@@ -34,26 +35,29 @@ let package = Package(
         // SIMD paths are chosen at compile time by -DLOOM_AVX2 (see Scripts/swift-flags.sh); without
         // it the portable paths build everywhere, so this package needs no unsafeFlags.
         .target(name: "LoomKernels", dependencies: ["LoomTensor", "COpenBLAS"]),
-        // The Jinja subset real chat templates use: lexer → parser → AST → interpreter. A leaf.
-        .target(name: "LoomTemplate"),
+        // JSON, once: an order-preserving JSONValue (numbers keep their text), a strict parser, writers
+        // (compact, Python json.dumps), Codable bridges, scans of streamed JSON. Imports nothing.
+        .target(name: "LoomJSON"),
+        // The Jinja subset real chat templates use: lexer → parser → AST → interpreter. Imports LoomJSON only.
+        .target(name: "LoomTemplate", dependencies: ["LoomJSON"]),
         // Text ↔ ids: byte-level BPE, SentencePiece-style BPE, WordPiece, built from a Vocabulary. A leaf.
         .target(name: "LoomTokenizers"),
         // Architectures declared by GGUF tensor names, KV cache (sees a WeightSource, never GGUF).
         .target(name: "LoomModels", dependencies: ["LoomTensor", "LoomKernels"]),
-        // Logits → next token: greedy, temperature, top-k/p, min-p, typical, penalties, seeded RNG. A leaf.
-        .target(name: "LoomSampling"),
+        // Logits → next token: greedy, temperature, top-k/p, min-p, typical, penalties, seeded RNG. Imports LoomJSON only.
+        .target(name: "LoomSampling", dependencies: ["LoomJSON"]),
         // Model file → running engine: vocabulary, template, weights, the generation loop (Engine).
-        .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor", "LoomTemplate", "LoomSampling"]),
+        .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor", "LoomTemplate", "LoomSampling", "LoomJSON"]),
         // Ollama's on-disk model store: names, manifests, sha256 blobs, atomic writes, copy/delete, quantizer.
         .target(name: "LoomStore", dependencies: ["LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto")]),
         // Hugging Face folder (config.json, Safetensors shards, tokenizer files) → GGUF, as llama.cpp's convert_hf_to_gguf.py.
-        .target(name: "LoomConvert", dependencies: ["LoomGGUF", "LoomTensor"]),
-        // Ollama wire types (Codable, snake_case) and the OllamaService protocol; no HTTP, no engine. A leaf.
-        .target(name: "LoomAPI"),
+        .target(name: "LoomConvert", dependencies: ["LoomGGUF", "LoomTensor", "LoomJSON"]),
+        // Ollama wire types (Codable, snake_case) and the OllamaService protocol; no HTTP, no engine. Imports LoomJSON only.
+        .target(name: "LoomAPI", dependencies: ["LoomJSON"]),
         // OllamaService on the runtime: validation, scheduler (load, keep_alive, unload, queue), option mapping.
-        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore", "LoomConvert"]),
+        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore", "LoomConvert", "LoomJSON"]),
         // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks.
-        .target(name: "LoomServer", dependencies: ["LoomAPI", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "LoomServer", dependencies: ["LoomAPI", "LoomJSON", .product(name: "Hummingbird", package: "hummingbird")]),
         // The `serve` command, the server's composition root (used by `serve` and `loom serve`).
         .target(
             name: "ServeCommand",
@@ -76,14 +80,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LoomTensorTests", dependencies: ["LoomTensor"]),
+        .testTarget(name: "LoomJSONTests", dependencies: ["LoomJSON"]),
         .testTarget(name: "LoomGGUFTests", dependencies: ["LoomGGUF", "LoomTensor"]),
         .testTarget(name: "LoomKernelsTests", dependencies: ["LoomKernels", "LoomTensor"]),
         .testTarget(name: "LoomTemplateTests", dependencies: ["LoomTemplate"]),
         .testTarget(name: "LoomTokenizersTests", dependencies: ["LoomTokenizers", "LoomRuntime", "LoomGGUF"]),
         .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
         .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer", "LoomStore"]),
-        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore", "LoomAPI", "LoomService"]),
-        .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomGGUF", "LoomTensor"]),
+        .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomJSON", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore", "LoomAPI", "LoomService"]),
+        .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomJSON", "LoomGGUF", "LoomTensor"]),
     ],
     swiftLanguageModes: [.v6]
 )

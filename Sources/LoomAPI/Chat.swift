@@ -76,10 +76,6 @@ public struct ChatRequest: Sendable, Decodable {
     public var shift: Bool?
     public var logprobs: Bool?
     public var topLogprobs: Int?
-    /// `format` as the client wrote it (key order kept; set by the HTTP layer, see RawJSON.swift).
-    public var formatSource: String?
-    /// `tools` as the client wrote it (key order kept, so the prompt is the same on every request).
-    public var toolsSource: String?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, tools, format, stream, options, think, truncate, shift, logprobs

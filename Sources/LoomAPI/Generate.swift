@@ -20,8 +20,6 @@ public struct GenerateRequest: Sendable, Decodable {
     public var shift: Bool?
     public var logprobs: Bool?
     public var topLogprobs: Int?
-    /// `format` as the client wrote it (key order kept; set by the HTTP layer, see RawJSON.swift).
-    public var formatSource: String?
 
     enum CodingKeys: String, CodingKey {
         case model, prompt, suffix, system, template, context, stream, raw, format, images, options, think, truncate, shift, logprobs

@@ -53,10 +53,10 @@ public struct Options: Sendable, Equatable {
         }
         for (key, value) in pairs where value != .null {
             if let path = Self.intKeys[key] {
-                guard case let .number(n) = value, n.isFinite else { throw .internalError("option \"\(key)\" must be of type integer") }
+                guard let n = value.doubleValue, n.isFinite else { throw .internalError("option \"\(key)\" must be of type integer") }
                 self[keyPath: path] = Int(clamping: Int64(n.rounded(.towardZero).clamped(to: -9.2e18...9.2e18)))
             } else if let path = Self.floatKeys[key] {
-                guard case let .number(n) = value else { throw .internalError("option \"\(key)\" must be of type float32") }
+                guard let n = value.doubleValue else { throw .internalError("option \"\(key)\" must be of type float32") }
                 self[keyPath: path] = n
             } else if key == "stop" {
                 guard case let .array(items) = value else { throw .internalError("option \"stop\" must be of type array") }

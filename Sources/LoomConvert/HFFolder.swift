@@ -10,6 +10,7 @@
 // uploaded to /api/create, named by digest) can be converted without copying them together.
 
 import Foundation
+import LoomJSON
 
 /// A Hugging Face model folder: relative file names → absolute paths.
 public struct HFModelFolder: Sendable {
@@ -29,9 +30,9 @@ public struct HFModelFolder: Sendable {
         guard let list = try config.arrayIfPresent("architectures") else {
             throw .missingKey(file: "config.json", key: "architectures")
         }
-        guard let first = list.first as? String else {
+        guard let first = list.first?.stringValue else {
             throw .invalidValue(file: "config.json", key: "architectures", expected: "a non-empty list of names",
-                                found: list.isEmpty ? "an empty list" : JSONValue.describe(list[0]))
+                                found: list.first?.shortDescription ?? "an empty list")
         }
         self.files = normalized
         architecture = first

@@ -19,6 +19,7 @@
 
 import Foundation
 import LoomGGUF
+import LoomJSON
 
 /// What SpecialVocab would add to a GGUF.
 struct SpecialTokens {
@@ -74,8 +75,8 @@ extension HFTokenizerFiles {
         if let t = tokenizer {
             if hasConfig, named["bos"] == nil, let cls = named["cls"] { named["bos"] = cls }
             if hasConfig, named["eos"] == nil, let sep = named["sep"] { named["eos"] = sep }
-            readPostProcessor(t["post_processor"] as? [String: Any], named: &named, kinds: &kinds, into: &s, hasConfig: hasConfig)
-            Self.readNormalizer(t["normalizer"] as? [String: Any], into: &s)
+            readPostProcessor(t["post_processor"], named: &named, kinds: &kinds, into: &s, hasConfig: hasConfig)
+            Self.readNormalizer(t["normalizer"], into: &s)
         }
         if hasConfig {
             try readChatTemplates(folder: folder, into: &s)
@@ -84,29 +85,29 @@ extension HFTokenizerFiles {
             var vocabID: [String: Int] = [:]
             for (i, t) in tokens.enumerated().reversed() { vocabID[t] = i }
             for kind in kinds {
-                if let flag = config?["add_\(kind)_token"].flatMap(JSONValue.bool) { s.setAdd(kind, flag) }
+                if let flag = config?["add_\(kind)_token"]?.boolValue { s.setAdd(kind, flag) }
                 guard let content = named[kind] else { continue }
                 s.setID(kind, firstID[content] ?? vocabID[content], vocabularySize: tokens.count)
             }
         }
         for kind in kinds {
-            s.setID(kind, modelConfig["\(kind)_token_id"].flatMap(JSONValue.int), vocabularySize: tokens.count)
+            s.setID(kind, modelConfig["\(kind)_token_id"]?.intValue, vocabularySize: tokens.count)
         }
         return s
     }
 
-    private func readPostProcessor(_ post: [String: Any]?, named: inout [String: String], kinds: inout [String],
+    private func readPostProcessor(_ post: JSONValue?, named: inout [String: String], kinds: inout [String],
                                    into s: inout SpecialTokens, hasConfig: Bool) {
-        guard let post else { return }
-        for p in (post["processors"] as? [[String: Any]]) ?? [post] {
-            switch p["type"] as? String {
+        guard let post, post.members != nil else { return }
+        for p in post["processors"]?.arrayValue ?? [post] where p.members != nil {
+            switch p["type"]?.stringValue {
             case "ByteLevel":
                 s.setAdd("bos", false, onlyIfUnset: true)
                 s.setAdd("eos", false, onlyIfUnset: true)
             case "RobertaProcessing":
                 for k in ["bos", "eos", "sep"] { s.setAdd(k, true) }
-                if hasConfig, named["cls"] == nil { named["cls"] = (p["cls"] as? [Any])?.first as? String ?? named["bos"] }
-                if hasConfig, named["sep"] == nil { named["sep"] = (p["sep"] as? [Any])?.first as? String ?? named["eos"] }
+                if hasConfig, named["cls"] == nil { named["cls"] = p["cls"]?[0]?.stringValue ?? named["bos"] }
+                if hasConfig, named["sep"] == nil { named["sep"] = p["sep"]?[0]?.stringValue ?? named["eos"] }
             case "TemplateProcessing":
                 readTemplate(p, named: &named, kinds: &kinds, into: &s, hasConfig: hasConfig)
             default:
@@ -115,17 +116,13 @@ extension HFTokenizerFiles {
         }
     }
 
-    private static func special(_ item: Any?) -> String? {
-        ((item as? [String: Any])?["SpecialToken"] as? [String: Any])?["id"] as? String
-    }
+    private static func special(_ item: JSONValue?) -> String? { item?["SpecialToken"]?["id"]?.stringValue }
 
-    private static func sequence(_ item: Any?) -> String? {
-        ((item as? [String: Any])?["Sequence"] as? [String: Any])?["id"] as? String
-    }
+    private static func sequence(_ item: JSONValue?) -> String? { item?["Sequence"]?["id"]?.stringValue }
 
-    private func readTemplate(_ p: [String: Any], named: inout [String: String], kinds: inout [String],
+    private func readTemplate(_ p: JSONValue, named: inout [String: String], kinds: inout [String],
                               into s: inout SpecialTokens, hasConfig: Bool) {
-        let single = p["single"] as? [Any] ?? [], pair = p["pair"] as? [Any] ?? []
+        let single = p["single"]?.arrayValue ?? [], pair = p["pair"]?.arrayValue ?? []
         var first: String?, last: String?
         if single.count > 1 {
             first = Self.special(single.first)
@@ -160,38 +157,38 @@ extension HFTokenizerFiles {
         if addSep, hasConfig, named["sep"] == nil { named["sep"] = named["eos"] }
     }
 
-    private static func readNormalizer(_ n: [String: Any]?, into s: inout SpecialTokens) {
+    private static func readNormalizer(_ n: JSONValue?, into s: inout SpecialTokens) {
         guard let n else { return }
-        switch n["type"] as? String {
+        switch n["type"]?.stringValue {
         case "Lowercase": s.lowercase = true
         case "StripAccents": s.stripAccents = true
         case "BertNormalizer":
-            if let v = n["lowercase"] { s.lowercase = JSONValue.bool(v) }
-            if let v = n["strip_accents"] { s.stripAccents = JSONValue.bool(v) }
+            if let v = n["lowercase"] { s.lowercase = v.boolValue }
+            if let v = n["strip_accents"] { s.stripAccents = v.boolValue }
         case "Sequence":
-            for inner in n["normalizers"] as? [[String: Any]] ?? [] { readNormalizer(inner, into: &s) }
+            for inner in n["normalizers"]?.arrayValue ?? [] where inner.members != nil { readNormalizer(inner, into: &s) }
         default: break
         }
     }
 
     private func readChatTemplates(folder: HFModelFolder, into s: inout SpecialTokens) throws(ConvertError) {
-        var value: Any?
+        var value: JSONValue?
         if let jinja = try folder.text("chat_template.jinja") {
             let extra = folder.files.keys.filter { $0.hasPrefix("additional_chat_templates/") && $0.hasSuffix(".jinja") }.sorted()
-            var list: [[String: Any]] = [["name": "default", "template": jinja]]
+            var list: [JSONValue] = [["name": "default", "template": .string(jinja)]]
             for rel in extra {
                 let name = String(rel.dropFirst("additional_chat_templates/".count).dropLast(".jinja".count))
-                list.append(["name": name, "template": try folder.text(rel) ?? ""])
+                list.append(["name": .string(name), "template": .string(try folder.text(rel) ?? "")])
             }
-            value = extra.isEmpty ? jinja : list
+            value = extra.isEmpty ? .string(jinja) : .array(list)
         } else if let fromConfig = config?["chat_template"] {
             value = fromConfig
         } else if let json = try folder.json("chat_template.json") {
             value = json["chat_template"]
         }
-        if let text = value as? String { s.chatTemplate = text; return }
-        for choice in value as? [[String: Any]] ?? [] {
-            guard let raw = choice["name"] as? String, let template = choice["template"] as? String else { continue }
+        if let text = value?.stringValue { s.chatTemplate = text; return }
+        for choice in value?.arrayValue ?? [] {
+            guard let raw = choice["name"]?.stringValue, let template = choice["template"]?.stringValue else { continue }
             let name = String(raw.unicodeScalars.map { ($0.isASCII && CharacterSet.alphanumerics.contains($0)) ? Character($0) : "_" })
             guard !name.isEmpty else { continue }
             if name == "default" { s.chatTemplate = template } else { s.namedTemplates.append((name, template)) }

@@ -15,6 +15,7 @@
 //   anything else                                                     → "default" (no error)
 
 import Foundation
+import LoomJSON
 
 extension HFTokenizerFiles {
     /// The Llama-3 pre-tokenizer regex as tokenizer.json spells it.
@@ -59,8 +60,8 @@ extension HFTokenizerFiles {
     private func namedSpecials(in vocab: [(String, Int)]) -> [AddedToken] {
         var names = ["unk", "sep", "pad", "cls", "mask", "bos", "eos"].compactMap { specialContent($0) }
         for source in [config, specialMap] {
-            for item in (source?["additional_special_tokens"] as? [Any]) ?? [] {
-                if let c = JSONValue.content(item) { names.append(c) }
+            for item in source?["additional_special_tokens"]?.arrayValue ?? [] {
+                if let c = item.tokenContent { names.append(c) }
             }
         }
         var out: [AddedToken] = []
@@ -80,21 +81,21 @@ extension HFTokenizerFiles {
     }
 
     /// The `tokenizer.ggml.pre` name for a tokenizer.json pre_tokenizer (see the table above).
-    static func preName(_ raw: Any?) -> String {
-        guard let d = raw as? [String: Any], let type = d["type"] as? String else { return "default" }
-        func usesRegex(_ p: [String: Any]) -> Bool { p["use_regex"].flatMap(JSONValue.bool) ?? true }
+    static func preName(_ raw: JSONValue?) -> String {
+        guard let d = raw, let type = d["type"]?.stringValue else { return "default" }
+        func usesRegex(_ p: JSONValue) -> Bool { p["use_regex"]?.boolValue ?? true }
         if type == "ByteLevel" { return usesRegex(d) ? "gpt-2" : "default" }
-        guard type == "Sequence", let list = d["pretokenizers"] as? [[String: Any]], list.count == 2,
-              list[1]["type"] as? String == "ByteLevel" else { return "default" }
+        guard type == "Sequence", let list = d["pretokenizers"]?.arrayValue, list.count == 2,
+              list[1]["type"]?.stringValue == "ByteLevel" else { return "default" }
         let first = list[0], byteLevelRegex = usesRegex(list[1])
-        switch first["type"] as? String {
+        switch first["type"]?.stringValue {
         case "Digits":
-            let individual = first["individual_digits"].flatMap(JSONValue.bool) ?? false
+            let individual = first["individual_digits"]?.boolValue ?? false
             return individual && byteLevelRegex ? "smollm" : "default"
         case "Split":
-            guard !byteLevelRegex, (first["behavior"] as? String) == "Isolated",
-                  !(first["invert"].flatMap(JSONValue.bool) ?? false),
-                  let pattern = (first["pattern"] as? [String: Any])?["Regex"] as? String else { return "default" }
+            guard !byteLevelRegex, first["behavior"]?.stringValue == "Isolated",
+                  !(first["invert"]?.boolValue ?? false),
+                  let pattern = first["pattern"]?["Regex"]?.stringValue else { return "default" }
             if pattern == llama3Regex { return "llama-bpe" }
             if pattern == qwen2Regex { return "qwen2" }
             return "default"

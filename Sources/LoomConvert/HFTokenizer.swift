@@ -11,11 +11,11 @@
 //
 // llama.cpp re-encodes added tokens marked normalized=false through the HF tokenizer; Loom cannot run
 // that tokenizer, so those tokens are taken verbatim (identical for every tokenizer Loom targets).
-// JSONSerialization bridges vocab keys to Swift Strings, which compare by canonical equivalence: two
-// tokens that differ only in Unicode normalization would collide. Byte-level BPE vocabularies cannot
-// contain such pairs; WordPiece prefers vocab.txt (read by line, no dictionary) when present.
+// Vocab keys are read in file order and compared by code point (LoomJSON), so two tokens that differ
+// only in Unicode normalization stay apart; WordPiece prefers vocab.txt (read by line) when present.
 
 import Foundation
+import LoomJSON
 
 /// GGUF token types (llama.cpp's llama_token_type).
 enum TokenType {
@@ -60,11 +60,11 @@ struct HFTokenizerFiles {
     private static func addedTokens(_ t: JSONObject) throws(ConvertError) -> [AddedToken] {
         var out: [AddedToken] = []
         for (i, raw) in (try t.arrayIfPresent("added_tokens") ?? []).enumerated() {
-            guard let d = raw as? [String: Any], let id = d["id"].flatMap(JSONValue.int), id >= 0,
-                  let content = d["content"] as? String else {
+            guard raw.members != nil, let id = raw["id"]?.intValue, id >= 0,
+                  let content = raw["content"]?.stringValue else {
                 throw .invalidTokenizer(file: "tokenizer.json", reason: "added_tokens[\(i)] lacks an id or content")
             }
-            out.append(AddedToken(id: id, content: content, special: d["special"].flatMap(JSONValue.bool) ?? false))
+            out.append(AddedToken(id: id, content: content, special: raw["special"]?.boolValue ?? false))
         }
         return out
     }
@@ -84,9 +84,9 @@ struct HFTokenizerFiles {
     static func vocabPairs(_ model: JSONObject) throws(ConvertError) -> [(String, Int)] {
         guard let vocab = try model.objectIfPresent("vocab") else { throw .missingKey(file: "tokenizer.json", key: "model.vocab") }
         var pairs: [(String, Int)] = []
-        pairs.reserveCapacity(vocab.values.count)
-        for (token, raw) in vocab.values {
-            guard let id = JSONValue.int(raw), id >= 0 else {
+        pairs.reserveCapacity(vocab.members.count)
+        for (token, raw) in vocab.members {
+            guard let id = raw.intValue, id >= 0 else {
                 throw .invalidTokenizer(file: "tokenizer.json", reason: "model.vocab[\"\(token)\"] is not a non-negative id")
             }
             pairs.append((token, id))
@@ -97,7 +97,7 @@ struct HFTokenizerFiles {
     /// The content of special token `kind` ("bos", "cls", …) named by tokenizer_config.json, else by
     /// special_tokens_map.json (a string, or an object's "content").
     func specialContent(_ kind: String) -> String? {
-        JSONValue.content(config?["\(kind)_token"]) ?? JSONValue.content(specialMap?["\(kind)_token"])
+        config?["\(kind)_token"]?.tokenContent ?? specialMap?["\(kind)_token"]?.tokenContent
     }
 
     /// tokenizer.json's BPE merges as "a b" strings.
@@ -106,9 +106,9 @@ struct HFTokenizerFiles {
         let raw = try model.arrayIfPresent("merges") ?? []
         out.reserveCapacity(raw.count)
         for (i, m) in raw.enumerated() {
-            if let s = m as? String {
+            if let s = m.stringValue {
                 out.append(s)
-            } else if let pair = m as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
+            } else if let pair = m.arrayValue, pair.count == 2, let a = pair[0].stringValue, let b = pair[1].stringValue {
                 func escape(_ s: String) -> String { s.replacingOccurrences(of: " ", with: "\u{120}") }
                 out.append(escape(a) + " " + escape(b))
             } else {

@@ -10,6 +10,7 @@
 // Anything else (max pooling, sqrt-len mean, …) has no GGUF pooling type and is an error.
 
 import Foundation
+import LoomJSON
 
 enum Pooling {
     static let mean: UInt32 = 1, cls: UInt32 = 2, last: UInt32 = 3
@@ -17,17 +18,16 @@ enum Pooling {
     /// The pooling type of `folder`'s Pooling module; nil when it has no modules.json or no Pooling module.
     static func type(folder: HFModelFolder) throws(ConvertError) -> UInt32? {
         guard let modulesPath = folder.path("modules.json") else { return nil }
-        let any: Any
-        do { any = try JSONSerialization.jsonObject(with: try readFile(modulesPath)) } catch let e as ConvertError {
-            throw e
-        } catch {
-            throw .invalidJSON(file: "modules.json", reason: JSONObject.reason(error))
+        let data = try readFile(modulesPath)
+        let value: JSONValue
+        do { value = try JSONValue.parse(data) } catch {
+            throw .invalidJSON(file: "modules.json", reason: error.description)
         }
-        guard let modules = any as? [[String: Any]] else {
+        guard let modules = value.arrayValue, modules.allSatisfy({ $0.members != nil }) else {
             throw .invalidJSON(file: "modules.json", reason: "the top level is not a list of modules")
         }
-        guard let pooling = modules.first(where: { ($0["type"] as? String)?.hasSuffix("Pooling") == true }) else { return nil }
-        let dir = HFModelFolder.normalize(pooling["path"] as? String ?? "")
+        guard let pooling = modules.first(where: { $0["type"]?.stringValue?.hasSuffix("Pooling") == true }) else { return nil }
+        let dir = HFModelFolder.normalize(pooling["path"]?.stringValue ?? "")
         let rel = dir.isEmpty ? "config.json" : dir + "/config.json"
         guard let config = try folder.json(rel) else {
             throw .cannotRead(path: rel, reason: "modules.json names a Pooling module there, but the model folder has no such file")

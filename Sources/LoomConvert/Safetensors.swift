@@ -15,6 +15,7 @@
 // elements × dtype size. Nothing else is read until a tensor's bytes are asked for.
 
 import Foundation
+import LoomJSON
 
 /// An element type a safetensors header can name.
 public enum SafetensorsDType: String, Sendable, CaseIterable, Hashable {
@@ -110,20 +111,19 @@ public final class SafetensorsFile: Sendable {
             throw .safetensorsHeaderBeyondFile(file: file, headerLength: length, fileSize: buffer.count)
         }
         let dataOffset = 8 + Int(length)
-        let json = Data(buffer[8..<dataOffset])
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]) } catch {
-            throw .safetensorsHeaderNotJSON(file: file, reason: JSONObject.reason(error))
+        let object: JSONValue
+        do { object = try JSONValue.parse(buffer[8..<dataOffset]) } catch {
+            throw .safetensorsHeaderNotJSON(file: file, reason: error.description)
         }
-        guard let entries = object as? [String: Any] else {
-            throw .safetensorsHeaderNotJSON(file: file, reason: "the top level is \(JSONValue.describe(object))")
+        guard case let .object(entries) = object else {
+            throw .safetensorsHeaderNotJSON(file: file, reason: "the top level is \(object.shortDescription)")
         }
         let dataSize = buffer.count - dataOffset
         var tensors: [SafetensorsTensor] = []
         var metadata: [String: String] = [:]
         for (name, value) in entries {
             if name == "__metadata__" {
-                for (k, v) in value as? [String: Any] ?? [:] { metadata[k] = v as? String ?? "\(v)" }
+                for (k, v) in value.members ?? [] { metadata[k] = v.stringValue ?? v.serialized() }
                 continue
             }
             tensors.append(try entry(name, value, file: file, dataSize: dataSize))
@@ -132,15 +132,15 @@ public final class SafetensorsFile: Sendable {
         return Header(dataOffset: dataOffset, tensors: tensors, metadata: metadata)
     }
 
-    private static func entry(_ name: String, _ value: Any, file: String, dataSize: Int) throws(ConvertError) -> SafetensorsTensor {
+    private static func entry(_ name: String, _ value: JSONValue, file: String, dataSize: Int) throws(ConvertError) -> SafetensorsTensor {
         func invalid(_ reason: String) -> ConvertError { .safetensorsInvalidEntry(file: file, tensor: name, reason: reason) }
-        guard let d = value as? [String: Any] else { throw invalid("not an object") }
-        guard let dtypeName = d["dtype"] as? String else { throw invalid("no dtype string") }
-        guard let rawShape = d["shape"] as? [Any] else { throw invalid("no shape array") }
-        let shape = rawShape.compactMap { JSONValue.int($0) }
+        guard value.members != nil else { throw invalid("not an object") }
+        guard let dtypeName = value["dtype"]?.stringValue else { throw invalid("no dtype string") }
+        guard let rawShape = value["shape"]?.arrayValue else { throw invalid("no shape array") }
+        let shape = rawShape.compactMap(\.intValue)
         guard shape.count == rawShape.count, shape.allSatisfy({ $0 >= 0 }) else { throw invalid("shape is not a list of non-negative integers") }
-        guard let rawOffsets = d["data_offsets"] as? [Any], rawOffsets.count == 2,
-              let begin = JSONValue.int(rawOffsets[0]), let end = JSONValue.int(rawOffsets[1]) else {
+        guard let rawOffsets = value["data_offsets"]?.arrayValue, rawOffsets.count == 2,
+              let begin = rawOffsets[0].intValue, let end = rawOffsets[1].intValue else {
             throw invalid("data_offsets is not a pair of integers")
         }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {

@@ -6,6 +6,8 @@
 // found in two shards is an error rather than a silent overwrite. Shards stay mapped for the
 // index's lifetime; tensor bytes are read only when the GGUF writer asks for them.
 
+import LoomJSON
+
 /// One tensor and the shard holding it.
 struct WeightRef: Sendable {
     let file: SafetensorsFile
@@ -50,9 +52,9 @@ struct WeightIndex: Sendable {
         if let index = try folder.json(indexName) {
             guard let map = try index.objectIfPresent("weight_map") else { throw .missingKey(file: indexName, key: "weight_map") }
             var names = Set<String>()
-            for (tensor, value) in map.values {
-                guard let shard = value as? String else {
-                    throw .invalidValue(file: indexName, key: "weight_map.\(tensor)", expected: "a file name", found: JSONValue.describe(value))
+            for (tensor, value) in map.members {
+                guard let shard = value.stringValue else {
+                    throw .invalidValue(file: indexName, key: "weight_map.\(tensor)", expected: "a file name", found: value.shortDescription)
                 }
                 names.insert(HFModelFolder.normalize(shard))
             }

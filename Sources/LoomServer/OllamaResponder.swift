@@ -207,26 +207,14 @@ public struct OllamaResponder: HTTPResponder {
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: maxBody) } catch { throw APIError(status: 413, "request body too large") }
-        let bytes = Data(buffer.readableBytesView)
+        let bytes = Array(buffer.readableBytesView)
         guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { throw APIError.missingBody }
-        if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "null" {
-            return try JSONDecoder().decode(T.self, from: Data("{}".utf8))
-        }
-        let value: T
-        do { value = try JSONDecoder().decode(T.self, from: bytes) } catch {
+        // Parsed once (LoomJSON): `format` and `tools` keep the client's key order.
+        let body: JSONValue
+        do { body = try JSONValue.parse(bytes) } catch { throw APIError.badRequest("invalid JSON: \(error)") }
+        do { return try JSONValueDecoder().decode(T.self, from: body == .null ? .object([]) : body) } catch {
             throw APIError.badRequest(describe(error))
         }
-        // Members whose key order matters, kept as the client wrote them (RawJSON.swift).
-        var result: Any = value
-        if var carrying = result as? FormatCarrying, case .object? = carrying.format {
-            carrying.formatSource = RawJSON.member("format", in: [UInt8](bytes))
-            result = carrying
-        }
-        if var chat = result as? ChatRequest, case .array? = chat.tools {
-            chat.toolsSource = RawJSON.member("tools", in: [UInt8](bytes))
-            result = chat
-        }
-        return (result as? T) ?? value
     }
 
     static func describe(_ error: any Error) -> String {

@@ -146,10 +146,10 @@ extension LoomService {
         if let system = request.system { try await replace(.system, system) }
         if let params = request.parameters, case let .object(pairs) = params, !pairs.isEmpty {
             // Merged over the base model's parameters.
-            var merged: [(String, JSONValue)] = []
+            var merged: [JSONValue.Member] = []
             if let old = layers.first(where: { $0.mediaType == Layer.Kind.params.mediaType }),
                let path = try? store.blobPath(old.digest), let data = FileManager.default.contents(atPath: path),
-               case let .object(oldPairs)? = try? JSONDecoder().decode(JSONValue.self, from: data) {
+               case let .object(oldPairs)? = try? JSONValue.parse(data) {
                 merged = oldPairs.filter { key, _ in !pairs.contains { $0.0 == key } }
             }
             _ = try Options(.object(pairs))   // type-check them as the runtime will

@@ -55,7 +55,7 @@ extension LoomService: ModelManagement {
         let system = catalog.text(m.manifest.layer(.system))
         let template = catalog.text(m.manifest.layer(.template)) ?? (try? file.metadata.stringIfPresent("tokenizer.chat_template")) ?? nil
         let license = m.manifest.layers.filter { $0.mediaType == Layer.Kind.license.mediaType }.compactMap { catalog.text($0) }
-        let params = catalog.text(m.manifest.layer(.params)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        let params = catalog.text(m.manifest.layer(.params)).flatMap { try? JSONValue.parse($0) }
         let parameters = Self.parameterLines(params)
         // The same rules chat applies: an encoder embeds only; tools when the template mentions
         // them; thinking when the template has a pair of thinking tags the splitter knows.
@@ -83,7 +83,7 @@ extension LoomService: ModelManagement {
         func go(_ v: JSONValue) -> String {
             switch v {
             case let .string(s): return "\"\(s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\""
-            case let .number(n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+            case .number: let n = v.doubleValue ?? 0; return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
             case let .bool(b): return String(b)
             default: return ""
             }
@@ -97,7 +97,7 @@ extension LoomService: ModelManagement {
 
     /// GGUF metadata except general.name and the chat template; arrays over 5 elements empty unless verbose.
     static func modelInfo(_ m: GGUFMetadata, verbose: Bool) -> JSONValue {
-        var pairs: [(String, JSONValue)] = []
+        var pairs: [JSONValue.Member] = []
         for key in m.keys.sorted() where key != "general.name" && key != "tokenizer.chat_template" {
             guard let value = m[key] else { continue }
             pairs.append((key, json(value, verbose: verbose)))
@@ -109,31 +109,31 @@ extension LoomService: ModelManagement {
         switch v {
         case let .string(s): return .string(s)
         case let .bool(b): return .bool(b)
-        case let .uint8(x): return .number(Double(x))
-        case let .int8(x): return .number(Double(x))
-        case let .uint16(x): return .number(Double(x))
-        case let .int16(x): return .number(Double(x))
-        case let .uint32(x): return .number(Double(x))
-        case let .int32(x): return .number(Double(x))
-        case let .uint64(x): return .number(Double(x))
-        case let .int64(x): return .number(Double(x))
-        case let .float32(x): return .number(Double(x))
-        case let .float64(x): return .number(x)
+        case let .uint8(x): return JSONValue(Double(x))
+        case let .int8(x): return JSONValue(Double(x))
+        case let .uint16(x): return JSONValue(Double(x))
+        case let .int16(x): return JSONValue(Double(x))
+        case let .uint32(x): return JSONValue(Double(x))
+        case let .int32(x): return JSONValue(Double(x))
+        case let .uint64(x): return JSONValue(Double(x))
+        case let .int64(x): return JSONValue(Double(x))
+        case let .float32(x): return JSONValue(Double(x))
+        case let .float64(x): return JSONValue(x)
         case let .array(a):
             if a.count > 5 && !verbose { return .array([]) }
             switch a {
             case let .string(xs): return .array(xs.map(JSONValue.string))
             case let .bool(xs): return .array(xs.map(JSONValue.bool))
-            case let .uint8(xs): return .array(xs.map { .number(Double($0)) })
-            case let .int8(xs): return .array(xs.map { .number(Double($0)) })
-            case let .uint16(xs): return .array(xs.map { .number(Double($0)) })
-            case let .int16(xs): return .array(xs.map { .number(Double($0)) })
-            case let .uint32(xs): return .array(xs.map { .number(Double($0)) })
-            case let .int32(xs): return .array(xs.map { .number(Double($0)) })
-            case let .uint64(xs): return .array(xs.map { .number(Double($0)) })
-            case let .int64(xs): return .array(xs.map { .number(Double($0)) })
-            case let .float32(xs): return .array(xs.map { .number(Double($0)) })
-            case let .float64(xs): return .array(xs.map(JSONValue.number))
+            case let .uint8(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .int8(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .uint16(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .int16(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .uint32(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .int32(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .uint64(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .int64(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .float32(xs): return .array(xs.map { JSONValue(Double($0)) })
+            case let .float64(xs): return .array(xs.map { JSONValue($0) })
             default: return .array([])
             }
         }

@@ -8,7 +8,7 @@ import LoomRuntime
 extension LoomService {
     /// A parsed call in Ollama's shape.
     static func wire(_ call: ParsedToolCall) -> ToolCall {
-        let arguments = (try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8))) ?? .object([])
+        let arguments = (try? JSONValue.parse(call.arguments)) ?? .object([])
         return ToolCall(id: callID(), function: ToolCall.Function(index: call.index, name: call.name, arguments: arguments))
     }
 

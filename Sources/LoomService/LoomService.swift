@@ -44,7 +44,7 @@ public final class LoomService: OllamaService {
             return Self.single(GenerateResponse(model: name, createdAt: Timestamp.now(), done: true, doneReason: "unload"))
         }
         try requireGenerator(entry, name: name, verb: "generate")
-        let format = try Self.constraint(request.format, source: request.formatSource)
+        let format = try Self.constraint(request.format)
         let raw = request.raw ?? false
         if raw && (!(request.template ?? "").isEmpty || !(request.system ?? "").isEmpty || !(request.context ?? []).isEmpty) {
             throw .badRequest("raw mode does not support template, system, or context")
@@ -108,7 +108,7 @@ public final class LoomService: OllamaService {
             return Self.single(ChatResponse(model: name, createdAt: Timestamp.now(), message: empty, done: true, doneReason: "unload"))
         }
         try requireGenerator(entry, name: name, verb: "chat")
-        let format = try Self.constraint(request.format, source: request.formatSource)
+        let format = try Self.constraint(request.format)
         if messages.contains(where: { !($0.images ?? []).isEmpty }) { throw .badRequest("\(Self.fullName(entry)) does not support vision") }
         var options = try Options(entry.parameters)
         try options.merge(request.options)
@@ -121,7 +121,7 @@ public final class LoomService: OllamaService {
         let conversation: [ChatMessage]
         do {
             tools = try request.tools.flatMap { t -> String? in
-                t == .null || t == .array([]) ? nil : try request.toolsSource ?? String(decoding: JSONEncoder().encode(t), as: UTF8.self)
+                t == .null || t == .array([]) ? nil : t.serialized()
             }
             var all = try messages.map(Self.chatMessage)
             if let system = entry.system, !system.isEmpty, all.first?.role != "system" {
@@ -208,7 +208,7 @@ public final class LoomService: OllamaService {
         let calls = try (m.toolCalls ?? []).map { call -> ChatToolCall in
             let arguments: String
             if case let .string(text) = call.function.arguments { arguments = text } else {
-                arguments = String(decoding: try JSONEncoder().encode(call.function.arguments), as: UTF8.self)
+                arguments = call.function.arguments.serialized()
             }
             return ChatToolCall(name: call.function.name, arguments: arguments)
         }

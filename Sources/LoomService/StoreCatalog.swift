@@ -26,7 +26,7 @@ public struct StoreCatalog: ModelCatalog {
         entry.system = text(model.manifest.layer(.system))
         entry.template = text(model.manifest.layer(.template))
         if let params = text(model.manifest.layer(.params)) {
-            entry.parameters = try? JSONDecoder().decode(JSONValue.self, from: Data(params.utf8))
+            entry.parameters = try? JSONValue.parse(params)
         }
         return entry
     }

@@ -19,10 +19,9 @@ extension Interpreter {
                 itemSep = seps[0].pythonString
                 keySep = seps[1].pythonString
             }
-            var text = try value.toJSON(indent: indent, sortKeys: arg(3, "sort_keys")?.isTruthy ?? false,
-                                        itemSeparator: itemSep, keySeparator: keySep)
-            if arg(0, "ensure_ascii")?.isTruthy ?? false { text = Self.asciiEscaped(text) }
-            return .string(text)
+            return .string(try value.toJSON(indent: indent, sortKeys: arg(3, "sort_keys")?.isTruthy ?? false,
+                                            itemSeparator: itemSep, keySeparator: keySep,
+                                            ensureASCII: arg(0, "ensure_ascii")?.isTruthy ?? false))
         case "length", "count":
             switch value {
             case let .string(s): return .int(s.unicodeScalars.count)
@@ -306,19 +305,6 @@ extension Interpreter {
             case "\"": out += "&#34;"
             case "'": out += "&#39;"
             default: out.append(c)
-            }
-        }
-        return out
-    }
-
-    /// json.dumps' ensure_ascii=True: non-ASCII as \uXXXX (surrogate pairs above the BMP).
-    static func asciiEscaped(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            if c.isASCII { out.unicodeScalars.append(c); continue }
-            for unit in String(c).utf16 {
-                let h = String(unit, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
             }
         }
         return out

@@ -43,7 +43,7 @@ struct WireTests {
             try Options(.object([("num_predict", .bool(true))]))
         }
         #expect(throws: APIError.internalError("option \"stop\" must be of an array of strings")) {
-            try Options(.object([("stop", .array([.number(1)]))]))
+            try Options(.object([("stop", .array([1]))]))
         }
     }
 
@@ -87,13 +87,13 @@ struct WireTests {
         #expect(AccessPolicy(extraOrigins: nil, loopbackListener: false).allows(host: "evil.example.com"))
     }
 
-    @Test("RawJSON.member returns a member's source text with its key order; absent or malformed → nil")
-    func rawMember() {
-        let body = #"{"model": "m", "messages": [{"role": "user", "content": "a \"}\" b"}], "format" : {"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer"}}} , "stream": false}"#
-        #expect(RawJSON.member("format", in: Array(body.utf8)) == #"{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer"}}}"#)
-        #expect(RawJSON.member("stream", in: Array(body.utf8)) == "false")
-        #expect(RawJSON.member("missing", in: Array(body.utf8)) == nil)
-        #expect(RawJSON.member("format", in: Array(#"{"format": {"a": [1, 2"#.utf8)) == nil)
-        #expect(RawJSON.member("format", in: Array("[1]".utf8)) == nil)
+    @Test("a request body is decoded once: format and tools keep the client's key order and number text")
+    func decodeOnce() throws {
+        let body = #"{"model": "m", "messages": [{"role": "user", "content": "a \"}\" b"}], "format" : {"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer","maximum":1.50}}} , "tools": [{"type": "function", "function": {"name": "f", "parameters": {"b": {}, "a": {}}}}], "stream": false}"#
+        let chat = try JSONValueDecoder().decode(ChatRequest.self, from: Array(body.utf8))
+        #expect(chat.format?.serialized() == #"{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"integer","maximum":1.50}}}"#)
+        #expect(chat.tools?.serialized() == #"[{"type":"function","function":{"name":"f","parameters":{"b":{},"a":{}}}}]"#)
+        #expect(chat.messages?.first?.content == "a \"}\" b")
+        #expect(chat.stream == false)
     }
 }

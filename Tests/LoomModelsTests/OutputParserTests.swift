@@ -7,6 +7,7 @@
 import Foundation
 import Testing
 @testable import LoomRuntime
+import LoomJSON
 import LoomTemplate
 
 /// Deterministic splits of a text into pieces (Characters, so every piece is a valid String).
@@ -335,11 +336,11 @@ struct OutputParserTests {
         #expect(out.calls.map(\.arguments) == [#"{"b":1.50,"a":"dup","c":[true,null,-0,2E+3],"d":"éé\"😀","e":"x\ny\u0001/\t"}"#])
         #expect(out.calls.map(\.name) == ["f"])   // empty tool list: any name
         for bad in [#"{"a": 01}"#, #"{"a": "\ud800"}"#, #"{"a": 1.}"#, #"{"a" 1}"#, #"{"a": tru}"#, #"{"a": 1,}"#] {
-            #expect(throws: OutputJSON.ParseError.self) { try OutputJSON.parse(bad) }
+            #expect(throws: JSONError.self) { try JSONValue.parse(bad, options: ToolCallParser.outputJSON) }
         }
         let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
-        #expect(throws: OutputJSON.ParseError.self) { try OutputJSON.parse(deep) }
-        #expect((try? OutputJSON.parse("\"\\u001f\u{1}\""))?.text == "\"\\u001f\\u0001\"")
+        #expect(throws: JSONError.self) { try JSONValue.parse(deep, options: ToolCallParser.outputJSON) }
+        #expect((try? JSONValue.parse("\"\\u001f\u{1}\"", options: ToolCallParser.outputJSON))?.serialized() == "\"\\u001f\\u0001\"")
     }
 
     @Test("a failed candidate before any call gives its text back; one after a call is suppressed")

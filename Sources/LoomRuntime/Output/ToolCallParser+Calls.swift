@@ -11,8 +11,15 @@
 //                                              equal to the tool name")
 // Not a call: a name that is not offered, arguments that are neither object nor object-in-a-string,
 // a "name" with other keys but no "arguments"/"parameters" (the arguments would be a guess).
+// Arguments are written compactly by LoomJSON: model key order, numbers as written.
+
+import LoomJSON
 
 extension ToolCallParser {
+    /// Model output is read as JSON with one leniency (raw control characters in strings: models
+    /// write literal newlines in code arguments) and at most 128 levels of nesting.
+    static let outputJSON = JSONValue.ParseOptions(maxDepth: 128, allowsControlCharacters: true)
+
     /// Whether `name` may be called: one of `toolNames`, or any non-empty name when none were given.
     func accepts(_ name: String) -> Bool {
         guard !name.isEmpty else { return false }
@@ -20,7 +27,7 @@ extension ToolCallParser {
     }
 
     /// The name and canonical arguments of a call object, or nil when `value` is not a call.
-    func callFields(_ value: OutputJSON, depth: Int = 0) -> (name: String, arguments: String)? {
+    func callFields(_ value: JSONValue, depth: Int = 0) -> (name: String, arguments: String)? {
         guard case let .object(pairs) = value else { return nil }
         if case let .string(name)? = value["name"] {
             guard accepts(name), let arguments = Self.arguments(in: value) else { return nil }
@@ -30,13 +37,13 @@ extension ToolCallParser {
             return callFields(function, depth: 1)
         }
         if pairs.count == 1, !toolNames.isEmpty, accepts(pairs[0].key), case .object = pairs[0].value {
-            return (pairs[0].key, pairs[0].value.text)
+            return (pairs[0].key, pairs[0].value.serialized())
         }
         return nil
     }
 
     /// Canonical arguments text of a call object that has a "name".
-    static func arguments(in call: OutputJSON) -> String? {
+    static func arguments(in call: JSONValue) -> String? {
         guard let raw = call["arguments"] ?? call["parameters"] else {
             guard case let .object(pairs) = call else { return nil }
             let extra = pairs.contains { !["name", "id", "type"].contains($0.key) }
@@ -44,11 +51,11 @@ extension ToolCallParser {
         }
         switch raw {
         case .null: return "{}"
-        case .object: return raw.text
+        case .object: return raw.serialized()
         case let .string(text):
             if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) { return "{}" }
-            guard let inner = try? OutputJSON.parse(text), case .object = inner else { return nil }
-            return inner.text
+            guard let inner = try? JSONValue.parse(text, options: Self.outputJSON), case .object = inner else { return nil }
+            return inner.serialized()
         default: return nil
         }
     }

@@ -7,7 +7,7 @@
 //   leading ─(json formats: `{`/`[`)─▶ payload      scanning ─(tag found)─▶ payload
 //   payload: `{` → object, `[` → array of objects (each element its own call, emitted as it
 //            closes), mistral only: `name[CALL_ID]id[ARGS]{…}` / `name[ARGS]{…}`
-//   object:  bytes are held until the value balances (BalanceScanner), then parsed (OutputJSON);
+//   object:  bytes are held until the value balances (BalanceScanner), then parsed (LoomJSON);
 //            a call is emitted only whole, with canonical compact arguments.
 // Rules (decisions beside Ollama's, which is the reference):
 // - Text before the tag streams as content; a trailing prefix of the tag is held back. For
@@ -27,6 +27,8 @@
 // - `index` counts calls from 0 over the whole message.
 // Every decision depends only on the text so far, never on how it was split into pieces, so any
 // split of a stream yields the same calls and the same concatenated content.
+
+import LoomJSON
 
 /// One complete tool call read from model output.
 public struct ParsedToolCall: Sendable, Equatable {
@@ -218,12 +220,12 @@ public struct ToolCallParser: Sendable {
     private mutating func objectStep(_ container: Container) -> Bool {
         guard let length = scanner.scan(buf, from: objectStart) else { return false }
         pos = objectStart + length
-        guard let value = try? OutputJSON.parse(buf[objectStart..<pos]) else { fail(); return true }
+        guard let value = try? JSONValue.parse(buf[objectStart..<pos], options: Self.outputJSON) else { fail(); return true }
         let call: (name: String, arguments: String)?
         switch container {
         case .call, .element: call = callFields(value)
         case let .mistralArgs(name):
-            if case .object = value, accepts(name) { call = (name, value.text) } else { call = nil }
+            if case .object = value, accepts(name) { call = (name, value.serialized()) } else { call = nil }
         }
         guard let call else { fail(); return true }
         outCalls.append(ParsedToolCall(name: call.name, arguments: call.arguments, index: callCount))

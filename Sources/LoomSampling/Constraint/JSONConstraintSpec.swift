@@ -6,6 +6,8 @@
 // schema allows. Whitespace: none before or after the top-level value, at most one gap of
 // "" | " " | "\n" + up to 20 spaces/tabs between tokens inside it (JSONGrammar.swift).
 
+import LoomJSON
+
 /// A compiled output constraint: any JSON object (Ollama's `format: "json"`) or a JSON Schema.
 public struct JSONConstraintSpec: Sendable {
     let grammar: Grammar
@@ -31,8 +33,16 @@ public struct JSONConstraintSpec: Sendable {
     /// cannot be enforced (with its JSON path), `.invalidSchema` for schemas no value satisfies or
     /// that cannot be resolved, and `.tooComplex` when the grammar would be too large.
     public init(schemaJSON: String) throws(ConstraintError) {
-        let document = try JSONValue.parse(schemaJSON)
-        var compiler = SchemaCompiler(document: document)
+        let document: JSONValue
+        do { document = try JSONValue.parse(schemaJSON) } catch { throw .invalidJSON(error.description) }
+        try self.init(schema: document)
+    }
+
+    /// Compiles a JSON Schema already parsed (properties are generated in member order).
+    ///
+    /// Throws as `init(schemaJSON:)` does, except `.invalidJSON`.
+    public init(schema: JSONValue) throws(ConstraintError) {
+        var compiler = SchemaCompiler(document: schema)
         grammar = try compiler.compile()
     }
 

@@ -13,6 +13,8 @@
 // content is none of the declared names — a byte trie of the names where each node may end
 // (unless it is a name) or leave the trie with any other byte that keeps UTF-8 well-formed.
 
+import LoomJSON
+
 extension SchemaCompiler {
     mutating func object(_ node: Node) -> Int {
         var declared: [(name: String, schema: JSONValue)] = []

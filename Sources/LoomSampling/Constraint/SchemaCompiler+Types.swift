@@ -21,6 +21,8 @@
 //          additionalProperties). An object with neither properties, required nor a restricting
 //          additionalProperties is any JSON object.
 
+import LoomJSON
+
 extension SchemaCompiler {
     // MARK: numbers
 

@@ -19,6 +19,8 @@
 // (all of them), then the first `invalid` message; Grammar.init adds the size, productivity and
 // recursion checks.
 
+import LoomJSON
+
 /// Compiles a JSON Schema document into a Grammar.
 struct SchemaCompiler {
     static let annotations: Set<String> = [
@@ -92,7 +94,7 @@ struct SchemaCompiler {
         let keys: Set<String>
 
         func has(_ key: String) -> Bool { keys.contains(key) }
-        subscript(_ key: String) -> JSONValue? { schema.member(key) }
+        subscript(_ key: String) -> JSONValue? { schema[key] }
         func at(_ key: String) -> String { "\(path).\(key)" }
     }
 
@@ -130,7 +132,7 @@ struct SchemaCompiler {
             let token = raw.removingPercentEncodingIfPossible.replacing("~1", with: "/").replacing("~0", with: "~")
             switch current {
             case .object:
-                guard let next = current.member(token) else { return nil }
+                guard let next = current[token] else { return nil }
                 current = next
                 path += ".\(token)"
             case let .array(items):
@@ -206,7 +208,7 @@ struct SchemaCompiler {
             invalid.append("\(node.at(node.has("enum") ? "enum" : "const")) allows no value")
             return b.never()
         }
-        return b.rule("enum", values.map { GrammarBuilder.literal($0.serialized) })
+        return b.rule("enum", values.map { GrammarBuilder.literal($0.serialized()) })
     }
 
     /// Whether `v` is an instance of one of the JSON Schema type names.
