@@ -84,6 +84,15 @@ let package = Package(
         .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer", "LoomStore"]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore"]),
         .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomGGUF", "LoomTensor"]),
+        // Service, scheduler and route tests on tiny random-weight models (no download needed).
+        .testTarget(
+            name: "LoomServiceTests",
+            dependencies: [
+                "LoomAPI", "LoomService", "LoomServer", "LoomStore", "LoomGGUF", "LoomModels", "LoomRuntime", "LoomKernels", "LoomTensor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
