@@ -89,6 +89,7 @@ let package = Package(
             name: "LoomServiceTests",
             dependencies: [
                 "LoomAPI", "LoomService", "LoomServer", "LoomStore", "LoomGGUF", "LoomModels", "LoomRuntime", "LoomKernels", "LoomTensor",
+                "LoomSampling",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -7,6 +7,7 @@ import Foundation
 import LoomGGUF
 import LoomKernels
 import LoomModels
+import LoomSampling
 @testable import LoomRuntime
 import LoomTensor
 import Testing
@@ -52,7 +53,7 @@ struct TinyModelTests {
         let a = logits(direct), b = logits(engine.model)
         #expect(a.count == tokens.count * tiny.tokens.count)
         #expect(a == b)
-        #expect(a.allSatisfy(\.isFinite))
+        #expect(a.allSatisfy { $0.isFinite })
         // The GGUF reads back the hyperparameters the fixture declared.
         let hp = try LlamaHyperparameters(metadata: try GGUFFile(path: path).metadata)
         #expect(hp.dim == 64 && hp.layers == 2 && hp.heads == 4 && hp.kvHeads == 2 && hp.ffnDim == 128 && hp.contextLength == 256)

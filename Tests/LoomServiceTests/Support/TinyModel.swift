@@ -160,7 +160,7 @@ struct TinyModel {
         var n: UInt32 = 0
         for b in 0..<256 {
             let printable = (33...126).contains(b) || (161...172).contains(b) || (174...255).contains(b)
-            if printable { table.append(Unicode.Scalar(UInt32(b))!) } else { table.append(Unicode.Scalar(256 + n)!); n += 1 }
+            if printable { table.append(Unicode.Scalar(UInt8(b))) } else { table.append(Unicode.Scalar(256 + n) ?? " "); n += 1 }
         }
         return table
     }()
@@ -242,7 +242,8 @@ final class InMemoryWeights: WeightSource, @unchecked Sendable {
     deinit { for (_, b) in buffers.values { b.deallocate() } }
 
     func tensor(_ name: String) -> WeightTensor? {
-        guard let (t, b) = buffers[name] else { return nil }
+        guard let entry = buffers[name] else { return nil }
+        let (t, b) = entry
         return WeightTensor(type: t.type, shape: t.shape, bytes: UnsafeRawBufferPointer(rebasing: b[0..<t.bytes.count]))
     }
 }
