@@ -96,12 +96,14 @@ final class TestServer: @unchecked Sendable {
         func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
     }
 
-    /// Sends one request; `body` is sent as given (nil: no body).
-    func request(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    /// Sends one request; `body` (text) or `data` (bytes) is sent as given (neither: no body).
+    func request(_ method: String, _ path: String, body: String? = nil, data: Data? = nil,
+                 headers: [String: String] = [:]) async throws -> Reply {
         guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { throw URLError(.badURL) }
         var request = URLRequest(url: url)
         request.httpMethod = method
         if let body { request.httpBody = Data(body.utf8) }
+        if let data { request.httpBody = data }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         let (data, response): (Data, URLResponse) = try await withCheckedThrowingContinuation { c in
             session.dataTask(with: request) { data, response, error in
