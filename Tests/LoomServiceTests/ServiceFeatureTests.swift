@@ -165,6 +165,12 @@ struct ServiceFeatureTests {
         var negative = EmbedRequest(model: "tiny", input: .string("x"))
         negative.dimensions = -1
         #expect(await F.apiError { _ = try await service.embed(negative) } == .badRequest("dimensions must be a non-negative integer"))
+        var long = EmbedRequest(model: "tiny", input: .string(String(repeating: "the cat sat on the mat ", count: 20)))
+        long.options = .object([("num_ctx", .number(16))])
+        long.truncate = false
+        #expect(await F.apiError { _ = try await service.embed(long) } == .badRequest("the input length exceeds the context length"))
+        long.truncate = nil
+        #expect(try await service.embed(long).embeddings.count == 1)
     }
 
     @Test("legacy embeddings: one unnormalized vector; empty prompt → []; empty model → 400")

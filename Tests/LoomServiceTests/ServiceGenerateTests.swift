@@ -213,6 +213,46 @@ struct ServiceGenerateTests {
         #expect(all.allSatisfy { ($0.topLogprobs?[0].logprob ?? 1) >= ($0.topLogprobs?[1].logprob ?? 0) })
     }
 
+    @Test("context length: truncate:false over num_ctx is 400; the default truncates; long chats keep the last turn")
+    func contextLength() async throws {
+        let service = try F.service()
+        let long = String(repeating: "the quick brown fox jumps over the lazy dog ", count: 20)
+        let small = F.short(2, extra: [("num_ctx", .number(64))])
+        var strict = F.generate("tiny", long, options: small)
+        strict.truncate = false
+        #expect(await F.apiError { _ = try await F.drain(try await service.generate(strict)) }
+                == .badRequest("the input length exceeds the context length"))
+        let cut = try await F.drain(try await service.generate(F.generate("tiny", long, options: small)))
+        #expect(cut.last?.doneReason == "length" && (cut.last?.metrics?.promptEvalCount ?? 0) <= 64)
+        var history: [Message] = []
+        for i in 0..<12 { history.append(Message(role: i % 2 == 0 ? "user" : "assistant", content: "turn \(i): " + long.prefix(60))) }
+        var chat = ChatRequest(model: "tiny", messages: history + [Message(role: "user", content: "last question")])
+        chat.options = small
+        let reply = try await F.drain(try await service.chat(chat))
+        #expect(reply.last?.done == true && (reply.last?.metrics?.promptEvalCount ?? 0) <= 64)
+    }
+
+    @Test("generate renders the model's SYSTEM unless the request gives one (same prompt tokens as an explicit system)")
+    func systemPrompt() async throws {
+        let (service, _) = try await F.storeService()
+        var create = CreateRequest()
+        create.model = "tiny-sys"
+        create.from = "tiny"
+        create.system = "Be brief."
+        _ = try await F.drain(try await service.create(create))
+        /// The prompt's tokens (context minus the one generated token).
+        func promptTokens(_ model: String, system: String?) async throws -> [Int] {
+            var r = F.generate(model, "hello", options: F.short(1))
+            r.system = system
+            return try await F.drain(try await service.generate(r)).last?.context.map { Array($0.dropLast()) } ?? []
+        }
+        let stored = try await promptTokens("tiny-sys", system: nil)
+        #expect(!stored.isEmpty)
+        #expect(stored == (try await promptTokens("tiny", system: "Be brief.")))
+        #expect(stored != (try await promptTokens("tiny", system: nil)))
+        #expect(stored != (try await promptTokens("tiny-sys", system: "Be long.")))
+    }
+
     @Test("Q8_0 weights serve like F32 ones")
     func quantizedModel() async throws {
         let service = try F.service()

@@ -1,6 +1,7 @@
 // Fixtures for the service, scheduler and route suites: temp folders of tiny GGUF models (a
 // DirectoryCatalog: `<name>.gguf` answers to `<name>`), temp model stores, services over them, and
-// helpers that drain response streams. Nothing here reads `.cache` or the network.
+// helpers that drain response streams. Nothing here reads `.cache` or the network; everything is
+// written under one temp folder that is removed when the test process exits.
 
 import Foundation
 import LoomAPI
@@ -9,9 +10,16 @@ import LoomService
 import LoomStore
 
 enum Fixtures {
-    /// A new empty temp directory.
-    static func temporaryDirectory(_ label: String = "loom-service-tests") throws -> String {
-        let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+    /// One folder per test process for everything the suites write; removed when the process exits.
+    static let root: String = {
+        let path = NSTemporaryDirectory() + "loom-service-tests-\(UUID().uuidString)"
+        atexit { try? FileManager.default.removeItem(atPath: Fixtures.root) }
+        return path
+    }()
+
+    /// A new empty temp directory (under `root`).
+    static func temporaryDirectory(_ label: String = "models") throws -> String {
+        let path = root + "/\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
