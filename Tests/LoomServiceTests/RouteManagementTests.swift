@@ -1,7 +1,8 @@
 // LoomServer's blob, create and shutdown behaviour over a real loopback listener (TestServer):
 // HEAD/POST /api/blobs/:digest (404 → 201 → 200, mismatch 400, malformed digest 400), /api/create
 // from an uploaded GGUF (NDJSON progress ending in "success", the model then listed and usable) and
-// with stream:false (one {"status":"success"}), the legacy /api/embeddings route, and a graceful
+// with stream:false (one {"status":"success"}), the legacy /api/embeddings route, a client that
+// disconnects mid-stream (its generation stops, so the model goes idle and unloads), and a graceful
 // shutdown in the middle of a stream (the reply ends with the «server shutting down» error: as a
 // final NDJSON line when bytes were already written, else as a 503 JSON error).
 
@@ -64,6 +65,27 @@ struct RouteManagementTests {
         try await TestServer.with(service: service) { server in
             let reply = try await server.request("POST", "/api/embeddings", body: #"{"model": "tiny", "prompt": "a cat"}"#)
             #expect(reply.status == 200 && (reply.json?["embedding"] as? [Double])?.count == 64)
+        }
+    }
+
+    @Test("a client that disconnects mid-stream stops its generation and frees the model")
+    func clientDisconnect() async throws {
+        let service = try F.service()
+        try await TestServer.with(service: service) { server in
+            // Ten million tokens: only a cancelled generation ends within the wait below.
+            let body = #"{"model": "tiny", "prompt": "go on", "keep_alive": "100ms", "options": {"num_predict": 10000000, "temperature": 1}}"#
+            let task = try #require(server.startPost("/api/generate", body: body))
+            for _ in 0..<600 where await service.ps().models.isEmpty { try await Task.sleep(nanoseconds: 50_000_000) }
+            #expect(await service.ps().models.count == 1)
+            try await Task.sleep(nanoseconds: 200_000_000)   // let some lines be written first
+            task.cancel()
+            var unloaded = false
+            for _ in 0..<600 where !unloaded {
+                unloaded = await service.ps().models.isEmpty
+                if !unloaded { try await Task.sleep(nanoseconds: 50_000_000) }
+            }
+            #expect(unloaded, "the generation went on after the client left (the model stayed busy)")
+            #expect(server.log.all.contains { $0.hasPrefix("POST /api/generate 200 (client gone)") }, "\(server.log.all)")
         }
     }
 

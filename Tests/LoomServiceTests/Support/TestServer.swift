@@ -19,7 +19,7 @@ final class TestServer: @unchecked Sendable {
     let port: Int
     private let group: ServiceGroup
     private let task: Task<Void, Error>
-    private let session: URLSession
+    let session: URLSession
     /// The responder's log lines.
     let log: LogLines
 
@@ -116,6 +116,19 @@ final class TestServer: @unchecked Sendable {
         var fields: [String: String] = [:]
         for (k, v) in http.allHeaderFields { fields["\(k)"] = "\(v)" }
         return Reply(status: http.statusCode, headers: fields, body: data)
+    }
+}
+
+extension TestServer {
+    /// Starts a POST whose reply is not awaited; cancel the returned task to close the connection.
+    func startPost(_ path: String, body: String) -> URLSessionDataTask? {
+        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        let task = session.dataTask(with: request) { _, _, _ in }
+        task.resume()
+        return task
     }
 }
 
