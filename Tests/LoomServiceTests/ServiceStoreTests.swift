@@ -1,8 +1,9 @@
 // Model management (§8) over a temp ModelStore holding tiny models imported as Ollama would store
 // them: /api/tags entries, /api/show (details, model_info, capabilities from the template, the
 // generated Modelfile), create from an existing model with system + parameters (and that generate
-// then uses those parameters), copy and delete with their error wordings, and a service without a
-// store.
+// then uses those parameters) or a TEMPLATE (rendered instead of the GGUF's), copy and delete with
+// their error wordings, a service without a store, and two deviations from ollama-api.md kept as
+// known issues (withKnownIssue fails once they are fixed, so the marker gets removed then).
 
 import Foundation
 import LoomAPI
@@ -90,6 +91,54 @@ struct ServiceStoreTests {
         var nothing = CreateRequest()
         nothing.model = "x"
         #expect(await F.apiError { _ = try await service.create(nothing) } == .badRequest("neither 'from' or 'files' was specified"))
+    }
+
+    /// Creates `name` from `tiny` with `configure` applied to the request; returns the progress or the error.
+    static func create(_ service: LoomService, _ name: String, _ configure: (inout CreateRequest) -> Void) async -> APIError? {
+        var request = CreateRequest()
+        request.model = name
+        request.from = "tiny"
+        configure(&request)
+        return await F.apiError { _ = try await F.drain(try await service.create(request)) }
+    }
+
+    /// The prompt tokens of a one-token generate (context minus the generated token).
+    static func promptTokens(_ service: LoomService, _ model: String, _ prompt: String, raw: Bool = false) async throws -> Int {
+        var r = F.generate(model, prompt, options: F.short(1))
+        r.raw = raw
+        let last = try await F.drain(try await service.generate(r)).last
+        return raw ? (last?.metrics?.promptEvalCount ?? -1) : (last?.context?.count ?? 0) - 1
+    }
+
+    @Test("a TEMPLATE layer replaces the GGUF's chat template (its own runner)")
+    func templateOverride() async throws {
+        let (service, _) = try await F.storeService()
+        #expect(await Self.create(service, "bare") { $0.template = "{{ messages[-1]['content'] }}" } == nil)
+        let shown = try await service.show(try JSONDecoder().decode(ShowRequest.self, from: Data(#"{"model": "bare"}"#.utf8)))
+        #expect(shown.template == "{{ messages[-1]['content'] }}")
+        let raw = try await Self.promptTokens(service, "tiny", "hello there", raw: true)
+        #expect(raw > 0)
+        #expect(try await Self.promptTokens(service, "bare", "hello there") == raw)
+        #expect(try await Self.promptTokens(service, "tiny", "hello there") > raw)   // ChatML adds its markers
+    }
+
+    @Test("known deviations from ollama-api.md (create accepts an invalid template; model MESSAGES are not rendered)")
+    func knownDeviations() async throws {
+        let (service, _) = try await F.storeService()
+        // §19: create with an invalid template → 400 «template error: …». Loom stores it; the load fails later (500).
+        let invalid = await Self.create(service, "broken") { $0.template = "{% if %}" }
+        withKnownIssue("create does not parse TEMPLATE") {
+            #expect(invalid?.status == 400 && invalid?.message.hasPrefix("template error:") == true)
+        }
+        let load = await F.apiError { _ = try await service.generate(F.generate("broken", "hi")) }
+        #expect(load != nil, "a model with an unparsable template must not generate")
+        // §5.2/§6.2: model MESSAGEs are rendered before the request's messages (unless `context` is given).
+        #expect(await Self.create(service, "primed") { $0.messages = [Message(role: "user", content: "hi"), Message(role: "assistant", content: "hello")] } == nil)
+        let plain = try await Self.promptTokens(service, "tiny", "question")
+        let primed = try await Self.promptTokens(service, "primed", "question")
+        withKnownIssue("MESSAGES layers are stored but not rendered") {
+            #expect(primed > plain)
+        }
     }
 
     @Test("copy shares the manifest digest; delete removes it; their error wordings")
