@@ -88,8 +88,8 @@ let package = Package(
         .testTarget(
             name: "LoomServiceTests",
             dependencies: [
-                "LoomAPI", "LoomService", "LoomServer", "LoomStore", "LoomGGUF", "LoomModels", "LoomRuntime", "LoomKernels", "LoomTensor",
-                "LoomSampling",
+                "LoomAPI", "LoomService", "LoomServer", "LoomStore", "LoomGGUF", "LoomModels", "LoomRuntime", "LoomSampling",
+                "LoomKernels", "LoomTensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
