@@ -89,6 +89,16 @@ let package = Package(
         .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer", "LoomStore"]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomJSON", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore", "LoomAPI", "LoomService"]),
         .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomJSON", "LoomGGUF", "LoomTensor"]),
+        // Service, scheduler and route tests on tiny random-weight models (no download needed).
+        .testTarget(
+            name: "LoomServiceTests",
+            dependencies: [
+                "LoomAPI", "LoomService", "LoomServer", "LoomStore", "LoomGGUF", "LoomModels", "LoomRuntime", "LoomSampling",
+                "LoomKernels", "LoomTensor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
