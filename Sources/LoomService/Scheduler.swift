@@ -130,8 +130,11 @@ actor Scheduler {
             let now = Timestamp.realtimeNanoseconds()
             r.expiresAt = now > Int64.max - ns ? .max : now + ns
             let epoch = r.epoch
-            Task { [weak self] in
+            // The timer holds the runner weakly: an evicted or reloaded model frees its memory now,
+            // not when its keep-alive would have ended.
+            Task { [weak self, weak r] in
                 try? await Task.sleep(nanoseconds: UInt64(ns))
+                guard let r else { return }
                 await self?.expire(r, epoch: epoch)
             }
         }

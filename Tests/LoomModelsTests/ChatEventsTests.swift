@@ -15,7 +15,7 @@ struct ChatEventsTests {
     {%- if tools %}<|im_start|>system
     Tools: {{ tools | tojson }}<|im_end|>
     {% endif %}{%- for m in messages %}<|im_start|>{{ m.role }}
-    {{ m.content }}<|im_end|>
+    {% if m.reasoning_content %}<think>{{ m.reasoning_content }}</think>{% endif %}{{ m.content }}<|im_end|>
     {% endfor %}{%- if add_generation_prompt %}<|im_start|>assistant
     {% if enable_thinking is defined and enable_thinking %}<think>
     {% elif tools %}<tool_call>

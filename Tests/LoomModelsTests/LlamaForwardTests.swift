@@ -205,7 +205,7 @@ extension LlamaReferenceTests {
             var runs = [("batch", model.forward(prompt.token_ids, state: cache, pool: pool, output: .allLogits, path: path))]
             if path == .auto {
                 let stepCache = model.makeState(capacity: 256, cacheType: cacheType)
-                runs.append(("token by token", prompt.token_ids.flatMap { model.forward([$0], state: stepCache, pool: pool, path: path) }))
+                runs.append(("token by token", prompt.token_ids.flatMap { model.forward([$0], state: stepCache, pool: pool, output: .lastLogits, path: path) }))
             }
             for (name, logits) in runs {
                 let (err, at) = Self.relativeError(logits, prompt, golden, vocabulary: V)
