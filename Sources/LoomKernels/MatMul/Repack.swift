@@ -1,51 +1,29 @@
 // Repack: GGUF blocks → the interleaved8 records the AVX2 int8 kernels stream.
 //
-// For a group of 8 rows r0…r7 and one 32-column block b, one record:
+// For a group of 8 rows r0…r7 and one 32-column block b, one record of 8 · bytesPerBlock bytes;
+// each type's folder gives its record (Int8Format.packRecord / unpackRecord):
 //   Q4_0 (144 B): [d r0…r7: 8 × fp16][chunk 0][chunk 1][chunk 2][chunk 3]
 //   Q4_1 (160 B): [d r0…r7][m r0…r7][chunk 0 … chunk 3]
+//   Q5_0 (176 B): [d r0…r7][high bits r0…r7: 32 B][chunk 0 … chunk 3]
+//   Q5_1 (192 B): [d r0…r7][m r0…r7][high bits r0…r7: 32 B][chunk 0 … chunk 3]
 //   Q8_0 (272 B): [d r0…r7][chunk 0 … chunk 7]
-// Chunk c is 32 bytes: for each row r in order, 4 bytes of that row's quants — for Q4_x the ggml
-// bytes qs[4c…4c+3] (low nibbles = elements 4c…4c+3, high nibbles = elements 16+4c…16+4c+3), for
-// Q8_0 the int8 values of elements 4c…4c+3. So a 32-bit lane of a chunk belongs to one row, and
+// Chunk c is 32 bytes: for each row r in order, 4 bytes of that row's quants — for Q4_x/Q5_x the
+// ggml bytes qs[4c…4c+3] (low nibbles = elements 4c…4c+3, high nibbles = elements 16+4c…16+4c+3),
+// for Q8_0 the int8 values of elements 4c…4c+3. So a 32-bit lane of a chunk belongs to one row, and
 // `vpmaddubsw` + `vpmaddwd` against 4 broadcast activation bytes gives 8 rows' partial dots at once.
+// (Q5_x's high bits are rearranged to match, see Blocks/Q5_0/HighBits.swift.)
 // Records are stored group-major: (g, b) at ((g · blocks) + b) · recordBytes.
 
 import LoomTensor
 
 enum Repack {
-    /// Record size for the interleaved8 layout, or nil when the type has none.
-    static func recordBytes(_ type: GGMLType) -> Int? {
-        switch type {
-        case .q4_0: return 144
-        case .q4_1: return 160
-        case .q8_0: return 272
-        default: return nil
-        }
-    }
-
-    /// Rearranges `rows` (a multiple of 8) GGUF rows into interleaved8 records at `out`.
-    static func interleave8(_ type: GGMLType, _ src: UnsafeRawPointer, rows: Int, rowBytes: Int,
-                            into out: UnsafeMutableRawPointer) {
-        guard let record = recordBytes(type) else { return }
-        let blockBytes = type.bytesPerBlock
-        let blocks = rowBytes / blockBytes
-        let scales = type == .q4_1 ? 2 : 1              // fp16 scalars at the front of a block
-        let chunks = type == .q8_0 ? 8 : 4
+    /// Rearranges `rows` (a multiple of 8) GGUF rows of `format` into interleaved8 records at `out`.
+    static func interleave8<F: Int8Format>(_ format: F.Type, _ src: UnsafeRawPointer, rows: Int, rowBytes: Int,
+                                           into out: UnsafeMutableRawPointer) {
+        let blocks = rowBytes / F.bytesPerBlock, record = F.recordBytes
         for g in 0..<rows / 8 {
             for b in 0..<blocks {
-                let rec = out + (g * blocks + b) * record
-                for r in 0..<8 {
-                    let block = src + (g * 8 + r) * rowBytes + b * blockBytes
-                    for s in 0..<scales {
-                        let h = block.loadUnaligned(fromByteOffset: 2 * s, as: UInt16.self)
-                        rec.storeBytes(of: h, toByteOffset: 16 * s + 2 * r, as: UInt16.self)
-                    }
-                    let quants = block + 2 * scales
-                    for c in 0..<chunks {
-                        let word = quants.loadUnaligned(fromByteOffset: 4 * c, as: UInt32.self)
-                        rec.storeBytes(of: word, toByteOffset: 16 * scales + 32 * c + 4 * r, as: UInt32.self)
-                    }
-                }
+                F.packRecord(src + g * 8 * rowBytes + b * F.bytesPerBlock, rowBytes: rowBytes, into: out + (g * blocks + b) * record)
             }
         }
     }
@@ -66,6 +44,49 @@ enum Repack {
         for r in 0..<rows {
             let row = src + r * cols, base = out + (r / 16) * 16 * cols + r % 16
             for c in 0..<cols { base[16 * c] = row[c] }
+        }
+    }
+}
+
+/// The pieces records are made of: fp16 scalars gathered per row into 16-byte vectors, and 4-byte
+/// quant words interleaved into 32-byte chunks. `src` points at one block of row 0; row r's block
+/// is at src + r · rowBytes.
+enum Interleave8 {
+    /// `count` fp16 scalars per block (d, then m) → `count` vectors of 8 rows' scalars.
+    @inline(__always)
+    static func packScales(_ src: UnsafeRawPointer, rowBytes: Int, count: Int, into record: UnsafeMutableRawPointer) {
+        for r in 0..<8 {
+            for s in 0..<count {
+                record.storeBytes(of: src.loadUnaligned(fromByteOffset: r * rowBytes + 2 * s, as: UInt16.self),
+                                  toByteOffset: 16 * s + 2 * r, as: UInt16.self)
+            }
+        }
+    }
+
+    /// `count` 4-byte words per block → `count` chunks of 8 rows' words.
+    @inline(__always)
+    static func packWords(_ src: UnsafeRawPointer, rowBytes: Int, count: Int, into record: UnsafeMutableRawPointer) {
+        for r in 0..<8 {
+            for c in 0..<count {
+                record.storeBytes(of: src.loadUnaligned(fromByteOffset: r * rowBytes + 4 * c, as: UInt32.self),
+                                  toByteOffset: 32 * c + 4 * r, as: UInt32.self)
+            }
+        }
+    }
+
+    /// Lane `lane`'s scalars back into its block.
+    @inline(__always)
+    static func unpackScales(_ record: UnsafeRawPointer, lane: Int, count: Int, into block: UnsafeMutableRawPointer) {
+        for s in 0..<count {
+            block.storeBytes(of: record.loadUnaligned(fromByteOffset: 16 * s + 2 * lane, as: UInt16.self), toByteOffset: 2 * s, as: UInt16.self)
+        }
+    }
+
+    /// Lane `lane`'s words back into its block.
+    @inline(__always)
+    static func unpackWords(_ record: UnsafeRawPointer, lane: Int, count: Int, into block: UnsafeMutableRawPointer) {
+        for c in 0..<count {
+            block.storeBytes(of: record.loadUnaligned(fromByteOffset: 32 * c + 4 * lane, as: UInt32.self), toByteOffset: 4 * c, as: UInt32.self)
         }
     }
 }

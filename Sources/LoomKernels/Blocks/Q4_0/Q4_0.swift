@@ -9,12 +9,10 @@
 
 import LoomTensor
 
-/// The Q4_0 block format: scalar reference quantize, dequantize and dot.
-public enum Q4_0 {
-    /// Elements per block.
-    public static let blockSize = 32
-    /// Bytes per block.
-    public static let bytesPerBlock = 18
+/// The Q4_0 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
+public enum Q4_0: Int8Format {
+    /// The GGUF type.
+    public static var type: GGMLType { .q4_0 }
 
     /// Quantizes `count` floats (a multiple of 32) into `count / 32` blocks at `out`.
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
@@ -65,5 +63,16 @@ public enum Q4_0 {
             sum += dw * a.d[b] * Float(s)
         }
         return sum
+    }
+
+    /// Record: [d r0…r7: 8 × fp16][chunk 0 … chunk 3], chunk c = qs[4c…4c+3] of r0…r7 (Repack.swift).
+    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
+        Interleave8.packScales(src, rowBytes: rowBytes, count: 1, into: record)
+        Interleave8.packWords(src + 2, rowBytes: rowBytes, count: 4, into: record + 16)
+    }
+
+    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
+        Interleave8.unpackScales(record, lane: lane, count: 1, into: block)
+        Interleave8.unpackWords(record + 16, lane: lane, count: 4, into: block + 2)
     }
 }

@@ -8,12 +8,10 @@
 
 import LoomTensor
 
-/// The Q4_1 block format: scalar reference quantize, dequantize and dot.
-public enum Q4_1 {
-    /// Elements per block.
-    public static let blockSize = 32
-    /// Bytes per block.
-    public static let bytesPerBlock = 20
+/// The Q4_1 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
+public enum Q4_1: Int8Format {
+    /// The GGUF type.
+    public static var type: GGMLType { .q4_1 }
 
     /// Quantizes `count` floats (a multiple of 32) into blocks at `out`.
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
@@ -67,5 +65,16 @@ public enum Q4_1 {
             sum += dw * a.d[b] * Float(s) + mw * a.s[b]
         }
         return sum
+    }
+
+    /// Record: [d r0…r7][m r0…r7][chunk 0 … chunk 3] (Repack.swift).
+    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
+        Interleave8.packScales(src, rowBytes: rowBytes, count: 2, into: record)
+        Interleave8.packWords(src + 4, rowBytes: rowBytes, count: 4, into: record + 32)
+    }
+
+    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
+        Interleave8.unpackScales(record, lane: lane, count: 2, into: block)
+        Interleave8.unpackWords(record + 32, lane: lane, count: 4, into: block + 4)
     }
 }
