@@ -17,7 +17,7 @@ struct GEMVTests {
         PackedMatrix.preferredLayout(for: .q4_0) == .interleaved8 ? [.rowMajor, .interleaved8] : [.rowMajor]
     }
 
-    @Test("int8 kernels equal the scalar reference", arguments: [GGMLType.q4_0, .q4_1, .q8_0])
+    @Test("int8 kernels equal the scalar reference", arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
     func quantized(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) * 977)
         for (rows, cols) in Self.shapes {
@@ -60,7 +60,7 @@ struct GEMVTests {
         return (0..<rows).map { r in
             w.withUnsafeBytes { p in deq.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * rowBytes, count: cols, into: $0.baseAddress!) } }
             var s: Float = 0
-            for j in 0..<cols { s += abs(deq[j] * Float(a.q[j]) * a.d[j / 32]) + abs(type == .q4_1 ? a.s[j / 32] : 0) }
+            for j in 0..<cols { s += abs(deq[j] * Float(a.q[j]) * a.d[j / 32]) + abs(type == .q4_1 || type == .q5_1 ? a.s[j / 32] : 0) }
             return s
         }
     }
