@@ -34,6 +34,7 @@ struct TypeTableTests {
     @Test("interleaved8 records give every lane's GGUF block back", arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
     func records(_ type: GGMLType) throws {
         let format = try #require(TypeTable.int8(type))
+        #expect(format.record.blockBytes == format.bytesPerBlock)
         var rng = KernelRNG(UInt64(type.rawValue) + 77)
         let cols = 96, rowBytes = try #require(type.byteCount(elements: cols))
         let rows = quantizeRows(rng.floats(8 * cols), rows: 8, cols: cols, type: type)

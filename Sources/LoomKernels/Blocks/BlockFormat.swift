@@ -37,10 +37,8 @@ extension BlockFormat {
 protocol Int8Format: BlockFormat {
     /// Reference dot of one GGUF row of `count` weights with quantized activations.
     static func dotReference(_ blocks: UnsafeRawPointer, _ a: Q8Row, count: Int) -> Float
-    /// Writes the record of one block column: block `b` of 8 rows at `src`, `src + rowBytes`, ….
-    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer)
-    /// Writes lane `lane`'s GGUF block back from a record (the inverse of `packRecord`).
-    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer)
+    /// How a block maps to its interleaved8 record (Repack.swift).
+    static var record: RecordLayout { get }
     /// out[r] for r in `rows`, all stored rowMajor (the portable GEMV).
     static func gemvRows(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>)
     #if LOOM_AVX2
@@ -55,6 +53,16 @@ protocol Int8Format: BlockFormat {
 extension Int8Format {
     /// Bytes of one interleaved8 record.
     @inline(__always) static var recordBytes: Int { 8 * bytesPerBlock }
+
+    /// Writes the record of one block column: the blocks of 8 rows at `src`, `src + rowBytes`, ….
+    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
+        Interleave8.pack(Self.record, src, rowBytes: rowBytes, into: record)
+    }
+
+    /// Writes lane `lane`'s GGUF block back from a record (the inverse of `packRecord`).
+    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
+        Interleave8.unpack(Self.record, record, lane: lane, into: block)
+    }
 
     static func gemvRows(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         for r in rows { out[r] = dotReference(w.rowMajorRow(r), a, count: w.cols) }

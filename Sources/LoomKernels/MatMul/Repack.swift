@@ -11,7 +11,8 @@
 // ggml bytes qs[4c…4c+3] (low nibbles = elements 4c…4c+3, high nibbles = elements 16+4c…16+4c+3),
 // for Q8_0 the int8 values of elements 4c…4c+3. So a 32-bit lane of a chunk belongs to one row, and
 // `vpmaddubsw` + `vpmaddwd` against 4 broadcast activation bytes gives 8 rows' partial dots at once.
-// (Q5_x's high bits are rearranged to match, see Blocks/Q5_0/HighBits.swift.)
+// (Q5_x's fifth bits are rearranged to match, see Interleave8 below and Blocks/Q5_0/FiveBit.swift.)
+// Each type gives its record as a RecordLayout (Int8Format.record).
 // Records are stored group-major: (g, b) at ((g · blocks) + b) · recordBytes.
 
 import LoomTensor
@@ -48,45 +49,68 @@ enum Repack {
     }
 }
 
-/// The pieces records are made of: fp16 scalars gathered per row into 16-byte vectors, and 4-byte
-/// quant words interleaved into 32-byte chunks. `src` points at one block of row 0; row r's block
-/// is at src + r · rowBytes.
+/// Where a block's parts go in its interleaved8 record. A block is [scales × fp16][fifth bits:
+/// uint32, Q5_x only][words × 4 bytes of quants]; its record is [scales × 16 B: the 8 rows' fp16
+/// values side by side][fifth bits: 32 B, see below][words × 32 B chunks: the 8 rows' words].
+struct RecordLayout {
+    /// fp16 scalars at the start of a block (1: d; 2: d and m).
+    let scales: Int
+    /// Whether a uint32 of fifth bits follows the scalars (Q5_0, Q5_1).
+    let fifthBits: Bool
+    /// 4-byte quant words per block (4 for 16 bytes of nibbles, 8 for 32 int8 values).
+    let words: Int
+
+    /// Bytes of one block.
+    var blockBytes: Int { 2 * scales + (fifthBits ? 4 : 0) + 4 * words }
+}
+
+/// Packing and unpacking records by their layout. `src` points at one block of row 0; row r's
+/// block is at src + r · rowBytes.
+///
+/// Fifth bits (Q5_x): the record's 32-byte vector has, for row r, byte 4r + i (i < 4, the byte of
+/// a chunk lane) with bit c = bit 4 of element 4c + i and bit 4 + c = bit 4 of element 16 + 4c + i
+/// (c < 4), so that one shift and one mask put a whole chunk's fifth bits in place (FiveBit.swift).
 enum Interleave8 {
-    /// `count` fp16 scalars per block (d, then m) → `count` vectors of 8 rows' scalars.
-    @inline(__always)
-    static func packScales(_ src: UnsafeRawPointer, rowBytes: Int, count: Int, into record: UnsafeMutableRawPointer) {
+    /// The record of the blocks of 8 rows at `src` (row stride `rowBytes`).
+    static func pack(_ layout: RecordLayout, _ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
+        let high = 2 * layout.scales, words = high + (layout.fifthBits ? 4 : 0)
+        let chunks = 16 * layout.scales + (layout.fifthBits ? 32 : 0)
         for r in 0..<8 {
-            for s in 0..<count {
-                record.storeBytes(of: src.loadUnaligned(fromByteOffset: r * rowBytes + 2 * s, as: UInt16.self),
-                                  toByteOffset: 16 * s + 2 * r, as: UInt16.self)
+            let block = src + r * rowBytes
+            for s in 0..<layout.scales {
+                record.storeBytes(of: block.loadUnaligned(fromByteOffset: 2 * s, as: UInt16.self), toByteOffset: 16 * s + 2 * r, as: UInt16.self)
+            }
+            if layout.fifthBits {
+                let qh = block.loadUnaligned(fromByteOffset: high, as: UInt32.self)
+                for i in 0..<4 {
+                    var byte: UInt32 = 0
+                    for c in 0..<4 { byte |= (qh >> UInt32(4 * c + i) & 1) << UInt32(c) | (qh >> UInt32(16 + 4 * c + i) & 1) << UInt32(4 + c) }
+                    record.storeBytes(of: UInt8(byte), toByteOffset: 16 * layout.scales + 4 * r + i, as: UInt8.self)
+                }
+            }
+            for c in 0..<layout.words {
+                record.storeBytes(of: block.loadUnaligned(fromByteOffset: words + 4 * c, as: UInt32.self), toByteOffset: chunks + 32 * c + 4 * r, as: UInt32.self)
             }
         }
     }
 
-    /// `count` 4-byte words per block → `count` chunks of 8 rows' words.
-    @inline(__always)
-    static func packWords(_ src: UnsafeRawPointer, rowBytes: Int, count: Int, into record: UnsafeMutableRawPointer) {
-        for r in 0..<8 {
-            for c in 0..<count {
-                record.storeBytes(of: src.loadUnaligned(fromByteOffset: r * rowBytes + 4 * c, as: UInt32.self),
-                                  toByteOffset: 32 * c + 4 * r, as: UInt32.self)
-            }
-        }
-    }
-
-    /// Lane `lane`'s scalars back into its block.
-    @inline(__always)
-    static func unpackScales(_ record: UnsafeRawPointer, lane: Int, count: Int, into block: UnsafeMutableRawPointer) {
-        for s in 0..<count {
+    /// Lane `lane`'s block back from a record.
+    static func unpack(_ layout: RecordLayout, _ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
+        let high = 2 * layout.scales, words = high + (layout.fifthBits ? 4 : 0)
+        let chunks = 16 * layout.scales + (layout.fifthBits ? 32 : 0)
+        for s in 0..<layout.scales {
             block.storeBytes(of: record.loadUnaligned(fromByteOffset: 16 * s + 2 * lane, as: UInt16.self), toByteOffset: 2 * s, as: UInt16.self)
         }
-    }
-
-    /// Lane `lane`'s words back into its block.
-    @inline(__always)
-    static func unpackWords(_ record: UnsafeRawPointer, lane: Int, count: Int, into block: UnsafeMutableRawPointer) {
-        for c in 0..<count {
-            block.storeBytes(of: record.loadUnaligned(fromByteOffset: 32 * c + 4 * lane, as: UInt32.self), toByteOffset: 4 * c, as: UInt32.self)
+        if layout.fifthBits {
+            var qh: UInt32 = 0
+            for i in 0..<4 {
+                let byte = UInt32(record.load(fromByteOffset: 16 * layout.scales + 4 * lane + i, as: UInt8.self))
+                for c in 0..<4 { qh |= (byte >> UInt32(c) & 1) << UInt32(4 * c + i) | (byte >> UInt32(4 + c) & 1) << UInt32(16 + 4 * c + i) }
+            }
+            block.storeBytes(of: qh, toByteOffset: high, as: UInt32.self)
+        }
+        for c in 0..<layout.words {
+            block.storeBytes(of: record.loadUnaligned(fromByteOffset: chunks + 32 * c + 4 * lane, as: UInt32.self), toByteOffset: words + 4 * c, as: UInt32.self)
         }
     }
 }

@@ -18,18 +18,10 @@ public enum Q4_0: Int8Format {
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
         precondition(count % blockSize == 0, "Q4_0 rows are whole blocks")
         for b in 0..<count / blockSize {
-            let v = x + b * blockSize
-            var amax: Float = 0, m: Float = 0
-            for j in 0..<blockSize where abs(v[j]) > amax { amax = abs(v[j]); m = v[j] }
-            let d = m / -8
-            let id: Float = d != 0 ? 1 / d : 0
+            let (d, q) = BlockCodes.zeroPoint(x + b * blockSize, z: 8)
             let o = out + b * bytesPerBlock
             o.storeBytes(of: Half.f16(from: d).littleEndian, as: UInt16.self)
-            for j in 0..<16 {
-                let q0 = max(0, min(15, Quantize.truncatedInt8(v[j] * id + 8.5)))
-                let q1 = max(0, min(15, Quantize.truncatedInt8(v[j + 16] * id + 8.5)))
-                o.storeBytes(of: UInt8(q0) | UInt8(q1) << 4, toByteOffset: 2 + j, as: UInt8.self)
-            }
+            BlockCodes.storeNibbles(q, into: o + 2)
         }
     }
 
@@ -66,13 +58,5 @@ public enum Q4_0: Int8Format {
     }
 
     /// Record: [d r0…r7: 8 × fp16][chunk 0 … chunk 3], chunk c = qs[4c…4c+3] of r0…r7 (Repack.swift).
-    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
-        Interleave8.packScales(src, rowBytes: rowBytes, count: 1, into: record)
-        Interleave8.packWords(src + 2, rowBytes: rowBytes, count: 4, into: record + 16)
-    }
-
-    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
-        Interleave8.unpackScales(record, lane: lane, count: 1, into: block)
-        Interleave8.unpackWords(record + 16, lane: lane, count: 4, into: block + 2)
-    }
+    static var record: RecordLayout { RecordLayout(scales: 1, fifthBits: false, words: 4) }
 }

@@ -17,19 +17,11 @@ public enum Q4_1: Int8Format {
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
         precondition(count % blockSize == 0, "Q4_1 rows are whole blocks")
         for b in 0..<count / blockSize {
-            let v = x + b * blockSize
-            var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-            for j in 0..<blockSize { lo = min(lo, v[j]); hi = max(hi, v[j]) }
-            let d = (hi - lo) / 15
-            let id: Float = d != 0 ? 1 / d : 0
+            let (d, lo, q) = BlockCodes.minimum(x + b * blockSize, steps: 15)
             let o = out + b * bytesPerBlock
             o.storeBytes(of: Half.f16(from: d).littleEndian, as: UInt16.self)
             o.storeBytes(of: Half.f16(from: lo).littleEndian, toByteOffset: 2, as: UInt16.self)
-            for j in 0..<16 {
-                let q0 = max(0, min(15, Quantize.truncatedInt8((v[j] - lo) * id + 0.5)))
-                let q1 = max(0, min(15, Quantize.truncatedInt8((v[j + 16] - lo) * id + 0.5)))
-                o.storeBytes(of: UInt8(q0) | UInt8(q1) << 4, toByteOffset: 4 + j, as: UInt8.self)
-            }
+            BlockCodes.storeNibbles(q, into: o + 4)
         }
     }
 
@@ -68,13 +60,5 @@ public enum Q4_1: Int8Format {
     }
 
     /// Record: [d r0…r7][m r0…r7][chunk 0 … chunk 3] (Repack.swift).
-    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
-        Interleave8.packScales(src, rowBytes: rowBytes, count: 2, into: record)
-        Interleave8.packWords(src + 4, rowBytes: rowBytes, count: 4, into: record + 32)
-    }
-
-    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
-        Interleave8.unpackScales(record, lane: lane, count: 2, into: block)
-        Interleave8.unpackWords(record + 32, lane: lane, count: 4, into: block + 4)
-    }
+    static var record: RecordLayout { RecordLayout(scales: 2, fifthBits: false, words: 4) }
 }

@@ -4,9 +4,9 @@
 // GGUF block:  qh (uint32 LE): bit j = bit 4 of element j
 //              qs[16]: low nibble of qs[j] = bits 0–3 of element j, high nibble = of element j + 16
 //
-// Record (Repack.swift): the 4 chunks hold qs exactly as Q4_x records do (chunk c, row r's lane =
-// qs[4c…4c+3]), and a 32-byte high-bit vector precedes them, laid out so that one shift and one
-// mask give the fifth bits of a whole chunk in place (bit 4 of each byte):
+// Record (Repack.swift, Interleave8 packs it): the 4 chunks hold qs exactly as Q4_x records do
+// (chunk c, row r's lane = qs[4c…4c+3]), and a 32-byte high-bit vector precedes them, laid out so
+// that one shift and one mask give the fifth bits of a whole chunk in place (bit 4 of each byte):
 //   byte 4r + i (row r, byte i of a lane), bit c     = bit 4 of element 4c + i       (c < 4)
 //                                          bit 4 + c = bit 4 of element 16 + 4c + i
 //   chunk c's low values  = (qs & 0x0F)        | ((H << (4 − c)) & 0x10)
@@ -23,39 +23,6 @@ enum FiveBit {
     static func pair(_ qs: UnsafeRawPointer, _ qh: UInt32, _ j: Int) -> (Int32, Int32) {
         let q = qs.load(fromByteOffset: j, as: UInt8.self)
         return (Int32(q & 0x0F) | Int32((qh >> UInt32(j)) & 1) << 4, Int32(q >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4)
-    }
-
-    /// Stores elements j and j + 16 (j < 16; values 0…31): their nibbles at qs[j], fifth bits into qh.
-    @inline(__always)
-    static func store(_ q0: UInt8, _ q1: UInt8, _ j: Int, qs: UnsafeMutableRawPointer, qh: inout UInt32) {
-        qs.storeBytes(of: (q0 & 0x0F) | (q1 & 0x0F) << 4, toByteOffset: j, as: UInt8.self)
-        qh |= UInt32(q0 >> 4) << UInt32(j) | UInt32(q1 >> 4) << UInt32(j + 16)
-    }
-
-    /// The record's 32-byte high-bit vector from 8 rows' qh (row r's at src + r · rowBytes).
-    static func packHighBits(_ src: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer) {
-        for r in 0..<8 {
-            let qh = src.loadUnaligned(fromByteOffset: r * rowBytes, as: UInt32.self)
-            for i in 0..<4 {
-                var byte: UInt32 = 0
-                for c in 0..<4 {
-                    byte |= (qh >> UInt32(4 * c + i) & 1) << UInt32(c) | (qh >> UInt32(16 + 4 * c + i) & 1) << UInt32(4 + c)
-                }
-                out.storeBytes(of: UInt8(byte), toByteOffset: 4 * r + i, as: UInt8.self)
-            }
-        }
-    }
-
-    /// Lane `lane`'s qh back from a record's high-bit vector at `high`.
-    static func unpackHighBits(_ high: UnsafeRawPointer, lane: Int, into qh: UnsafeMutableRawPointer) {
-        var word: UInt32 = 0
-        for i in 0..<4 {
-            let byte = UInt32(high.load(fromByteOffset: 4 * lane + i, as: UInt8.self))
-            for c in 0..<4 {
-                word |= (byte >> UInt32(c) & 1) << UInt32(4 * c + i) | (byte >> UInt32(4 + c) & 1) << UInt32(16 + 4 * c + i)
-            }
-        }
-        qh.storeBytes(of: word, as: UInt32.self)
     }
 
     #if LOOM_AVX2

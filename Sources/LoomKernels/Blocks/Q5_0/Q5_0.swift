@@ -21,20 +21,11 @@ public enum Q5_0: Int8Format {
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
         precondition(count % blockSize == 0, "Q5_0 rows are whole blocks")
         for b in 0..<count / blockSize {
-            let v = x + b * blockSize
-            var amax: Float = 0, m: Float = 0
-            for j in 0..<blockSize where abs(v[j]) > amax { amax = abs(v[j]); m = v[j] }
-            let d = m / -16
-            let id: Float = d != 0 ? 1 / d : 0
+            let (d, q) = BlockCodes.zeroPoint(x + b * blockSize, z: 16)
             let o = out + b * bytesPerBlock
             o.storeBytes(of: Half.f16(from: d).littleEndian, as: UInt16.self)
-            var qh: UInt32 = 0
-            for j in 0..<16 {
-                let q0 = max(0, min(31, Quantize.truncatedInt8(v[j] * id + 16.5)))
-                let q1 = max(0, min(31, Quantize.truncatedInt8(v[j + 16] * id + 16.5)))
-                FiveBit.store(UInt8(q0), UInt8(q1), j, qs: o + 6, qh: &qh)
-            }
-            o.storeBytes(of: qh.littleEndian, toByteOffset: 2, as: UInt32.self)
+            o.storeBytes(of: BlockCodes.fifthBits(q).littleEndian, toByteOffset: 2, as: UInt32.self)
+            BlockCodes.storeNibbles(q, into: o + 6)
         }
     }
 
@@ -73,15 +64,5 @@ public enum Q5_0: Int8Format {
     }
 
     /// Record: [d r0…r7: 8 × fp16][high bits: 32 B][chunk 0 … chunk 3] (FiveBit.swift, Repack.swift).
-    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
-        Interleave8.packScales(src, rowBytes: rowBytes, count: 1, into: record)
-        FiveBit.packHighBits(src + 2, rowBytes: rowBytes, into: record + 16)
-        Interleave8.packWords(src + 6, rowBytes: rowBytes, count: 4, into: record + 48)
-    }
-
-    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
-        Interleave8.unpackScales(record, lane: lane, count: 1, into: block)
-        FiveBit.unpackHighBits(record + 16, lane: lane, into: block + 2)
-        Interleave8.unpackWords(record + 48, lane: lane, count: 4, into: block + 6)
-    }
+    static var record: RecordLayout { RecordLayout(scales: 1, fifthBits: true, words: 4) }
 }

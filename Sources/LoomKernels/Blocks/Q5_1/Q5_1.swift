@@ -20,21 +20,12 @@ public enum Q5_1: Int8Format {
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
         precondition(count % blockSize == 0, "Q5_1 rows are whole blocks")
         for b in 0..<count / blockSize {
-            let v = x + b * blockSize
-            var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-            for j in 0..<blockSize { lo = min(lo, v[j]); hi = max(hi, v[j]) }
-            let d = (hi - lo) / 31
-            let id: Float = d != 0 ? 1 / d : 0
+            let (d, lo, q) = BlockCodes.minimum(x + b * blockSize, steps: 31)
             let o = out + b * bytesPerBlock
             o.storeBytes(of: Half.f16(from: d).littleEndian, as: UInt16.self)
             o.storeBytes(of: Half.f16(from: lo).littleEndian, toByteOffset: 2, as: UInt16.self)
-            var qh: UInt32 = 0
-            for j in 0..<16 {
-                let q0 = max(0, min(31, Quantize.truncatedInt8((v[j] - lo) * id + 0.5)))
-                let q1 = max(0, min(31, Quantize.truncatedInt8((v[j + 16] - lo) * id + 0.5)))
-                FiveBit.store(UInt8(q0), UInt8(q1), j, qs: o + 8, qh: &qh)
-            }
-            o.storeBytes(of: qh.littleEndian, toByteOffset: 4, as: UInt32.self)
+            o.storeBytes(of: BlockCodes.fifthBits(q).littleEndian, toByteOffset: 4, as: UInt32.self)
+            BlockCodes.storeNibbles(q, into: o + 8)
         }
     }
 
@@ -75,15 +66,5 @@ public enum Q5_1: Int8Format {
     }
 
     /// Record: [d r0…r7][m r0…r7][high bits: 32 B][chunk 0 … chunk 3] (FiveBit.swift, Repack.swift).
-    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
-        Interleave8.packScales(src, rowBytes: rowBytes, count: 2, into: record)
-        FiveBit.packHighBits(src + 4, rowBytes: rowBytes, into: record + 32)
-        Interleave8.packWords(src + 8, rowBytes: rowBytes, count: 4, into: record + 64)
-    }
-
-    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
-        Interleave8.unpackScales(record, lane: lane, count: 2, into: block)
-        FiveBit.unpackHighBits(record + 32, lane: lane, into: block + 4)
-        Interleave8.unpackWords(record + 64, lane: lane, count: 4, into: block + 8)
-    }
+    static var record: RecordLayout { RecordLayout(scales: 2, fifthBits: true, words: 4) }
 }

@@ -54,13 +54,5 @@ public enum Q8_0: Int8Format {
     }
 
     /// Record: [d r0…r7][chunk 0 … chunk 7], chunk c = the int8 values 4c…4c+3 of r0…r7 (Repack.swift).
-    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
-        Interleave8.packScales(src, rowBytes: rowBytes, count: 1, into: record)
-        Interleave8.packWords(src + 2, rowBytes: rowBytes, count: 8, into: record + 16)
-    }
-
-    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
-        Interleave8.unpackScales(record, lane: lane, count: 1, into: block)
-        Interleave8.unpackWords(record + 16, lane: lane, count: 8, into: block + 2)
-    }
+    static var record: RecordLayout { RecordLayout(scales: 1, fifthBits: false, words: 8) }
 }
