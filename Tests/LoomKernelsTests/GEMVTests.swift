@@ -103,6 +103,14 @@ struct GEMVTests {
         }
     }
 
+    @Test("an interleaved8 request is honoured only where its (AVX2) kernels exist")
+    func interleavedOnlyWithKernels() throws {
+        var rng = KernelRNG(17)
+        let wbytes = quantizeRows(rng.floats(16 * 64), rows: 16, cols: 64, type: .q5_0)
+        let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: .q5_0, rows: 16, cols: 64, bytes: $0, layout: .interleaved8) }
+        #expect(m.layout == (SIMDPath.compiled == .avx2 ? .interleaved8 : .rowMajor))
+    }
+
     @Test("PackedMatrix rejects what it cannot run")
     func rejects() {
         let bytes = [UInt8](repeating: 0, count: 64)

@@ -68,7 +68,7 @@ public final class PackedMatrix: @unchecked Sendable {
         self.float = float
         let layout = requested ?? Self.preferredLayout(for: type)
         switch layout {
-        case .interleaved8 where int8 != nil: self.layout = .interleaved8
+        case .interleaved8 where int8 != nil && SIMDPath.compiled == .avx2: self.layout = .interleaved8   // its kernels are AVX2-only
         case .panel16 where PanelGEMM.supports(type): self.layout = .panel16
         default: self.layout = .rowMajor
         }
