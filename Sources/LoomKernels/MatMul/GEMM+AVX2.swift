@@ -29,10 +29,12 @@ enum GEMMAVX2 {
                 var p = base + g * blocks * record
                 for b in 0..<blocks {
                     let q = K.unpack(p)
-                    c0 = K.accumulate(c0, q, p, a0, w0 + 8 * b, block: b)
-                    c1 = K.accumulate(c1, q, p, a1, w1 + 8 * b, block: b)
-                    c2 = K.accumulate(c2, q, p, a2, w2 + 8 * b, block: b)
-                    c3 = K.accumulate(c3, q, p, a3, w3 + 8 * b, block: b)
+                    let i0 = K.dot(q, p, w0 + 8 * b), i1 = K.dot(q, p, w1 + 8 * b)
+                    let i2 = K.dot(q, p, w2 + 8 * b), i3 = K.dot(q, p, w3 + 8 * b)
+                    c0 = K.accumulate(c0, q, i0, a0, block: b)
+                    c1 = K.accumulate(c1, q, i1, a1, block: b)
+                    c2 = K.accumulate(c2, q, i2, a2, block: b)
+                    c3 = K.accumulate(c3, q, i3, a3, block: b)
                     p += record
                 }
                 let o = UnsafeMutableRawPointer(out + t * n + 8 * g)

@@ -17,7 +17,8 @@ enum GEMVAVX2 {
             var acc = _mm256_setzero_ps()
             var p = base + g * blocks * record
             for b in 0..<blocks {
-                acc = K.accumulate(acc, K.unpack(p), p, a, aw + 8 * b, block: b)
+                let q = K.unpack(p)
+                acc = K.accumulate(acc, q, K.dot(q, p, aw + 8 * b), a, block: b)
                 p += record
             }
             UnsafeMutableRawPointer(out + 8 * g).storeBytes(of: acc, as: __m256.self)

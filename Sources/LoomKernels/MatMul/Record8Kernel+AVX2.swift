@@ -20,9 +20,10 @@ protocol Record8Kernel {
     associatedtype Unpacked
     /// Unpacks the record at `record`.
     static func unpack(_ record: UnsafeRawPointer) -> Unpacked
-    /// acc (8 rows) + the record's rows · activation row `a`'s block `b`; `aw` = that block's 8 words.
-    static func accumulate(_ acc: __m256, _ q: Unpacked, _ record: UnsafeRawPointer, _ a: Q8Row,
-                           _ aw: UnsafePointer<Int32>, block b: Int) -> __m256
+    /// Σ q·a per row (i32 × 8) of the record at `record` against one activation block's 8 words.
+    static func dot(_ q: Unpacked, _ record: UnsafeRawPointer, _ aw: UnsafePointer<Int32>) -> __m256i
+    /// acc (8 rows) + the float epilogue of `dot`'s result `i` for activation row `a`'s block `b`.
+    static func accumulate(_ acc: __m256, _ q: Unpacked, _ i: __m256i, _ a: Q8Row, block b: Int) -> __m256
 }
 
 extension Int8Format where Self: Record8Kernel {

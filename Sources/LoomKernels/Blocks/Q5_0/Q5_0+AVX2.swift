@@ -12,9 +12,11 @@ extension Q5_0: Record8Kernel {
     }
 
     @inline(__always)
-    static func accumulate(_ acc: __m256, _ u: (d: __m256, q: Nibbles), _ record: UnsafeRawPointer, _ a: Q8Row,
-                           _ aw: UnsafePointer<Int32>, block b: Int) -> __m256 {
-        let t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(u.q.dot5(aw)), _mm256_set1_ps(a.d[b]), _mm256_set1_ps(-16 * a.s[b]))
+    static func dot(_ u: (d: __m256, q: Nibbles), _ record: UnsafeRawPointer, _ aw: UnsafePointer<Int32>) -> __m256i { u.q.dot5(aw) }
+
+    @inline(__always)
+    static func accumulate(_ acc: __m256, _ u: (d: __m256, q: Nibbles), _ i: __m256i, _ a: Q8Row, block b: Int) -> __m256 {
+        let t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), _mm256_set1_ps(a.d[b]), _mm256_set1_ps(-16 * a.s[b]))
         return _mm256_fmadd_ps(u.d, t, acc)
     }
 }

@@ -36,9 +36,13 @@ extension Q8_0: Record8Kernel {
     }
 
     @inline(__always)
-    static func accumulate(_ acc: __m256, _ u: (d: __m256, q: Int8Magnitudes), _ record: UnsafeRawPointer, _ a: Q8Row,
-                           _ aw: UnsafePointer<Int32>, block b: Int) -> __m256 {
-        _mm256_fmadd_ps(u.d, _mm256_mul_ps(_mm256_cvtepi32_ps(u.q.dot(record + 16, aw)), _mm256_set1_ps(a.d[b])), acc)
+    static func dot(_ u: (d: __m256, q: Int8Magnitudes), _ record: UnsafeRawPointer, _ aw: UnsafePointer<Int32>) -> __m256i {
+        u.q.dot(record + 16, aw)
+    }
+
+    @inline(__always)
+    static func accumulate(_ acc: __m256, _ u: (d: __m256, q: Int8Magnitudes), _ i: __m256i, _ a: Q8Row, block b: Int) -> __m256 {
+        _mm256_fmadd_ps(u.d, _mm256_mul_ps(_mm256_cvtepi32_ps(i), _mm256_set1_ps(a.d[b])), acc)
     }
 }
 #endif
