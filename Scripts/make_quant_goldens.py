@@ -39,7 +39,7 @@ def main():
     out = {"generator": "Scripts/make_quant_goldens.py with gguf==0.19.0 (gguf.quants)",
            "input_f32_hex": [row.view(np.uint32).tolist() for row in x], "types": {}}
     out["input_f32_hex"] = [[f"{v:08x}" for v in row] for row in out["input_f32_hex"]]
-    for qt in (T.Q4_0, T.Q4_1, T.Q8_0, T.F16, T.BF16):
+    for qt in (T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1, T.Q8_0, T.F16, T.BF16):
         if qt == T.F16:
             q = x.astype(np.float16).view(np.uint8)
             dq = q.view(np.float16).astype(np.float32)

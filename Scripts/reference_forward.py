@@ -4,7 +4,7 @@ written from the architecture description (llama.cpp's llama graph), not from Lo
 Writes the golden logits Fixtures/model/smollm2-<variant>-reference.json.
 
     .venv/bin/python Scripts/reference_forward.py                   # Q4_1 as shipped, from the repo root
-    .venv/bin/python Scripts/reference_forward.py --variant F16     # or Q8_0, Q4_0 (make_model_variants.py)
+    .venv/bin/python Scripts/reference_forward.py --variant F16     # or Q8_0, Q4_0, Q5_0 (make_model_variants.py)
     # needs: Scripts/fetch-models.sh, and the pins of Scripts/requirements.txt
 
 Precision: every weight is dequantized with gguf.quants.dequantize (ggml's reference dequantizers)
@@ -58,7 +58,7 @@ from make_tokenizer_goldens import build_tokenizer, chat  # noqa: E402
 
 from make_model_variants import VARIANTS  # noqa: E402
 
-# --variant Q4_1 (as shipped, the default) or one of the derived F16 / Q8_0 / Q4_0 files.
+# --variant Q4_1 (as shipped, the default) or one of the derived F16 / Q8_0 / Q4_0 / Q5_0 files.
 VARIANT = sys.argv[sys.argv.index("--variant") + 1] if "--variant" in sys.argv else "Q4_1"
 MODEL = ROOT / f".cache/models/SmolLM2-135M-Instruct.{VARIANT}.gguf"
 MODEL_SHA256 = ("b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53" if VARIANT == "Q4_1"

@@ -26,14 +26,8 @@ public enum ConvertOutputType: String, Sendable, CaseIterable, Hashable {
         }
     }
 
-    /// llama.cpp's `general.file_type` (llama_ftype): ALL_F32 0, MOSTLY_F16 1, MOSTLY_BF16 32.
-    public var fileType: UInt32 {
-        switch self {
-        case .f32: return 0
-        case .f16: return 1
-        case .bf16: return 32
-        }
-    }
+    /// llama.cpp's `general.file_type` (llama_ftype): ALL_F32 0, MOSTLY_F16 1, MOSTLY_BF16 32 (FileType).
+    public var fileType: UInt32 { FileType(mostly: ggmlType)?.rawValue ?? 0 }
 }
 
 /// What a conversion wrote.

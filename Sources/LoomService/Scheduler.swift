@@ -225,8 +225,7 @@ extension ModelDetails {
         let size = params.map { p -> String in
             p >= 1_000_000_000 ? String(format: "%.1fB", Double(p) / 1e9) : String(format: "%.2fM", Double(p) / 1e6)
         } ?? ""
-        let ftypes = [0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 32: "BF16"]
-        let ftype = (try? m.integerIfPresent("general.file_type", as: UInt32.self)).flatMap { $0 }.flatMap { ftypes[Int($0)] } ?? "unknown"
+        let ftype = (try? m.integerIfPresent("general.file_type", as: UInt32.self)).flatMap { $0 }.flatMap { FileType(rawValue: $0)?.name } ?? "unknown"
         return ModelDetails(family: arch, parameterSize: size, quantizationLevel: ftype)
     }
 }

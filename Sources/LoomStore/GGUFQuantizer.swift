@@ -7,7 +7,7 @@
 // Policy (llama.cpp's, for the types Loom has):
 //   1-D tensors (norms, biases)                         → F32
 //   2-D tensors whose rows are not whole blocks          → F16 (kept at F32 when the source is F32)
-//   token_embd / output for Q4_0 and Q4_1 targets        → Q8_0 (llama.cpp uses Q6_K, which Loom lacks)
+//   token_embd / output for Q4_x and Q5_x targets        → Q8_0 (llama.cpp uses Q6_K, which Loom lacks)
 //   every other 2-D tensor                               → the target type
 // Sources in F32/F16/BF16 quantize directly; quantized sources are dequantized first (a warning:
 // requantizing loses quality).
@@ -19,14 +19,18 @@ import Synchronization
 
 /// Rewrites GGUF files to another weight type.
 public enum GGUFQuantizer {
-    /// Targets `quantize` accepts, by Ollama's names, with their llama_ftype for `general.file_type`.
-    public static let targets: [String: (GGMLType, UInt32)] = ["q4_0": (.q4_0, 2), "q4_1": (.q4_1, 3), "q8_0": (.q8_0, 7), "f16": (.f16, 1)]
+    /// Targets `quantize` accepts, by Ollama's names, with their llama_ftype for `general.file_type`:
+    /// every quantized type LoomKernels' type table can quantize to that names a file type, and F16.
+    public static let targets: [String: (GGMLType, UInt32)] = Dictionary(uniqueKeysWithValues:
+        Quantizer.supportedTypes.filter { $0.isQuantized || $0 == .f16 }.compactMap { type in
+            FileType(mostly: type).map { (type.name.lowercased(), (type, $0.rawValue)) }
+        })
 
     /// The type `tensor` gets when quantizing to `target`.
     public static func type(for tensor: GGUFTensorInfo, target: GGMLType) -> GGMLType {
         if tensor.shape.count < 2 { return .f32 }
         let isOutput = tensor.name == "token_embd.weight" || tensor.name == "output.weight"
-        let wanted: GGMLType = isOutput && (target == .q4_0 || target == .q4_1) ? .q8_0 : target
+        let wanted: GGMLType = isOutput && target.isQuantized && target != .q8_0 ? .q8_0 : target
         if tensor.rowLength % wanted.blockSize != 0 { return tensor.type == .f32 ? .f32 : .f16 }
         return wanted
     }

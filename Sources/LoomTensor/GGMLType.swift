@@ -5,7 +5,8 @@
 // representable here: a file that uses them is rejected as having an unknown type.
 //
 // The traits table (`traits`) is the single source of name, block size, bytes per block and
-// "quantized or not"; validation, sizing and kernel dispatch all read it. It is checked against the
+// "quantized or not"; validation, sizing and the kernels' type table (LoomKernels TypeTable, whose
+// formats take their layout sizes from here) all read it. It is checked against the
 // `gguf` Python package's GGML_QUANT_SIZES by a golden (Fixtures/ggml-types.json).
 
 /// A ggml tensor element type, with its GGUF type id as raw value.
@@ -30,9 +31,19 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, Hashable {
         public let bytesPerBlock: Int
         /// True for block-quantized types (Q*, IQ*, TQ*, MXFP4, NVFP4), false for plain numbers.
         public let isQuantized: Bool
+
+        @usableFromInline
+        init(name: String, blockSize: Int, bytesPerBlock: Int, isQuantized: Bool) {
+            self.name = name
+            self.blockSize = blockSize
+            self.bytesPerBlock = bytesPerBlock
+            self.isQuantized = isQuantized
+        }
     }
 
-    /// The traits of this type; the one table every size computation reads.
+    /// The traits of this type; the one table every size computation reads. Inlinable, so a kernel
+    /// that asks for a constant type's block size gets a constant.
+    @inlinable
     public var traits: Traits {
         // QK_K-based "super-block" types hold 256 elements.
         let k = 256
@@ -77,11 +88,11 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, Hashable {
     /// ggml's name for the type ("Q4_0").
     public var name: String { traits.name }
     /// Elements per block.
-    public var blockSize: Int { traits.blockSize }
+    @inlinable public var blockSize: Int { traits.blockSize }
     /// Bytes per block.
-    public var bytesPerBlock: Int { traits.bytesPerBlock }
+    @inlinable public var bytesPerBlock: Int { traits.bytesPerBlock }
     /// True for block-quantized types.
-    public var isQuantized: Bool { traits.isQuantized }
+    @inlinable public var isQuantized: Bool { traits.isQuantized }
 
     /// The type whose name is `name`, compared case-insensitively ("q4_k" finds `.q4_K`).
     public init?(name: String) {

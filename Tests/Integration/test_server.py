@@ -544,7 +544,7 @@ class CLITests(unittest.TestCase):
 
 
 class QuantizeTests(unittest.TestCase):
-    def test_quantize_f16_to_q8_0_and_q4_0_matches_gguf_quants(self):
+    def test_quantize_f16_to_q8_0_q4_0_q5_0_q5_1_matches_gguf_quants(self):
         """create with `quantize` from the F16 file: the models answer, and every tensor's bytes equal
         gguf.quants' (ggml's reference quantizers) on the same F16 data."""
         import numpy as np
@@ -557,7 +557,7 @@ class QuantizeTests(unittest.TestCase):
             client = ollama.Client(host=server.url)
             digest = client.create_blob(source_file)
             source = {t.name: t for t in GGUFReader(str(source_file)).tensors}
-            for target in ("q8_0", "q4_0"):
+            for target in ("q8_0", "q4_0", "q5_0", "q5_1"):
                 statuses = [p.status for p in client.create(model=f"smol-{target}", files={"m.gguf": digest}, quantize=target, stream=True)]
                 self.assertIn(f"quantizing F16 model to {target.upper()}", statuses)
                 self.assertEqual(statuses[-1], "success")
@@ -566,7 +566,7 @@ class QuantizeTests(unittest.TestCase):
                 manifest = json.loads((Path(server.models) / f"manifests/registry.ollama.ai/library/smol-{target}/latest").read_text())
                 blob = Path(server.models) / "blobs" / ("sha256-" + manifest["layers"][0]["digest"][7:])
                 out = GGUFReader(str(blob))
-                self.assertEqual(int(out.fields["general.file_type"].contents()), {"q8_0": 7, "q4_0": 2}[target])
+                self.assertEqual(int(out.fields["general.file_type"].contents()), {"q8_0": 7, "q4_0": 2, "q5_0": 8, "q5_1": 9}[target])
                 kinds = set()
                 for t in out.tensors:
                     src = source[t.name]

@@ -17,7 +17,7 @@ struct GEMVTests {
         PackedMatrix.preferredLayout(for: .q4_0) == .interleaved8 ? [.rowMajor, .interleaved8] : [.rowMajor]
     }
 
-    @Test("int8 kernels equal the scalar reference", arguments: [GGMLType.q4_0, .q4_1, .q8_0])
+    @Test("int8 kernels equal the scalar reference", arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
     func quantized(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) * 977)
         for (rows, cols) in Self.shapes {
@@ -60,7 +60,7 @@ struct GEMVTests {
         return (0..<rows).map { r in
             w.withUnsafeBytes { p in deq.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * rowBytes, count: cols, into: $0.baseAddress!) } }
             var s: Float = 0
-            for j in 0..<cols { s += abs(deq[j] * Float(a.q[j]) * a.d[j / 32]) + abs(type == .q4_1 ? a.s[j / 32] : 0) }
+            for j in 0..<cols { s += abs(deq[j] * Float(a.q[j]) * a.d[j / 32]) + abs(type == .q4_1 || type == .q5_1 ? a.s[j / 32] : 0) }
             return s
         }
     }
@@ -101,6 +101,14 @@ struct GEMVTests {
             for i in 0..<3 * k { #expect(act.q[i] == ref.q[i], "k \(k) element \(i)") }
             for i in 0..<3 * k / 32 { #expect(act.d[i] == ref.d[i] && act.s[i] == ref.s[i], "k \(k) block \(i)") }
         }
+    }
+
+    @Test("an interleaved8 request is honoured only where its (AVX2) kernels exist")
+    func interleavedOnlyWithKernels() throws {
+        var rng = KernelRNG(17)
+        let wbytes = quantizeRows(rng.floats(16 * 64), rows: 16, cols: 64, type: .q5_0)
+        let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: .q5_0, rows: 16, cols: 64, bytes: $0, layout: .interleaved8) }
+        #expect(m.layout == (SIMDPath.compiled == .avx2 ? .interleaved8 : .rowMajor))
     }
 
     @Test("PackedMatrix rejects what it cannot run")

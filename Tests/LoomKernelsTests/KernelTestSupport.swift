@@ -56,15 +56,8 @@ func quantizeRows(_ w: [Float], rows: Int, cols: Int, type: GGMLType) -> [UInt8]
         out.withUnsafeMutableBytes { o in
             for r in 0..<rows {
                 let src = x.baseAddress! + r * cols, dst = o.baseAddress! + r * rowBytes
-                switch type {
-                case .q4_0: Q4_0.quantize(src, count: cols, into: dst)
-                case .q4_1: Q4_1.quantize(src, count: cols, into: dst)
-                case .q8_0: Q8_0.quantize(src, count: cols, into: dst)
-                case .f32: dst.copyMemory(from: src, byteCount: cols * 4)
-                case .f16: for i in 0..<cols { dst.storeBytes(of: Float16(src[i]).bitPattern, toByteOffset: 2 * i, as: UInt16.self) }
-                case .bf16: for i in 0..<cols { dst.storeBytes(of: LoomTensor.Half.bf16(from: src[i]), toByteOffset: 2 * i, as: UInt16.self) }
-                default: preconditionFailure("test helper: no quantizer for \(type)")
-                }
+                guard let format = TypeTable.format(type) else { preconditionFailure("test helper: no quantizer for \(type)") }
+                format.quantize(src, count: cols, into: dst)
             }
         }
     }

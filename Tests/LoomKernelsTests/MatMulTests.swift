@@ -39,7 +39,7 @@ struct MatMulTests {
     }
 
     @Test("own kernels, OpenBLAS and auto match the reference in every layout; 1, 2 and 3 threads give the same bits",
-          arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f32, .f16, .bf16])
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .f32, .f16, .bf16])
     func paths(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
         for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (21, 17)] where cols % type.blockSize == 0 { for layout in [nil, PackedMatrix.Layout.rowMajor] {
@@ -67,7 +67,7 @@ struct MatMulTests {
     @Test("embedding row lookup dequantizes interleaved rows like the GGUF rows")
     func interleavedRows() throws {
         var rng = KernelRNG(99)
-        for type in [GGMLType.q4_0, .q4_1, .q8_0] {
+        for type in [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0] {
             let wbytes = quantizeRows(rng.floats(24 * 64), rows: 24, cols: 64, type: type)
             let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: 24, cols: 64, bytes: $0) }
             for r in [0, 7, 8, 23] {
@@ -80,7 +80,7 @@ struct MatMulTests {
     }
 
     @Test("panel16 (encoders): every path matches the reference, quantized types are expanded exactly, and a token's bits do not depend on the thread count or the batch",
-          arguments: [GGMLType.f32, .f16, .q8_0, .q4_1])
+          arguments: [GGMLType.f32, .f16, .q8_0, .q4_1, .q5_0])
     func panels(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 131 &+ 5)
         for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (384, 1536)] {

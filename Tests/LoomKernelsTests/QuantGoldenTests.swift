@@ -15,7 +15,7 @@ struct QuantGoldenTests {
         return rows.map { KernelFixtures.floats(hexBits: $0) }
     }
 
-    @Test("quantize matches gguf.quants byte for byte", arguments: ["Q4_0", "Q4_1", "Q8_0", "F16", "BF16"])
+    @Test("quantize matches gguf.quants byte for byte", arguments: ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "F16", "BF16"])
     func quantize(_ name: String) throws {
         let types = try #require(Self.golden?["types"] as? [String: Any])
         let entry = try #require(types[name] as? [String: Any])
@@ -27,7 +27,7 @@ struct QuantGoldenTests {
         }
     }
 
-    @Test("dequantize matches gguf.quants bit for bit", arguments: ["Q4_0", "Q4_1", "Q8_0", "F16", "BF16"])
+    @Test("dequantize matches gguf.quants bit for bit", arguments: ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "F16", "BF16"])
     func dequantize(_ name: String) throws {
         let types = try #require(Self.golden?["types"] as? [String: Any])
         let entry = try #require(types[name] as? [String: Any])

@@ -1,4 +1,4 @@
-// The llama forward pass on the real SmolLM2 file and its F16 / Q8_0 / Q4_0 variants, against the
+// The llama forward pass on the real SmolLM2 file and its F16 / Q8_0 / Q4_0 / Q5_0 variants, against the
 // independent numpy reference (Scripts/reference_forward.py): top-1 at every prompt position, logits
 // within 1e-3 × max |logit| on the float paths, greedy continuations, and perplexity.
 
@@ -23,7 +23,7 @@ enum ModelFixtures {
         FileManager.default.fileExists(atPath: smolLM2) || ProcessInfo.processInfo.environment["LOOM_REQUIRE_MODELS"] == "1"
     }
     /// The weight types the reference covers: as shipped, then the derived variants.
-    static let variants = ["Q4_1", "F16", "Q8_0", "Q4_0"]
+    static let variants = ["Q4_1", "F16", "Q8_0", "Q4_0", "Q5_0"]
 }
 
 @Suite("llama forward vs numpy reference")

@@ -63,23 +63,15 @@ extension PackedMatrix {
 extension Repack {
     /// Row `r` of an interleaved8 matrix as f32 (gathers its block back from the records).
     static func dequantizeInterleaved(_ w: PackedMatrix, row r: Int, into out: UnsafeMutablePointer<Float>) {
+        guard let format = w.int8 else { return }
         let g = r / 8, lane = r % 8
         let blocks = w.cols / 32
-        let scales = w.type == .q4_1 ? 2 : 1
-        let chunks = w.type == .q8_0 ? 8 : 4
         // One block on the stack (no heap allocation inside a kernel call).
         withUnsafeTemporaryAllocation(byteCount: 64, alignment: 16) { blk in
             guard let start = blk.baseAddress else { return }
             for b in 0..<blocks {
-                let rec = UnsafeRawPointer(w.data) + (g * blocks + b) * w.recordBytes
-                for s in 0..<scales {
-                    blk.storeBytes(of: rec.loadUnaligned(fromByteOffset: 16 * s + 2 * lane, as: UInt16.self), toByteOffset: 2 * s, as: UInt16.self)
-                }
-                for c in 0..<chunks {
-                    blk.storeBytes(of: rec.loadUnaligned(fromByteOffset: 16 * scales + 32 * c + 4 * lane, as: UInt32.self),
-                                   toByteOffset: 2 * scales + 4 * c, as: UInt32.self)
-                }
-                try? Dequantize.row(w.type, UnsafeRawPointer(start), count: 32, into: out + 32 * b)
+                format.unpackRecord(UnsafeRawPointer(w.data) + (g * blocks + b) * w.recordBytes, lane: lane, into: start)
+                format.dequantize(UnsafeRawPointer(start), count: 32, into: out + 32 * b)
             }
         }
     }

@@ -142,11 +142,11 @@ public enum MatMul {
         let act = scratch.activations
         var t = 0
         #if LOOM_AVX2
-        if w.layout == .interleaved8 && tokens >= 4 {
+        if w.layout == .interleaved8 && tokens >= 4, let format = w.int8 {
             let g1 = min(rows.upperBound, w.groups * 8) / 8
             let g0 = rows.lowerBound / 8
             if g0 < g1 {
-                GEMMAVX2.run(w, act, out, tokens: 0..<(tokens / 4 * 4), groups: g0..<g1)
+                format.gemm8(w, act, out, tokens: 0..<(tokens / 4 * 4), groups: g0..<g1)
                 for tt in 0..<(tokens / 4 * 4) where g1 * 8 < rows.upperBound {
                     GEMV.quantized(w, act.row(tt), out + tt * w.rows, rows: g1 * 8..<rows.upperBound)
                 }

@@ -3,10 +3,12 @@
 //
 // Layouts:
 //   rowMajor      GGUF's own bytes, row after row (every type; the portable kernels read this).
-//   interleaved8  (Q4_0, Q4_1, Q8_0 on AVX2) for each group of 8 rows and each 32-column block,
+//   interleaved8  (int8 types: Q4_x, Q5_x, Q8_0 on AVX2) for each group of 8 rows and each 32-column block,
 //                 one record holding the 8 rows' scales as a vector and their quants interleaved in
 //                 4-byte words, so one 32-byte load feeds 8 output rows (see Repack.swift for the
 //                 byte diagrams). Rows past the last full group stay rowMajor after the groups.
+//                 The type's format (TypeTable) is resolved here, once, and the kernels called
+//                 through it once per row range.
 //   panel16       (F32, F16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows
 //                 16p…16p+15's values at c side by side ([cols][16] elements, the type's own
 //                 width), so one load gives 8 rows at one column and the GEMM is an outer product
@@ -34,18 +36,23 @@ public final class PackedMatrix: @unchecked Sendable {
     let groups: Int
     /// Bytes of one (group, block) record (interleaved8).
     let recordBytes: Int
+    /// The int8-activation kernels of `type` (quantized weights), from TypeTable.
+    let int8: (any Int8Format.Type)?
+    /// The f32-activation kernels of `type` (float weights), from TypeTable.
+    let float: (any FloatFormat.Type)?
     /// Start of the rowMajor tail rows (interleaved8) or of all rows (rowMajor).
     let tail: UnsafeRawPointer
     /// The owned, 64-byte aligned copy.
     let data: UnsafeMutableRawPointer
 
-    /// Types with a matmul kernel.
-    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+    /// Types with a matmul kernel (TypeTable.matmul).
+    public static var supportedTypes: Set<GGMLType> { TypeTable.matmul }
 
     /// Copies `bytes` (GGUF layout) and arranges them for this build's kernels.
     public init(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer,
                 layout requested: Layout? = nil) throws(KernelError) {
-        guard Self.supportedTypes.contains(type) else { throw .unsupportedType(type, operation: "matmul") }
+        let int8 = TypeTable.int8(type), float = TypeTable.float(type)
+        guard int8 != nil || float != nil else { throw .unsupportedType(type, operation: "matmul") }
         guard rows > 0, cols > 0, let rowBytes = type.byteCount(elements: cols) else {
             throw .invalidShape(rows: rows, cols: cols, type: type)
         }
@@ -57,9 +64,11 @@ public final class PackedMatrix: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         self.rowBytes = rowBytes
+        self.int8 = int8
+        self.float = float
         let layout = requested ?? Self.preferredLayout(for: type)
         switch layout {
-        case .interleaved8 where Repack.recordBytes(type) != nil: self.layout = .interleaved8
+        case .interleaved8 where int8 != nil && SIMDPath.compiled == .avx2: self.layout = .interleaved8   // its kernels are AVX2-only
         case .panel16 where PanelGEMM.supports(type): self.layout = .panel16
         default: self.layout = .rowMajor
         }
@@ -70,11 +79,11 @@ public final class PackedMatrix: @unchecked Sendable {
             recordBytes = 0
             Repack.panels16(src, rows: rows, cols: cols, elementBytes: rowBytes / cols, into: data)
             tail = UnsafeRawPointer(data)
-        } else if self.layout == .interleaved8, let record = Repack.recordBytes(type) {
+        } else if self.layout == .interleaved8, let int8 {
             groups = rows / 8
-            recordBytes = record
+            recordBytes = int8.recordBytes
             let grouped = groups * 8 * rowBytes
-            Repack.interleave8(type, src, rows: groups * 8, rowBytes: rowBytes, into: data)
+            Repack.interleave8(int8, src, rows: groups * 8, rowBytes: rowBytes, into: data)
             (data + grouped).copyMemory(from: src + grouped, byteCount: total - grouped)
             tail = UnsafeRawPointer(data + grouped)
         } else {
@@ -107,7 +116,7 @@ public final class PackedMatrix: @unchecked Sendable {
     public static func preferredLayout(for type: GGMLType) -> Layout {
         #if LOOM_AVX2
         if PanelGEMM.supports(type) { return .panel16 }
-        return Repack.recordBytes(type) != nil ? .interleaved8 : .rowMajor
+        return TypeTable.int8(type) != nil ? .interleaved8 : .rowMajor
         #else
         return .rowMajor
         #endif

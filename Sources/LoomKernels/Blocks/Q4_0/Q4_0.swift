@@ -9,29 +9,19 @@
 
 import LoomTensor
 
-/// The Q4_0 block format: scalar reference quantize, dequantize and dot.
-public enum Q4_0 {
-    /// Elements per block.
-    public static let blockSize = 32
-    /// Bytes per block.
-    public static let bytesPerBlock = 18
+/// The Q4_0 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
+public enum Q4_0: Int8Format {
+    /// The GGUF type.
+    public static var type: GGMLType { .q4_0 }
 
     /// Quantizes `count` floats (a multiple of 32) into `count / 32` blocks at `out`.
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
         precondition(count % blockSize == 0, "Q4_0 rows are whole blocks")
         for b in 0..<count / blockSize {
-            let v = x + b * blockSize
-            var amax: Float = 0, m: Float = 0
-            for j in 0..<blockSize where abs(v[j]) > amax { amax = abs(v[j]); m = v[j] }
-            let d = m / -8
-            let id: Float = d != 0 ? 1 / d : 0
+            let (d, q) = BlockCodes.zeroPoint(x + b * blockSize, z: 8)
             let o = out + b * bytesPerBlock
             o.storeBytes(of: Half.f16(from: d).littleEndian, as: UInt16.self)
-            for j in 0..<16 {
-                let q0 = max(0, min(15, Quantize.truncatedInt8(v[j] * id + 8.5)))
-                let q1 = max(0, min(15, Quantize.truncatedInt8(v[j + 16] * id + 8.5)))
-                o.storeBytes(of: UInt8(q0) | UInt8(q1) << 4, toByteOffset: 2 + j, as: UInt8.self)
-            }
+            BlockCodes.storeNibbles(q, into: o + 2)
         }
     }
 
@@ -66,4 +56,7 @@ public enum Q4_0 {
         }
         return sum
     }
+
+    /// Record: [d r0…r7: 8 × fp16][chunk 0 … chunk 3], chunk c = qs[4c…4c+3] of r0…r7 (Repack.swift).
+    static var record: RecordLayout { RecordLayout(scales: 1, fifthBits: false, words: 4) }
 }

@@ -8,30 +8,20 @@
 
 import LoomTensor
 
-/// The Q4_1 block format: scalar reference quantize, dequantize and dot.
-public enum Q4_1 {
-    /// Elements per block.
-    public static let blockSize = 32
-    /// Bytes per block.
-    public static let bytesPerBlock = 20
+/// The Q4_1 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
+public enum Q4_1: Int8Format {
+    /// The GGUF type.
+    public static var type: GGMLType { .q4_1 }
 
     /// Quantizes `count` floats (a multiple of 32) into blocks at `out`.
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
         precondition(count % blockSize == 0, "Q4_1 rows are whole blocks")
         for b in 0..<count / blockSize {
-            let v = x + b * blockSize
-            var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
-            for j in 0..<blockSize { lo = min(lo, v[j]); hi = max(hi, v[j]) }
-            let d = (hi - lo) / 15
-            let id: Float = d != 0 ? 1 / d : 0
+            let (d, lo, q) = BlockCodes.minimum(x + b * blockSize, steps: 15)
             let o = out + b * bytesPerBlock
             o.storeBytes(of: Half.f16(from: d).littleEndian, as: UInt16.self)
             o.storeBytes(of: Half.f16(from: lo).littleEndian, toByteOffset: 2, as: UInt16.self)
-            for j in 0..<16 {
-                let q0 = max(0, min(15, Quantize.truncatedInt8((v[j] - lo) * id + 0.5)))
-                let q1 = max(0, min(15, Quantize.truncatedInt8((v[j + 16] - lo) * id + 0.5)))
-                o.storeBytes(of: UInt8(q0) | UInt8(q1) << 4, toByteOffset: 4 + j, as: UInt8.self)
-            }
+            BlockCodes.storeNibbles(q, into: o + 4)
         }
     }
 
@@ -68,4 +58,7 @@ public enum Q4_1 {
         }
         return sum
     }
+
+    /// Record: [d r0…r7][m r0…r7][chunk 0 … chunk 3] (Repack.swift).
+    static var record: RecordLayout { RecordLayout(scales: 2, fifthBits: false, words: 4) }
 }

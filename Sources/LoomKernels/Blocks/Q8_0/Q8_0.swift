@@ -7,12 +7,10 @@
 
 import LoomTensor
 
-/// The Q8_0 block format: scalar reference quantize, dequantize and dot.
-public enum Q8_0 {
-    /// Elements per block.
-    public static let blockSize = 32
-    /// Bytes per block.
-    public static let bytesPerBlock = 34
+/// The Q8_0 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
+public enum Q8_0: Int8Format {
+    /// The GGUF type.
+    public static var type: GGMLType { .q8_0 }
 
     /// Quantizes `count` floats (a multiple of 32) into blocks at `out`.
     public static func quantize(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutableRawPointer) {
@@ -54,4 +52,7 @@ public enum Q8_0 {
         }
         return sum
     }
+
+    /// Record: [d r0…r7][chunk 0 … chunk 7], chunk c = the int8 values 4c…4c+3 of r0…r7 (Repack.swift).
+    static var record: RecordLayout { RecordLayout(scales: 1, fifthBits: false, words: 8) }
 }

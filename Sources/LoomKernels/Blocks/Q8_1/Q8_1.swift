@@ -10,10 +10,12 @@
 import LoomTensor
 
 /// The Q8_1 block format: scalar reference quantize and dequantize.
-public enum Q8_1 {
-    /// Elements per block.
-    public static let blockSize = 32
-    /// Bytes per block.
+public enum Q8_1: BlockFormat {
+    /// The GGUF type.
+    public static var type: GGMLType { .q8_1 }
+    /// Bytes per block: ggml's `sizeof(block_q8_1)`. (GGMLType.traits says 40, the legacy f32 d/s
+    /// size that gguf-py's GGML_QUANT_SIZES still lists and the traits golden pins; no file stores
+    /// Q8_1, so the two never meet a GGUF row.)
     public static let bytesPerBlock = 36
 
     /// Quantizes `count` floats (a multiple of 32) into blocks at `out`.

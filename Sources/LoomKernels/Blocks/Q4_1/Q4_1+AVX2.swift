@@ -1,0 +1,23 @@
+// Q4_1 on AVX2: the interleaved8 record kernel (record: [d r0…r7][m r0…r7][chunk 0 … chunk 3]).
+//   Σ (d_w·q + m_w)·d_a·a = d_w·d_a·Σ q·a + m_w·s_a,  s_a = d_a·Σa
+
+#if LOOM_AVX2
+import _Builtin_intrinsics.intel
+
+extension Q4_1: Record8Kernel {
+    @inline(__always)
+    static func unpack(_ record: UnsafeRawPointer) -> (d: __m256, m: __m256, q: Nibbles) {
+        (_mm256_cvtph_ps(record.loadUnaligned(as: __m128i.self)),
+         _mm256_cvtph_ps(record.loadUnaligned(fromByteOffset: 16, as: __m128i.self)), Nibbles(record + 32))
+    }
+
+    @inline(__always)
+    static func dot(_ u: (d: __m256, m: __m256, q: Nibbles), _ record: UnsafeRawPointer, _ aw: UnsafePointer<Int32>) -> __m256i { u.q.dot(aw) }
+
+    @inline(__always)
+    static func accumulate(_ acc: __m256, _ u: (d: __m256, m: __m256, q: Nibbles), _ i: __m256i, _ a: Q8Row, block b: Int) -> __m256 {
+        let t = _mm256_mul_ps(_mm256_cvtepi32_ps(i), _mm256_set1_ps(a.d[b]))
+        return _mm256_fmadd_ps(u.m, _mm256_set1_ps(a.s[b]), _mm256_fmadd_ps(u.d, t, acc))
+    }
+}
+#endif

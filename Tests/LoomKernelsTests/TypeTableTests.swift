@@ -1,0 +1,63 @@
+// The type table (TypeTable): each row implements the type it is filed under, with the block size
+// the GGUF traits give (which Tests/LoomTensorTests checks against gguf-py); quantize writes exactly
+// bytesPerBlock per block; interleaved8 records give every lane's block back; the derived sets.
+
+import Testing
+import LoomTensor
+@testable import LoomKernels
+
+@Suite("type table")
+struct TypeTableTests {
+    @Test("block layouts: ggml's sizeof(block_*) for the formats Loom implements")
+    func blockSizes() throws {
+        let sizes: [GGMLType: (Int, Int)] = [.f32: (1, 4), .f16: (1, 2), .bf16: (1, 2), .q4_0: (32, 2 + 16), .q4_1: (32, 2 + 2 + 16),
+                                             .q5_0: (32, 2 + 4 + 16), .q5_1: (32, 2 + 2 + 4 + 16), .q8_0: (32, 2 + 32)]
+        for (type, (block, bytes)) in sizes {
+            let format = try #require(TypeTable.format(type), "\(type)")
+            #expect(format.type == type)
+            #expect(format.blockSize == block && format.bytesPerBlock == bytes, "\(type)")
+        }
+        #expect(Q8_1.type == .q8_1 && Q8_1.bytesPerBlock == 2 + 2 + 32)   // ggml's block_q8_1
+    }
+
+    @Test("quantize writes whole blocks and nothing past them", arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
+    func quantizeExtent(_ type: GGMLType) throws {
+        let format = try #require(TypeTable.format(type))
+        var rng = KernelRNG(UInt64(type.rawValue) + 40)
+        let x = rng.floats(64)
+        let bytes = 64 / format.blockSize * format.bytesPerBlock
+        var out = [UInt8](repeating: 0xA5, count: bytes + 16)
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: 64, into: $0.baseAddress!) } }
+        #expect(out[bytes...].allSatisfy { $0 == 0xA5 }, "\(type) wrote past \(bytes) bytes")
+    }
+
+    @Test("interleaved8 records give every lane's GGUF block back", arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
+    func records(_ type: GGMLType) throws {
+        let format = try #require(TypeTable.int8(type))
+        #expect(format.record.blockBytes == format.bytesPerBlock)
+        var rng = KernelRNG(UInt64(type.rawValue) + 77)
+        let cols = 96, rowBytes = try #require(type.byteCount(elements: cols))
+        let rows = quantizeRows(rng.floats(8 * cols), rows: 8, cols: cols, type: type)
+        var record = [UInt8](repeating: 0, count: format.recordBytes)
+        var block = [UInt8](repeating: 0, count: format.bytesPerBlock)
+        for b in 0..<cols / 32 {
+            rows.withUnsafeBytes { src in record.withUnsafeMutableBytes {
+                format.packRecord(src.baseAddress! + b * format.bytesPerBlock, rowBytes: rowBytes, into: $0.baseAddress!)
+            } }
+            for lane in 0..<8 {
+                record.withUnsafeBytes { rec in block.withUnsafeMutableBytes { format.unpackRecord(rec.baseAddress!, lane: lane, into: $0.baseAddress!) } }
+                let start = lane * rowBytes + b * format.bytesPerBlock
+                #expect(block == Array(rows[start..<start + format.bytesPerBlock]), "\(type) block \(b) lane \(lane)")
+            }
+        }
+    }
+
+    @Test("the sets the table derives")
+    func sets() {
+        #expect(TypeTable.convertible == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1])
+        #expect(TypeTable.matmul == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
+        #expect(Dequantize.supportedTypes == TypeTable.convertible && Quantizer.supportedTypes == TypeTable.convertible)
+        #expect(PackedMatrix.supportedTypes == TypeTable.matmul)
+        #expect(TypeTable.format(.q6_K) == nil && TypeTable.int8(.f16) == nil && TypeTable.float(.q4_0) == nil)
+    }
+}
