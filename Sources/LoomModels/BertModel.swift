@@ -83,22 +83,22 @@ extension BertHyperparameters {
 /// One encoder layer's weights.
 struct BertLayer: @unchecked Sendable {
     let wq, wk, wv, wo: PackedMatrix     // [dim, dim] ×4
-    let bq, bk, bv, bo: [Float]          // [dim] ×4
-    let attnNormW, attnNormB: [Float]    // [dim] ×2
+    let bq, bk, bv, bo: FloatBuffer      // [dim] ×4
+    let attnNormW, attnNormB: FloatBuffer // [dim] ×2
     let up: PackedMatrix                 // [ffn, dim]
-    let bUp: [Float]                     // [ffn]
+    let bUp: FloatBuffer                 // [ffn]
     let down: PackedMatrix               // [dim, ffn]
-    let bDown: [Float]                   // [dim]
-    let outNormW, outNormB: [Float]      // [dim] ×2
+    let bDown: FloatBuffer               // [dim]
+    let outNormW, outNormB: FloatBuffer  // [dim] ×2
 }
 
 /// A BERT encoder with its weights prepared for the kernels.
 public final class BertModel: EncoderModel, @unchecked Sendable {
     public let hp: BertHyperparameters
     let tokenEmbedding: PackedMatrix     // [vocab, dim]
-    let positions: [Float]               // [contextLength, dim]
-    let tokenType0: [Float]              // [dim] (row 0 of token_types: every token is sequence A)
-    let embNormW, embNormB: [Float]      // [dim] ×2
+    let positions: FloatBuffer           // [contextLength, dim]
+    let tokenType0: FloatBuffer          // [dim] (row 0 of token_types: every token is sequence A)
+    let embNormW, embNormB: FloatBuffer  // [dim] ×2
     let layers: [BertLayer]
 
     /// The element type the layers' matmuls read: the file's F32/F16, or F32 where this build
@@ -138,18 +138,19 @@ public final class BertModel: EncoderModel, @unchecked Sendable {
             let onW = b.vector(p + "layer_output_norm.weight", d), onB = b.vector(p + "layer_output_norm.bias", d)
             if let wq, let bq, let wk, let bk, let wv, let bv, let wo, let bo, let anW, let anB,
                let up, let bUp, let down, let bDown, let onW, let onB {
-                layers.append(BertLayer(wq: wq, wk: wk, wv: wv, wo: wo, bq: bq, bk: bk, bv: bv, bo: bo,
-                                        attnNormW: anW, attnNormB: anB, up: up, bUp: bUp, down: down, bDown: bDown,
-                                        outNormW: onW, outNormB: onB))
+                let f = FloatBuffer.init(_:)
+                layers.append(BertLayer(wq: wq, wk: wk, wv: wv, wo: wo, bq: f(bq), bk: f(bk), bv: f(bv), bo: f(bo),
+                                        attnNormW: f(anW), attnNormB: f(anB), up: up, bUp: f(bUp), down: down, bDown: f(bDown),
+                                        outNormW: f(onW), outNormB: f(onB)))
             }
         }
         if let failure = b.failure { throw failure }
         guard b.missing.isEmpty, let embd, let pos, let types, let normW, let normB else { throw .missingTensors(b.missing) }
         tokenEmbedding = embd
-        positions = pos
-        tokenType0 = Array(types[0..<d])
-        embNormW = normW
-        embNormB = normB
+        positions = FloatBuffer(pos)
+        tokenType0 = FloatBuffer(Array(types[0..<d]))
+        embNormW = FloatBuffer(normW)
+        embNormB = FloatBuffer(normB)
         self.layers = layers
     }
 }

@@ -18,6 +18,8 @@ public final class Embedder: TextEmbedder, @unchecked Sendable {
     public let vocabulary: Vocabulary
     public let tokenizer: any Tokenizer
     let model: any EncoderModel
+    /// The forward pass's buffers, allocated once (requests are serialized by `lock`).
+    let state: EncoderState
     let pool: ThreadPool
     let inputs: EmbeddingInputs
     /// Most tokens per forward pass.
@@ -73,6 +75,7 @@ public final class Embedder: TextEmbedder, @unchecked Sendable {
         self.model = model
         self.batchSize = batchSize
         pool = ThreadPool(threads: threads)
+        state = model.makeState(batch: batchSize, threads: threads)
         inputs = EmbeddingInputs(tokenizer: tokenizer, context: contextLength)
         if model.weightType.isQuantized { matmulPath = .openBLAS }
     }
@@ -88,7 +91,7 @@ public final class Embedder: TextEmbedder, @unchecked Sendable {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(sequences.count)
         for batch in Self.batches(sequences.map(\.count), limit: batchSize) {
-            vectors += model.encode(Array(sequences[batch]), pool: pool, path: matmulPath)
+            vectors += model.encode(Array(sequences[batch]), state: state, pool: pool, path: matmulPath)
         }
         var result = Embeddings(vectors: try vectors.map { v throws(EngineError) in try EmbeddingInputs.finish(v, options) })
         result.promptEvalCount = sequences.reduce(0) { $0 + $1.count }

@@ -81,8 +81,23 @@ public protocol EncoderModel: AnyObject, Sendable {
     var pooling: PoolingType { get }
     /// The element type the layers' matmuls read (decides the runtime's matmul path).
     var weightType: GGMLType { get }
+    /// Buffers for packed batches of up to `batch` tokens on `threads` threads (grown if a batch
+    /// needs more).
+    func makeState(batch: Int, threads: Int) -> EncoderState
     /// One pooled vector [dim] per sequence (each ≤ contextLength tokens), in one packed pass.
-    func encode(_ sequences: [[Int32]], pool: ThreadPool, path: MatMulPath) -> [[Float]]
+    func encode(_ sequences: [[Int32]], state: EncoderState, pool: ThreadPool, path: MatMulPath) -> [[Float]]
+}
+
+/// An encoder's run state: the buffers its forward pass writes. Models subclass it (`BertState`).
+open class EncoderState: @unchecked Sendable {
+    /// Rows (tokens) a batch may have without growing the buffers.
+    public internal(set) var capacity = 0
+
+    /// An empty state.
+    public init() {}
+
+    /// Bytes the state holds.
+    open var byteCount: Int { 0 }
 }
 
 /// A decoding sequence's state: its KV cache, and the buffers its model's forward pass writes.
@@ -96,6 +111,13 @@ open class DecoderState: @unchecked Sendable {
 
     /// Bytes the state holds (the cache; subclasses add their buffers).
     open var byteCount: Int { cache.byteCount }
+}
+
+extension EncoderModel {
+    /// `encode` with buffers of its own (one batch; an embedder keeps a state instead).
+    public func encode(_ sequences: [[Int32]], pool: ThreadPool, path: MatMulPath = .auto) -> [[Float]] {
+        encode(sequences, state: makeState(batch: sequences.reduce(0) { $0 + $1.count }, threads: pool.threadCount), pool: pool, path: path)
+    }
 }
 
 extension DecoderModel {
