@@ -11,6 +11,7 @@
 // never on Swift's cooperative pool. Requests are serialized.
 
 import LoomGGUF
+import LoomJSON
 import LoomKernels
 import LoomModels
 import LoomSampling
@@ -275,7 +276,18 @@ public final class Engine: @unchecked Sendable {
     /// The chat template applied to `messages`, with the assistant turn opened; `toolsJSON` (a JSON
     /// array of tool definitions) becomes the template's `tools`; `think` (when set) becomes
     /// `enable_thinking`, the switch thinking templates (Qwen 3, …) read.
-    public func render(_ messages: [ChatMessage], toolsJSON: String? = nil, think: Bool? = nil) throws(EngineError) -> String {
+    public func render(_ messages: [ChatMessage], toolsJSON: String?, think: Bool? = nil) throws(EngineError) -> String {
+        var tools: JSONValue?
+        if let toolsJSON {
+            do { tools = try JSONValue.parse(toolsJSON) } catch {
+                throw .template(TemplateError(.syntax, "invalid JSON at byte \(error.offset): \(error.reason)", templateName: "json"))
+            }
+        }
+        return try render(messages, tools: tools, think: think)
+    }
+
+    /// The chat template applied to `messages` (see `render(_:toolsJSON:think:)`), `tools` already parsed.
+    public func render(_ messages: [ChatMessage], tools: JSONValue? = nil, think: Bool? = nil) throws(EngineError) -> String {
         guard let template else { return messages.map(\.content).joined(separator: "\n") }
         var context = JinjaObject()
         var messageValues: [JinjaValue] = []
@@ -302,9 +314,7 @@ public final class Engine: @unchecked Sendable {
             messageValues.append(.object(o))
         }
         context["messages"] = .array(messageValues)
-        if let toolsJSON {
-            do { context["tools"] = try JinjaValue.parseJSON(toolsJSON) } catch { throw .template(error) }
-        }
+        if let tools { context["tools"] = JinjaValue(json: tools) }
         context["add_generation_prompt"] = .bool(true)
         if let think { context["enable_thinking"] = .bool(think) }
         context["bos_token"] = .string(vocabulary.bos.map { vocabulary.tokens[Int($0)] } ?? "")

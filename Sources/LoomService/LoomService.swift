@@ -117,12 +117,9 @@ public final class LoomService: OllamaService {
         generation.topLogprobs = request.topLogprobs ?? 0
         generation.format = format
         let hasTools = request.tools.map { $0 != .null && $0 != .array([]) } ?? false
-        let tools: String?
+        let tools = hasTools ? request.tools : nil
         let conversation: [ChatMessage]
         do {
-            tools = try request.tools.flatMap { t -> String? in
-                t == .null || t == .array([]) ? nil : t.serialized()
-            }
             var all = try messages.map(Self.chatMessage)
             if let system = entry.system, !system.isEmpty, all.first?.role != "system" {
                 all.insert(ChatMessage(role: "system", content: system), at: 0)
@@ -141,8 +138,7 @@ public final class LoomService: OllamaService {
             }
             let turn: ChatTurn
             do {
-                turn = try engine.prepare(conversation, options: ChatOptions(generation: generation, tools: tools,
-                                                                             toolNames: Self.toolNames(request.tools), think: think))
+                turn = try engine.prepare(conversation, options: ChatOptions(generation: generation, tools: tools, think: think))
             } catch {
                 throw Self.apiError(error, name: name, entry: entry)
             }

@@ -6,6 +6,7 @@
 import Foundation
 import Testing
 @testable import LoomRuntime
+import LoomJSON
 import LoomSampling
 
 @Suite("chat events", .serialized)
@@ -55,7 +56,8 @@ struct ChatEventsTests {
         for seed in 1...3 {
             var generation = GenerateOptions(sampling: SamplingOptions(temperature: 0.8, seed: seed), numPredict: 48)
             generation.toolCall = ToolCallConstraint(tag: "<tool_call>", spec: try JSONConstraintSpec(schemaJSON: schema))
-            let options = ChatOptions(generation: generation, tools: tools, toolNames: ["get_weather"], think: false)
+            let options = ChatOptions(generation: generation, tools: try JSONValue.parse(tools), think: false)
+            #expect(options.toolNames == ["get_weather"])
             let events = try await Self.events(engine.chat([ChatMessage(role: "user", content: "Weather in Paris?")], options: options))
             let calls = events.compactMap { if case let .toolCall(c) = $0 { c } else { nil } }
             let call = try #require(calls.first, "seed \(seed): \(events)")

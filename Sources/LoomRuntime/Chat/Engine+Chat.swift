@@ -9,27 +9,31 @@
 //
 // `chat(_:options:)` is both steps, with any error delivered through the stream.
 
+import LoomJSON
 import LoomSampling
 
 /// How a chat turn is rendered and read back.
 public struct ChatOptions: Sendable {
     /// Sampling, limits, stop strings, format and tool-call constraints.
     public var generation: GenerateOptions
-    /// The offered tools as the JSON array text the template gets as `tools` (nil: no tools).
-    public var tools: String?
-    /// The offered tools' names: parsed calls must name one of them.
-    public var toolNames: [String]
+    /// The offered tools, the JSON array the template gets as `tools` (nil: no tools), in the
+    /// client's key order: [{"type": "function", "function": {"name", "description", "parameters"}}].
+    public var tools: JSONValue?
     /// Thinking: nil = on when the template has thinking tags; true = on (an error when it has
     /// none); false = off. With a `format` the answer is constrained from its first token, so
     /// thinking is off.
     public var think: Bool?
 
     /// Options of a turn.
-    public init(generation: GenerateOptions = GenerateOptions(), tools: String? = nil, toolNames: [String] = [], think: Bool? = nil) {
+    public init(generation: GenerateOptions = GenerateOptions(), tools: JSONValue? = nil, think: Bool? = nil) {
         self.generation = generation
         self.tools = tools
-        self.toolNames = toolNames
         self.think = think
+    }
+
+    /// The offered tools' names (`function.name` of each): parsed calls must name one of them.
+    public var toolNames: [String] {
+        (tools?.arrayValue ?? []).compactMap { $0["function"]?["name"]?.stringValue }
     }
 }
 
@@ -80,7 +84,7 @@ extension Engine {
         if options.tools != nil && !supportsTools { throw .toolsUnsupported }
         let thinkOn = tags != nil && options.generation.format == nil && options.think != false
         let think = tags == nil ? nil : thinkOn
-        var prompt = prefix + (try render(messages, toolsJSON: options.tools, think: think))
+        var prompt = prefix + (try render(messages, tools: options.tools, think: think))
         var tokens = promptTokens(prompt)
         if options.generation.truncate && messages.count > 1 && tokens.count > contextLength {
             (prompt, tokens) = try fit(messages, options: options, think: think, prefix: prefix)
@@ -99,12 +103,12 @@ extension Engine {
     func fit(_ messages: [ChatMessage], options: ChatOptions, think: Bool?, prefix: String) throws(EngineError) -> (String, [Int32]) {
         for i in 1..<messages.count {
             let kept = messages[..<i].filter { $0.role == "system" } + messages[i...]
-            let text = prefix + (try render(Array(kept), toolsJSON: options.tools, think: think))
+            let text = prefix + (try render(Array(kept), tools: options.tools, think: think))
             let tokens = promptTokens(text)
             if tokens.count <= contextLength { return (text, tokens) }
         }
         let last = messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]]
-        let text = prefix + (try render(last, toolsJSON: options.tools, think: think))
+        let text = prefix + (try render(last, tools: options.tools, think: think))
         return (text, promptTokens(text))
     }
 
