@@ -279,9 +279,7 @@ public final class Engine: @unchecked Sendable {
     public func render(_ messages: [ChatMessage], toolsJSON: String?, think: Bool? = nil) throws(EngineError) -> String {
         var tools: JSONValue?
         if let toolsJSON {
-            do { tools = try JSONValue.parse(toolsJSON) } catch {
-                throw .template(TemplateError(.syntax, "invalid JSON at byte \(error.offset): \(error.reason)", templateName: "json"))
-            }
+            do { tools = try JSONValue.parse(toolsJSON) } catch { throw .template(.invalidJSON(error)) }
         }
         return try render(messages, tools: tools, think: think)
     }

@@ -2,7 +2,6 @@
 // generate, and embeddings of the last token) or an embedder (an encoder: embeddings only). The
 // registry (LoomModels' `ModelRegistry`) says which; `ModelInfo` has read the file once.
 
-import LoomGGUF
 import LoomModels
 
 /// A loaded model of either kind.

@@ -54,15 +54,6 @@ public final class ModelInfo: Sendable {
     /// Bytes of the file.
     public var fileSize: Int { file.fileSize }
 
-    /// `general.parameter_count`, else the elements of every tensor.
-    public var parameterCount: UInt64 {
-        if let n = (try? file.metadata.integerIfPresent("general.parameter_count", as: UInt64.self)) ?? nil { return n }
-        return UInt64(file.tensors.reduce(0) { $0 + $1.elementCount })
-    }
-
-    /// `general.file_type` as a raw value (llama.cpp's ftype), if present.
-    public var fileType: UInt32? { (try? file.metadata.integerIfPresent("general.file_type", as: UInt32.self)) ?? nil }
-
     /// The decoder itself, bound to the file's weights (for tools that drive the forward pass
     /// directly: perplexity, benchmarks); `Engine.load(info:)` wraps it with a tokenizer and cache.
     public func loadDecoder() throws(EngineError) -> any DecoderModel {

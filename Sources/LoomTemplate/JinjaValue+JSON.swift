@@ -10,9 +10,7 @@ import LoomJSON
 extension JinjaValue {
     /// Parses JSON text; objects keep their key order.
     public static func parseJSON(_ text: String) throws(TemplateError) -> JinjaValue {
-        do { return JinjaValue(json: try JSONValue.parse(text)) } catch {
-            throw TemplateError(.syntax, "invalid JSON at byte \(error.offset): \(error.reason)", templateName: "json")
-        }
+        do { return JinjaValue(json: try JSONValue.parse(text)) } catch { throw .invalidJSON(error) }
     }
 
     /// The template value of a parsed JSON value.
@@ -59,5 +57,12 @@ extension JinjaValue {
                 keySeparator: String? = nil, ensureASCII: Bool = false) throws(TemplateError) -> String {
         try jsonValue().serialized(.python(indent: indent, sortKeys: sortKeys, itemSeparator: itemSeparator,
                                            keySeparator: keySeparator, ensureASCII: ensureASCII))
+    }
+}
+
+extension TemplateError {
+    /// JSON text handed to a template (a context value, tools) that does not parse.
+    public static func invalidJSON(_ error: JSONError) -> TemplateError {
+        TemplateError(.syntax, "invalid JSON at byte \(error.offset): \(error.reason)", templateName: "json")
     }
 }

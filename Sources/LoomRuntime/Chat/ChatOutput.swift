@@ -16,10 +16,9 @@ struct ChatOutput {
         parser = tools.map { ToolCallParser(format: $0.format, toolNames: $0.names) }
         // A template that opens the call itself (a prefilled `<tool_call>`): the output continues it.
         if let tag = tools?.format.tag {
-            let trimmed = prompt.reversed().drop { $0 == " " || $0 == "\n" }
-            if String(trimmed.prefix(tag.count).reversed()) == tag {
-                _ = parser?.feed(tag + String(prompt.suffix(prompt.count - trimmed.count)))
-            }
+            var end = prompt.endIndex
+            while end > prompt.startIndex, " \n".contains(prompt[prompt.index(before: end)]) { end = prompt.index(before: end) }
+            if prompt[..<end].hasSuffix(tag) { _ = parser?.feed(tag + prompt[end...]) }
         }
     }
 
