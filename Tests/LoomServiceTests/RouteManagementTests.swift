@@ -93,7 +93,7 @@ struct RouteManagementTests {
     func shutdownMidStream() async throws {
         let service = try F.service()
         try await TestServer.with(service: service) { server in
-            let body = #"{"model": "tiny", "prompt": "go on", "options": {"num_predict": 100000, "temperature": 1}}"#
+            let body = #"{"model": "tiny", "prompt": "go on", "options": {"num_predict": 100000000, "temperature": 1}}"#
             let pending = Task { try await server.request("POST", "/api/generate", body: body) }
             // Wait until the model is loaded (the request holds it), then shut the generations down.
             for _ in 0..<600 where await service.ps().models.isEmpty { try await Task.sleep(nanoseconds: 50_000_000) }

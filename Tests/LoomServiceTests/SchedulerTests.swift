@@ -35,7 +35,7 @@ struct SchedulerTests {
 
     /// Starts a very long generation on `model` and returns the task consuming it (cancel it to stop).
     static func hold(_ service: LoomService, _ model: String = "tiny") async throws -> Task<Void, Error> {
-        let stream = try await service.generate(F.generate(model, "keep going", options: F.short(100_000, temperature: 1)))
+        let stream = try await service.generate(F.generate(model, "keep going", options: F.short(100_000_000, temperature: 1)))   // runs until cancelled (the tiny model writes ~10⁵ tokens/s)
         return Task { for try await _ in stream {} }
     }
 
