@@ -111,3 +111,25 @@ if Context.environment["LOOM_KERNELS_ONLY"] == "1" {
     package.products = package.products.filter { keep.contains($0.name) }
     package.dependencies = []
 }
+
+// `LOOM_CORE_ONLY=1` (for kernel, model and tokenizer work in a scratch path of its own) keeps the
+// targets that need no package dependency — the engine without the store, service, server and CLI —
+// and the test targets that test only them, so a fresh scratch path builds in a few minutes.
+if Context.environment["LOOM_CORE_ONLY"] == "1" {
+    var kept = Set<String>()
+    var changed = true
+    while changed {
+        changed = false
+        for target in package.targets where !kept.contains(target.name) {
+            let local = target.dependencies.allSatisfy { dependency in
+                if case .targetItem(let name, _) = dependency { return kept.contains(name) }
+                if case .byNameItem(let name, _) = dependency { return kept.contains(name) }
+                return false
+            }
+            if local, target.type != .executable { kept.insert(target.name); changed = true }
+        }
+    }
+    package.targets = package.targets.filter { kept.contains($0.name) }
+    package.products = package.products.filter { product in product.name != "loom" && kept.contains(product.name) }
+    package.dependencies = []
+}

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Build llama.cpp's `llama-bench` and `llama-embedding` as *measuring tools* for `loom bench model`
-# and `loom bench embed`: never a dependency of Loom, never linked, only run as a separate process so
-# its figures can be printed next to ours in the same run.
+# Build llama.cpp's `llama-bench`, `llama-embedding`, `llama-quantize` and `llama-perplexity` as
+# *measuring tools* (for `loom bench model` / `loom bench embed`, the K-quant goldens and the
+# perplexity comparisons): never a dependency of Loom, never linked, only run as separate processes
+# so their figures can be put next to ours.
 #
 # Source: the PyPI sdist llama-cpp-python==0.3.36 (vendored llama.cpp), fetched and verified by
 # Scripts/fetch-llama-cpp-data.sh into the cache. CMake and Ninja come from PyPI into the venv.
-# Output: $LOOM_CACHE/llama-cpp/build/bin/llama-bench (default cache: <repo>/.cache). Idempotent.
+# Output: $LOOM_CACHE/llama-cpp/build/bin/llama-{bench,embedding,quantize,perplexity} (default cache:
+# <repo>/.cache). Idempotent.
 #
 # Environment: LOOM_CACHE, PYTHON (default .venv/bin/python).
 set -euo pipefail
@@ -18,9 +20,10 @@ src=$cache/llama-cpp/src
 build=$cache/llama-cpp/build
 PYTHON=${PYTHON:-$root/.venv/bin/python}
 
-if [ -x "$build/bin/llama-bench" ] && [ -x "$build/bin/llama-embedding" ]; then
-  echo "llama-bench: $build/bin/llama-bench, llama-embedding: $build/bin/llama-embedding"; exit 0
-fi
+tools="llama-bench llama-embedding llama-quantize llama-perplexity"
+missing=0
+for t in $tools; do [ -x "$build/bin/$t" ] || missing=1; done
+if [ $missing = 0 ]; then echo "llama.cpp tools: $build/bin ($tools)"; exit 0; fi
 [ -f "$tarball" ] || PYTHON=$PYTHON "$root/Scripts/fetch-llama-cpp-data.sh"
 venvbin=$(dirname "$PYTHON")
 if [ ! -x "$venvbin/cmake" ] || [ ! -x "$venvbin/ninja" ]; then
@@ -34,5 +37,5 @@ fi
 PATH=$venvbin:$PATH cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF \
   -DBUILD_SHARED_LIBS=OFF >/dev/null
-PATH=$venvbin:$PATH cmake --build "$build" --target llama-bench llama-embedding -j "$(nproc)"
-echo "llama-bench: $build/bin/llama-bench, llama-embedding: $build/bin/llama-embedding"
+PATH=$venvbin:$PATH cmake --build "$build" --target $tools -j "$(nproc)"
+echo "llama.cpp tools: $build/bin ($tools)"

