@@ -88,6 +88,8 @@ let package = Package(
         .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
         .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer", "LoomStore"]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomJSON", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore", "LoomAPI", "LoomService"]),
+        // create's quantizer against llama-quantize (goldens in Fixtures/quantize).
+        .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomJSON", "LoomGGUF", "LoomTensor"]),
         // Service, scheduler and route tests on tiny random-weight models (no download needed).
         .testTarget(

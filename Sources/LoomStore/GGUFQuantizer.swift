@@ -4,13 +4,11 @@
 // row is quantized by ggml's reference rounding in LoomKernels, so the output does not depend on the
 // thread count). Memory stays about one tensor.
 //
-// Policy (llama.cpp's, for the types Loom has):
-//   1-D tensors (norms, biases)                         → F32
-//   2-D tensors whose rows are not whole blocks          → F16 (kept at F32 when the source is F32)
-//   token_embd / output for Q4_x and Q5_x targets        → Q8_0 (llama.cpp uses Q6_K, which Loom lacks)
-//   every other 2-D tensor                               → the target type
-// Sources in F32/F16/BF16 quantize directly; quantized sources are dequantized first (a warning:
-// requantizing loses quality).
+// Which type each tensor gets is llama.cpp's mix for the target file type (QuantizationPolicy.swift):
+// a file quantized here has the tensor types — and, with the reference quantizers of LoomKernels,
+// the bytes — `llama-quantize` (without an importance matrix) writes. A tensor already of its target
+// type is copied. Sources in F32/F16/BF16 quantize directly; quantized sources are dequantized first
+// (a warning: requantizing loses quality).
 
 import LoomGGUF
 import LoomKernels
@@ -19,20 +17,27 @@ import Synchronization
 
 /// Rewrites GGUF files to another weight type.
 public enum GGUFQuantizer {
-    /// Targets `quantize` accepts, by Ollama's names, with their llama_ftype for `general.file_type`:
-    /// every quantized type LoomKernels' type table can quantize to that names a file type, and F16.
-    public static let targets: [String: (GGMLType, UInt32)] = Dictionary(uniqueKeysWithValues:
-        Quantizer.supportedTypes.filter { $0.isQuantized || $0 == .f16 }.compactMap { type in
-            FileType(mostly: type).map { (type.name.lowercased(), (type, $0.rawValue)) }
-        })
+    /// Targets `quantize` accepts (lower-cased llama_ftype names, as Ollama's `q4_K_M` compared
+    /// case-insensitively), with their `general.file_type`: the file types with a policy whose main
+    /// type LoomKernels can write, except F32 (Ollama's create does not quantize to F32).
+    public static let targets: [String: FileType] = Dictionary(uniqueKeysWithValues:
+        QuantizationPolicy.defaultTypes.filter { $0.value != .f32 && Quantizer.supportedTypes.contains($0.value) }
+            .compactMap { name, _ in FileType(name: name).map { (name.lowercased(), $0) } })
 
-    /// The type `tensor` gets when quantizing to `target`.
-    public static func type(for tensor: GGUFTensorInfo, target: GGMLType) -> GGMLType {
-        if tensor.shape.count < 2 { return .f32 }
-        let isOutput = tensor.name == "token_embd.weight" || tensor.name == "output.weight"
-        let wanted: GGMLType = isOutput && target.isQuantized && target != .q8_0 ? .q8_0 : target
-        if tensor.rowLength % wanted.blockSize != 0 { return tensor.type == .f32 ? .f32 : .f16 }
-        return wanted
+    /// The type of every tensor of `source` when quantized to `fileType` (nil: no such target).
+    public static func types(_ source: GGUFFile, fileType: String) -> [String: GGMLType]? {
+        guard let policy = QuantizationPolicy(fileType: fileType, model: model(source)) else { return nil }
+        return policy.types(for: source.tensors.map { ($0.name, $0.type, $0.shape) })
+    }
+
+    /// The hyperparameters llama.cpp's mix reads, from the GGUF metadata.
+    static func model(_ file: GGUFFile) -> QuantizationPolicy.Model {
+        let arch = (try? file.metadata.string("general.architecture")) ?? ""
+        func int(_ key: String) -> Int { (try? file.metadata.integerIfPresent("\(arch).\(key)", as: Int.self)) ?? 0 }
+        let heads = int("attention.head_count")
+        let kv = int("attention.head_count_kv")
+        return .init(architecture: arch, layers: int("block_count"), heads: heads, kvHeads: kv == 0 ? heads : kv,
+                     experts: int("expert_count"))
     }
 
     /// Warnings for `source` (e.g. requantizing an already quantized model).
@@ -45,15 +50,21 @@ public enum GGUFQuantizer {
     /// is called before each tensor is produced.
     public static func quantize(_ source: GGUFFile, target name: String, to path: String, threads: Int,
                                 progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }) throws {
-        guard let (target, fileType) = targets[name.lowercased()] else { throw StoreError.io("unsupported quantization type \(name)") }
+        guard let fileType = targets[name.lowercased()], let types = types(source, fileType: fileType.name) else {
+            throw StoreError.io("unsupported quantization type \(name)")
+        }
+        if let missing = Set(types.values).subtracting(Quantizer.supportedTypes).sorted(by: { $0.rawValue < $1.rawValue }).first {
+            throw StoreError.io("quantizing to \(fileType.name) needs \(missing.name) tensors, which Loom cannot write")
+        }
         var metadata = source.metadata
-        metadata["general.file_type"] = .uint32(fileType)
+        metadata["general.file_type"] = .uint32(fileType.rawValue)
+        metadata["general.quantization_version"] = .uint32(2)
         var writer = GGUFWriter(metadata: metadata)
         let pool = ThreadPool(threads: max(1, threads))
         let total = source.tensors.count
         for (index, tensor) in source.tensors.enumerated() {
-            let type = Self.type(for: tensor, target: target)
-            guard Dequantize.supportedTypes.contains(tensor.type) else {
+            let type = types[tensor.name] ?? tensor.type
+            guard type == tensor.type || Dequantize.supportedTypes.contains(tensor.type) else {
                 throw StoreError.io("cannot quantize tensor \(tensor.name) of type \(tensor.type.name)")
             }
             try writer.addTensor(name: tensor.name, type: type, shape: tensor.shape) {
@@ -66,6 +77,7 @@ public enum GGUFQuantizer {
 
     /// One tensor's rows dequantized to f32 and quantized to `type`, rows split between threads.
     static func convert(_ file: GGUFFile, _ tensor: GGUFTensorInfo, to type: GGMLType, pool: ThreadPool) throws -> [UInt8] {
+        if type == tensor.type { return Array(file.bytes(of: tensor)) }
         let rows = tensor.rowCount, cols = tensor.rowLength
         guard let inRow = tensor.type.byteCount(elements: cols), let outRow = type.byteCount(elements: cols) else {
             throw StoreError.io("tensor \(tensor.name): rows are not whole blocks")
