@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Build llama.cpp's `llama-bench`, `llama-embedding`, `llama-quantize`, `llama-perplexity` and `llama-tokenize` as
+# Build llama.cpp's `llama-bench`, `llama-embedding`, `llama-quantize`, `llama-perplexity`, `llama-tokenize` and `llama-simple` (greedy text) as
 # *measuring tools* (for `loom bench model` / `loom bench embed`, the K-quant goldens and the
 # perplexity comparisons): never a dependency of Loom, never linked, only run as separate processes
 # so their figures can be put next to ours.
 #
 # Source: the PyPI sdist llama-cpp-python==0.3.36 (vendored llama.cpp), fetched and verified by
 # Scripts/fetch-llama-cpp-data.sh into the cache. CMake and Ninja come from PyPI into the venv.
-# Output: $LOOM_CACHE/llama-cpp/build/bin/llama-{bench,embedding,quantize,perplexity,tokenize} (default cache:
+# Output: $LOOM_CACHE/llama-cpp/build/bin/llama-{bench,embedding,quantize,perplexity,tokenize,simple} (default cache:
 # <repo>/.cache). Idempotent.
 #
 # Environment: LOOM_CACHE, PYTHON (default .venv/bin/python).
@@ -20,7 +20,7 @@ src=$cache/llama-cpp/src
 build=$cache/llama-cpp/build
 PYTHON=${PYTHON:-$root/.venv/bin/python}
 
-tools="llama-bench llama-embedding llama-quantize llama-perplexity llama-tokenize"
+tools="llama-bench llama-embedding llama-quantize llama-perplexity llama-tokenize llama-simple"
 missing=0
 for t in $tools; do [ -x "$build/bin/$t" ] || missing=1; done
 if [ $missing = 0 ]; then echo "llama.cpp tools: $build/bin ($tools)"; exit 0; fi
