@@ -580,6 +580,106 @@ class QuantizeTests(unittest.TestCase):
             server.stop()
 
 
+class KQuantizeTests(unittest.TestCase):
+    def test_quantize_f16_to_q4_K_M_and_q4_K_S_matches_llama_quantize(self):
+        """create with `quantize` q4_K_M / q4_K_S (Ollama's own quantization choices) from the F16 file:
+        every tensor's type and bytes equal what llama-quantize writes without an imatrix
+        (Fixtures/quantize/smollm2-f16.json, Scripts/make_quantize_goldens.py), and the model answers."""
+        from gguf import GGUFReader
+        warnings.simplefilter("ignore", ResourceWarning)
+        golden = json.loads((ROOT / "Fixtures/quantize/smollm2-f16.json").read_text())["file_types"]
+        server = Server(empty=True)
+        try:
+            client = ollama.Client(host=server.url)
+            digest = client.create_blob(ROOT / ".cache/models/SmolLM2-135M-Instruct.F16.gguf")
+            for target in ("q4_K_M", "q4_K_S"):
+                statuses = [p.status for p in client.create(model=f"smol-{target}", files={"m.gguf": digest}, quantize=target, stream=True)]
+                self.assertIn(f"quantizing F16 model to {target.upper()}", statuses)
+                self.assertEqual(statuses[-1], "success")
+                r = client.generate(model=f"smol-{target}", prompt="Name a color.", options={"num_predict": 8})
+                self.assertTrue(r.done and r.response.strip())
+                self.assertEqual(client.show(f"smol-{target}").details.quantization_level, target.upper())
+                manifest = json.loads((Path(server.models) / f"manifests/registry.ollama.ai/library/smol-{target}/latest").read_text())
+                out = GGUFReader(str(Path(server.models) / "blobs" / ("sha256-" + manifest["layers"][0]["digest"][7:])))
+                expected = golden[target.upper()]
+                self.assertEqual(int(out.fields["general.file_type"].contents()), expected["file_type"])
+                got = {t.name: [t.tensor_type.name, hashlib.sha256(bytes(t.data.tobytes())).hexdigest()] for t in out.tensors}
+                self.assertEqual(got, expected["tensors"])
+                print(f"{target}: {len(got)} tensors byte-identical to llama-quantize ({sorted({t for t, _ in got.values()})})")
+        finally:
+            server.stop()
+
+
+class GemmaTests(unittest.TestCase):
+    """Gemma 3 270M Q4_K_M, the real file Ollama users pull (gemma3 architecture; Q4_K, Q6_K, Q5_0, Q8_0
+    tensors; 262k-token SentencePiece vocabulary), through the server: raw greedy generation equal to
+    llama.cpp's (Fixtures/model/gemma3-llama-cpp-greedy.json, Scripts/make_gemma3_goldens.py); the base
+    file carries no chat template, so it is created again with Gemma 3's (Fixtures/templates/models/
+    gemma3-it.jinja) as TEMPLATE and chats through the ollama client, stopping on <end_of_turn>;
+    structured output, /api/embed and /api/show."""
+
+    FILE = ROOT / ".cache/models/gemma-3-270m-Q4_K_M.gguf"
+    GOLDEN = ROOT / "Fixtures/model/gemma3-llama-cpp-greedy.json"
+    TEMPLATE = ROOT / "Fixtures/templates/models/gemma3-it.jinja"
+
+    @classmethod
+    def setUpClass(cls):
+        warnings.simplefilter("ignore", ResourceWarning)
+        cls.server = Server(empty=True)
+        cls.client = ollama.Client(host=cls.server.url)
+        cls.client.create(model="gemma3:270m-base", files={"model.gguf": cls.client.create_blob(cls.FILE)})
+        cls.client.create(model="gemma3:270m", from_="gemma3:270m-base", template=cls.TEMPLATE.read_text())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_raw_greedy_matches_llama_cpp(self):
+        golden = json.loads(self.GOLDEN.read_text())
+        for case in golden["prompts"]:
+            r = self.client.generate(model="gemma3:270m-base", prompt=case["prompt"], raw=True,
+                                     options={"temperature": 0, "num_predict": golden["n_predict"]})
+            self.assertEqual(r.response, case["text"], case["prompt"])
+            self.assertEqual(r.eval_count, golden["n_predict"])
+
+    def test_chat_stops_on_end_of_turn(self):
+        r = self.client.chat(model="gemma3:270m", messages=[{"role": "user", "content": "What is the capital of France? Answer in one word."}],
+                             options={"temperature": 0, "num_predict": 64})
+        self.assertEqual(r.done_reason, "stop")
+        self.assertLess(r.eval_count, 64)
+        self.assertNotIn("<end_of_turn>", r.message.content)
+        self.assertIn("paris", r.message.content.lower())
+        status, _, body = self.server.request("POST", "/api/chat", {
+            "model": "gemma3:270m", "stream": False, "options": {"temperature": 0, "num_predict": 1},
+            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]})
+        self.assertEqual(status, 200, body)
+
+    def test_structured_output(self):
+        schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20},
+                                                   "population": {"type": "integer", "minimum": 0}},
+                  "required": ["city", "population"], "additionalProperties": False}
+        r = self.client.chat(model="gemma3:270m", format=schema, options={"temperature": 0, "num_predict": 128},
+                             messages=[{"role": "user", "content": "Give the largest city of France and its population as JSON."}])
+        value = json.loads(r.message.content)
+        self.assertEqual(set(value), {"city", "population"})
+        self.assertIsInstance(value["population"], int)
+
+    def test_embed_and_show(self):
+        e = self.client.embed(model="gemma3:270m", input=["The cat sat on the mat.", "A cat was sitting on a rug.", "Stock markets fell sharply."])
+        self.assertEqual(len(e.embeddings), 3)
+        self.assertEqual(len(e.embeddings[0]), 640)
+        self.assertAlmostEqual(norm(e.embeddings[0]), 1.0, places=4)
+        self.assertGreater(cosine(e.embeddings[0], e.embeddings[1]), cosine(e.embeddings[0], e.embeddings[2]))
+        show = self.client.show("gemma3:270m")
+        self.assertEqual(show.details.family, "gemma3")
+        self.assertEqual(show.details.format, "gguf")
+        self.assertEqual(show.details.quantization_level, "Q4_K_M")
+        self.assertTrue(show.details.parameter_size.endswith("M"), show.details.parameter_size)
+        self.assertEqual(show.modelinfo["general.architecture"], "gemma3")
+        self.assertEqual(show.modelinfo["gemma3.attention.sliding_window"], 512)
+        self.assertIn("<start_of_turn>", show.template)
+
+
 def norm(v):
     return math.sqrt(sum(x * x for x in v))
 
