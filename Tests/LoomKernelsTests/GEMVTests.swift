@@ -53,7 +53,7 @@ struct GEMVTests {
         }
     }
 
-    @Test("K-quant int8 kernels give the scalar reference's bits (same integer sums, same FMA order)", arguments: [GGMLType.q4_K])
+    @Test("K-quant int8 kernels give the scalar reference's bits (same integer sums, same FMA order)", arguments: [GGMLType.q4_K, .q5_K, .q6_K])
     func kquants(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) * 331)
         for (rows, cols) in [(1, 256), (7, 512), (8, 256), (9, 768), (13, 256), (23, 1536), (64, 2048), (17, 4096)] {

@@ -39,7 +39,7 @@ struct MatMulTests {
     }
 
     @Test("own kernels, OpenBLAS and auto match the reference in every layout; 1, 2 and 3 threads give the same bits",
-          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .f32, .f16, .bf16, .q4_K])
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .f32, .f16, .bf16, .q4_K, .q5_K, .q6_K])
     func paths(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
         for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (21, 17), (19, 512)] where cols % type.blockSize == 0 { for layout in [nil, PackedMatrix.Layout.rowMajor] {
@@ -67,7 +67,7 @@ struct MatMulTests {
     @Test("embedding row lookup dequantizes interleaved rows like the GGUF rows")
     func interleavedRows() throws {
         var rng = KernelRNG(99)
-        for type in [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K] {
+        for type in [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K] {
             let cols = max(64, 2 * type.blockSize)
             let wbytes = quantizeRows(rng.floats(24 * cols), rows: 24, cols: cols, type: type)
             let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: 24, cols: cols, bytes: $0) }
