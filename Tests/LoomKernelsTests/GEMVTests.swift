@@ -53,6 +53,38 @@ struct GEMVTests {
         }
     }
 
+    @Test("K-quant int8 kernels give the scalar reference's bits (same integer sums, same FMA order)", arguments: [GGMLType.q4_K, .q5_K, .q6_K])
+    func kquants(_ type: GGMLType) throws {
+        var rng = KernelRNG(UInt64(type.rawValue) * 331)
+        for (rows, cols) in [(1, 256), (7, 512), (8, 256), (9, 768), (13, 256), (23, 1536), (64, 2048), (17, 4096)] {
+            var x = rng.floats(rows * cols)
+            for j in 0..<min(cols, 64) { x[j] *= 50 }           // a loud first block in row 0 (large scales)
+            let wbytes = quantizeRows(x, rows: rows, cols: cols, type: type)
+            let act = Q8Activations(k: cols, capacity: 1)
+            var xa = rng.floats(cols, scale: 2)
+            for j in 32..<64 where j < cols { xa[j] = 0 }            // an all-zero activation block
+            xa.withUnsafeBufferPointer { act.quantize($0.baseAddress!, rows: 0..<1) }
+            let a = act.row(0)
+            let rowBytes = type.byteCount(elements: cols)!
+            let reference: [Float] = wbytes.withUnsafeBytes { w in (0..<rows).map { r in
+                TypeTable.int8(type)!.dotReference(w.baseAddress! + r * rowBytes, a, count: cols) } }
+            for layout in Self.layouts() {
+                let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout) }
+                var out = [Float](repeating: .nan, count: rows)
+                out.withUnsafeMutableBufferPointer { GEMV.quantized(m, a, $0.baseAddress!, rows: 0..<rows) }
+                #expect(out.map(\.bitPattern) == reference.map(\.bitPattern), "\(type) \(layout) \(rows)×\(cols): \(out.prefix(4)) vs \(reference.prefix(4))")
+            }
+            // The reference against a Double sum over the dequantized weights (the dot is right, not only self-consistent).
+            var deq = [Float](repeating: 0, count: cols)
+            for r in 0..<rows {
+                wbytes.withUnsafeBytes { p in deq.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * rowBytes, count: cols, into: $0.baseAddress!) } }
+                var ref = 0.0, mag = 0.0
+                for j in 0..<cols { let t = Double(deq[j]) * Double(a.q[j]) * Double(a.d[j / 32]); ref += t; mag += abs(t) }
+                #expect(abs(Double(reference[r]) - ref) <= 1e-5 * mag + 1e-6 * abs(ref) + 1e-30, "\(type) \(rows)×\(cols) row \(r): \(reference[r]) vs \(ref)")
+            }
+        }
+    }
+
     /// Σ_j |w_j · a_j| per row (dequantized), the scale of the rounding error.
     static func magnitude(_ w: [UInt8], type: GGMLType, rows: Int, cols: Int, a: Q8Row) -> [Float] {
         var deq = [Float](repeating: 0, count: cols)
@@ -115,7 +147,7 @@ struct GEMVTests {
     func rejects() {
         let bytes = [UInt8](repeating: 0, count: 64)
         bytes.withUnsafeBytes { p in
-            #expect(throws: KernelError.unsupportedType(.q6_K, operation: "matmul")) { try PackedMatrix(type: .q6_K, rows: 1, cols: 256, bytes: p) }
+            #expect(throws: KernelError.unsupportedType(.q8_K, operation: "matmul")) { try PackedMatrix(type: .q8_K, rows: 1, cols: 256, bytes: p) }
             #expect(throws: KernelError.invalidShape(rows: 1, cols: 33, type: .q4_0)) { try PackedMatrix(type: .q4_0, rows: 1, cols: 33, bytes: p) }
             #expect(throws: KernelError.sizeMismatch(expected: 36, actual: 64)) { try PackedMatrix(type: .q4_0, rows: 2, cols: 32, bytes: p) }
         }

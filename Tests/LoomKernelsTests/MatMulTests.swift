@@ -39,10 +39,10 @@ struct MatMulTests {
     }
 
     @Test("own kernels, OpenBLAS and auto match the reference in every layout; 1, 2 and 3 threads give the same bits",
-          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .f32, .f16, .bf16])
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .f32, .f16, .bf16, .q4_K, .q5_K, .q6_K])
     func paths(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
-        for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (21, 17)] where cols % type.blockSize == 0 { for layout in [nil, PackedMatrix.Layout.rowMajor] {
+        for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (21, 17), (19, 512)] where cols % type.blockSize == 0 { for layout in [nil, PackedMatrix.Layout.rowMajor] {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
             let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout) }
             for tokens in [1, 3, 4, 7, 9, 33] { for path in [MatMulPath.ownKernels, .openBLAS, .auto] {
@@ -67,13 +67,14 @@ struct MatMulTests {
     @Test("embedding row lookup dequantizes interleaved rows like the GGUF rows")
     func interleavedRows() throws {
         var rng = KernelRNG(99)
-        for type in [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0] {
-            let wbytes = quantizeRows(rng.floats(24 * 64), rows: 24, cols: 64, type: type)
-            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: 24, cols: 64, bytes: $0) }
+        for type in [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K] {
+            let cols = max(64, 2 * type.blockSize)
+            let wbytes = quantizeRows(rng.floats(24 * cols), rows: 24, cols: cols, type: type)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: 24, cols: cols, bytes: $0) }
             for r in [0, 7, 8, 23] {
-                var a = [Float](repeating: 0, count: 64), b = a
+                var a = [Float](repeating: 0, count: cols), b = a
                 a.withUnsafeMutableBufferPointer { m.dequantizeRow(r, into: $0.baseAddress!) }
-                wbytes.withUnsafeBytes { p in b.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * m.rowBytes, count: 64, into: $0.baseAddress!) } }
+                wbytes.withUnsafeBytes { p in b.withUnsafeMutableBufferPointer { try? Dequantize.row(type, p.baseAddress! + r * m.rowBytes, count: cols, into: $0.baseAddress!) } }
                 #expect(a == b, "\(type) row \(r)")
             }
         }

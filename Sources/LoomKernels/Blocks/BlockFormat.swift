@@ -5,7 +5,9 @@
 //                    quantize (bit-exact with ggml's quantize_row_*_ref) and dequantize
 //   ├─ Int8Format    weights dotted with int8 activations (Q8Row): reference dot, the rowMajor
 //   │                GEMV, and the interleaved8 record (8 rows × one block, Repack.swift) with its
-//   │                AVX2 GEMV/GEMM (Record8Kernel, in the type's `+AVX2.swift`)
+//   │                AVX2 GEMV/GEMM (in the type's `+AVX2.swift`)
+//   │  └─ Interleaved32Format   32-element blocks whose record is a RecordLayout (Q4_x, Q5_x,
+//   │                Q8_0; kernels through Record8Kernel); K-quants pack their own (KQuant.swift)
 //   └─ FloatFormat   weights dotted with f32 activations (F32, F16, BF16)
 //
 // Dispatch happens once per matmul: PackedMatrix resolves its format when it is built, and GEMV /
@@ -33,12 +35,14 @@ extension BlockFormat {
 }
 
 /// A weight format with int8-activation kernels: the reference dot, and the interleaved8 record
-/// the AVX2 kernels stream (8 rows × one 32-element block, `8 · bytesPerBlock` bytes).
+/// the AVX2 kernels stream (8 rows × one block, `8 · bytesPerBlock` bytes).
 protocol Int8Format: BlockFormat {
     /// Reference dot of one GGUF row of `count` weights with quantized activations.
     static func dotReference(_ blocks: UnsafeRawPointer, _ a: Q8Row, count: Int) -> Float
-    /// How a block maps to its interleaved8 record (Repack.swift).
-    static var record: RecordLayout { get }
+    /// Writes the record of one block column: the blocks of 8 rows at `src`, `src + rowBytes`, ….
+    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer)
+    /// Writes lane `lane`'s GGUF block back from a record (the inverse of `packRecord`).
+    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer)
     /// out[r] for r in `rows`, all stored rowMajor (the portable GEMV).
     static func gemvRows(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>)
     #if LOOM_AVX2
@@ -54,18 +58,25 @@ extension Int8Format {
     /// Bytes of one interleaved8 record.
     @inline(__always) static var recordBytes: Int { 8 * bytesPerBlock }
 
-    /// Writes the record of one block column: the blocks of 8 rows at `src`, `src + rowBytes`, ….
+    static func gemvRows(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        for r in rows { out[r] = dotReference(w.rowMajorRow(r), a, count: w.cols) }
+    }
+}
+
+/// An int8 format with 32-element blocks whose interleaved8 record is described by a
+/// RecordLayout (Interleave8 packs it, Repack.swift).
+protocol Interleaved32Format: Int8Format {
+    /// How a block maps to its interleaved8 record (Repack.swift).
+    static var record: RecordLayout { get }
+}
+
+extension Interleaved32Format {
     static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
         Interleave8.pack(Self.record, src, rowBytes: rowBytes, into: record)
     }
 
-    /// Writes lane `lane`'s GGUF block back from a record (the inverse of `packRecord`).
     static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
         Interleave8.unpack(Self.record, record, lane: lane, into: block)
-    }
-
-    static func gemvRows(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-        for r in rows { out[r] = dotReference(w.rowMajorRow(r), a, count: w.cols) }
     }
 }
 

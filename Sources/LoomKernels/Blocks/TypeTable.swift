@@ -10,6 +10,9 @@
 //   Q5_0   Q5_0         ✓         ✓
 //   Q5_1   Q5_1         ✓         ✓
 //   Q8_0   Q8_0         ✓         ✓
+//   Q4_K   Q4_K         ✓         ✓ (256-element super-blocks; own record)
+//   Q5_K   Q5_K         ✓         ✓ (256-element super-blocks; own record)
+//   Q6_K   Q6_K         ✓         ✓ (256-element super-blocks; own record)
 //   Q8_1   Q8_1         ✓         (activation format only)
 //
 // Block sizes and names are GGMLType.traits (LoomTensor); general.file_type names are FileType
@@ -34,6 +37,9 @@ public enum TypeTable {
         case .q5_1: return Q5_1.self
         case .q8_0: return Q8_0.self
         case .q8_1: return Q8_1.self
+        case .q4_K: return Q4_K.self
+        case .q5_K: return Q5_K.self
+        case .q6_K: return Q6_K.self
         default: return nil
         }
     }

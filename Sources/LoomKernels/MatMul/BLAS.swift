@@ -65,13 +65,13 @@ extension Repack {
     static func dequantizeInterleaved(_ w: PackedMatrix, row r: Int, into out: UnsafeMutablePointer<Float>) {
         guard let format = w.int8 else { return }
         let g = r / 8, lane = r % 8
-        let blocks = w.cols / 32
+        let n = format.blockSize, blocks = w.cols / n
         // One block on the stack (no heap allocation inside a kernel call).
-        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 16) { blk in
+        withUnsafeTemporaryAllocation(byteCount: max(64, format.bytesPerBlock), alignment: 16) { blk in
             guard let start = blk.baseAddress else { return }
             for b in 0..<blocks {
                 format.unpackRecord(UnsafeRawPointer(w.data) + (g * blocks + b) * w.recordBytes, lane: lane, into: start)
-                format.dequantize(UnsafeRawPointer(start), count: 32, into: out + 32 * b)
+                format.dequantize(UnsafeRawPointer(start), count: n, into: out + n * b)
             }
         }
     }

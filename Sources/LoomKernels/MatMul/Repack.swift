@@ -12,7 +12,8 @@
 // for Q8_0 the int8 values of elements 4c…4c+3. So a 32-bit lane of a chunk belongs to one row, and
 // `vpmaddubsw` + `vpmaddwd` against 4 broadcast activation bytes gives 8 rows' partial dots at once.
 // (Q5_x's fifth bits are rearranged to match, see Interleave8 below and Blocks/Q5_0/FiveBit.swift.)
-// Each type gives its record as a RecordLayout (Int8Format.record).
+// Each 32-element type gives its record as a RecordLayout (Interleaved32Format.record); the
+// K-quants (256-element super-blocks) transpose their fields instead (Blocks/Q4_K/KQuant.swift).
 // Records are stored group-major: (g, b) at ((g · blocks) + b) · recordBytes.
 
 import LoomTensor

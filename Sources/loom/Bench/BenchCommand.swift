@@ -27,7 +27,7 @@ struct KernelsBench: ParsableCommand {
     var threads: Int?
 
     @Option(help: "Weight types to measure (comma-separated).")
-    var types: String = "q4_0,q4_1,q8_0,f16,bf16,f32"
+    var types: String = "q4_0,q4_1,q8_0,q4_K,q5_K,q6_K,f16,bf16,f32"
 
     @Option(help: "GEMM batch sizes (comma-separated).")
     var batches: String = "32,128,512"

@@ -25,6 +25,16 @@ struct KernelBenchmark {
         ("ffn_down 576×1536", 576, 1536), ("head 49152×576", 49152, 576),
     ]
 
+    /// Shapes for the K-quants (rows of whole 256-element super-blocks; SmolLM2's 576 is not one):
+    /// Llama-3.2-1B-like layers, and a head large enough to stream from memory.
+    static let kShapes: [(String, Int, Int)] = [
+        ("attn_q/o 2048×2048", 2048, 2048), ("attn_k/v 512×2048", 512, 2048), ("ffn_up 8192×2048", 8192, 2048),
+        ("ffn_down 2048×8192", 2048, 8192), ("head 32768×2048", 32768, 2048),
+    ]
+
+    /// The shapes measured for `type`.
+    static func shapes(for type: GGMLType) -> [(String, Int, Int)] { type.blockSize == 256 ? kShapes : shapes }
+
     func runAll(sweep: Bool) {
         let single = ThreadPool(threads: 1)
         print("Loom kernel benchmark — SIMD path \(SIMDPath.compiled.rawValue), \(pool.threadCount) threads")
@@ -50,7 +60,7 @@ struct KernelBenchmark {
     func gemvTable(bandwidth: Double) {
         var rows = [["type", "matrix", "µs/call", "GB/s", "% of BW"]]
         for type in types {
-            for (name, n, k) in Self.shapes {
+            for (name, n, k) in Self.shapes(for: type) {
                 guard let m = Self.matrix(type, rows: n, cols: k) else { continue }
                 let s = timeMatMul(m, tokens: 1)
                 let gbs = Double(m.byteCount) / s
@@ -94,7 +104,7 @@ struct KernelBenchmark {
     func gemmTable(fma: Double, int8: Double?) {
         var rows = [["type", "matrix", "batch", "own kernel", "% of peak", "OpenBLAS", "% of FMA peak", "auto uses"]]
         for type in types {
-            for (name, n, k) in Self.shapes.prefix(4) {
+            for (name, n, k) in Self.shapes(for: type).prefix(4) {
                 guard let m = Self.matrix(type, rows: n, cols: k) else { continue }
                 for batch in batches {
                     let ops = 2 * Double(n) * Double(k) * Double(batch)

@@ -10,7 +10,7 @@
 import LoomTensor
 
 /// The Q4_0 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
-public enum Q4_0: Int8Format {
+public enum Q4_0: Interleaved32Format {
     /// The GGUF type.
     public static var type: GGMLType { .q4_0 }
 

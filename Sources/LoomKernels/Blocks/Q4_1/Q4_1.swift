@@ -9,7 +9,7 @@
 import LoomTensor
 
 /// The Q4_1 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
-public enum Q4_1: Int8Format {
+public enum Q4_1: Interleaved32Format {
     /// The GGUF type.
     public static var type: GGMLType { .q4_1 }
 

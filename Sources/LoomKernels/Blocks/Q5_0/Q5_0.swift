@@ -13,7 +13,7 @@
 import LoomTensor
 
 /// The Q5_0 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
-public enum Q5_0: Int8Format {
+public enum Q5_0: Interleaved32Format {
     /// The GGUF type.
     public static var type: GGMLType { .q5_0 }
 

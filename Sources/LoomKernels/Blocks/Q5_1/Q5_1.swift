@@ -12,7 +12,7 @@
 import LoomTensor
 
 /// The Q5_1 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
-public enum Q5_1: Int8Format {
+public enum Q5_1: Interleaved32Format {
     /// The GGUF type.
     public static var type: GGMLType { .q5_1 }
 

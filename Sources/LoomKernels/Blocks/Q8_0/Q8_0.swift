@@ -8,7 +8,7 @@
 import LoomTensor
 
 /// The Q8_0 block format: scalar reference quantize, dequantize and dot; interleaved8 record.
-public enum Q8_0: Int8Format {
+public enum Q8_0: Interleaved32Format {
     /// The GGUF type.
     public static var type: GGMLType { .q8_0 }
 
