@@ -11,6 +11,7 @@
 //   Q5_1   Q5_1         ✓         ✓
 //   Q8_0   Q8_0         ✓         ✓
 //   Q8_1   Q8_1         ✓         (activation format only)
+//   IQ4_NL IQ4_NL       ✓         ✓ (table lookup, signed × signed)
 //
 // Block sizes and names are GGMLType.traits (LoomTensor); general.file_type names are FileType
 // (LoomTensor). Readers: Dequantize/Quantizer (the store's quantizer, embeddings, BLAS tiles),
@@ -34,6 +35,7 @@ public enum TypeTable {
         case .q5_1: return Q5_1.self
         case .q8_0: return Q8_0.self
         case .q8_1: return Q8_1.self
+        case .iq4_nl: return IQ4_NL.self
         default: return nil
         }
     }
