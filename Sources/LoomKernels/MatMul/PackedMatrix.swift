@@ -9,7 +9,7 @@
 //                 byte diagrams). Rows past the last full group stay rowMajor after the groups.
 //                 The type's format (TypeTable) is resolved here, once, and the kernels called
 //                 through it once per row range.
-//   panel16       (F32, F16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows
+//   panel16       (F32, F16, BF16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows
 //                 16p…16p+15's values at c side by side ([cols][16] elements, the type's own
 //                 width), so one load gives 8 rows at one column and the GEMM is an outer product
 //                 (GEMM+Panel.swift). The last panel is padded with zero rows.
@@ -96,8 +96,8 @@ public final class PackedMatrix: @unchecked Sendable {
 
     deinit { data.deallocate() }
 
-    /// `type` weights as f32-activation panels where this build has the panel kernel (AVX2): F32
-    /// and F16 kept as they are, other types dequantized to F32 (exact: every quantized value is an
+    /// `type` weights as f32-activation panels where this build has the panel kernel (AVX2): F32,
+    /// F16 and BF16 kept as they are, other types dequantized to F32 (exact: every quantized value is an
     /// f32). Elsewhere the matrix as `init` prepares it. For encoders, whose hidden states need f32
     /// activations (see LoomRuntime's Embedder) and which run batches of every size.
     public static func panels(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws(KernelError) -> PackedMatrix {

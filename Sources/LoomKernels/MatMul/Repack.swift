@@ -29,7 +29,7 @@ enum Repack {
         }
     }
 
-    /// Rearranges `rows` row-major rows of `cols` elements (`elementBytes` each, F32 or F16) into
+    /// Rearranges `rows` row-major rows of `cols` elements (`elementBytes` each, F32, F16 or BF16) into
     /// panel16 order at `out`: panel p, column c, lane i = row 16p+i; rows past `rows` are zero.
     static func panels16(_ src: UnsafeRawPointer, rows: Int, cols: Int, elementBytes: Int, into out: UnsafeMutableRawPointer) {
         out.initializeMemory(as: UInt8.self, repeating: 0, count: (rows + 15) / 16 * 16 * cols * elementBytes)
