@@ -87,11 +87,12 @@ enum PanelGEMM {
             var c = 0
             while c < k {
                 let xv = _mm256_set1_ps(x[c])
-                let o = 16 &* elementBytes &* c, h = 8 &* elementBytes
-                a0 = _mm256_fmadd_ps(E.load8(a, o), xv, a0); a1 = _mm256_fmadd_ps(E.load8(a, o &+ h), xv, a1)
-                b0 = _mm256_fmadd_ps(E.load8(b, o), xv, b0); b1 = _mm256_fmadd_ps(E.load8(b, o &+ h), xv, b1)
-                c0 = _mm256_fmadd_ps(E.load8(c2, o), xv, c0); c1 = _mm256_fmadd_ps(E.load8(c2, o &+ h), xv, c1)
-                d0 = _mm256_fmadd_ps(E.load8(d, o), xv, d0); d1 = _mm256_fmadd_ps(E.load8(d, o &+ h), xv, d1)
+                let o = 16 &* elementBytes &* c
+                let va = E.load16(a, o), vb = E.load16(b, o), vc = E.load16(c2, o), vd = E.load16(d, o)
+                a0 = _mm256_fmadd_ps(va.0, xv, a0); a1 = _mm256_fmadd_ps(va.1, xv, a1)
+                b0 = _mm256_fmadd_ps(vb.0, xv, b0); b1 = _mm256_fmadd_ps(vb.1, xv, b1)
+                c0 = _mm256_fmadd_ps(vc.0, xv, c0); c1 = _mm256_fmadd_ps(vc.1, xv, c1)
+                d0 = _mm256_fmadd_ps(vd.0, xv, d0); d1 = _mm256_fmadd_ps(vd.1, xv, d1)
                 c &+= 1
             }
             store(a0, a1, to: out + p, validRows: 16); store(b0, b1, to: out + p + 16, validRows: 16)
@@ -103,7 +104,8 @@ enum PanelGEMM {
             var a0 = _mm256_setzero_ps(), a1 = a0
             for c in 0..<k {
                 let xv = _mm256_set1_ps(x[c]), o = 16 &* elementBytes &* c
-                a0 = _mm256_fmadd_ps(E.load8(a, o), xv, a0); a1 = _mm256_fmadd_ps(E.load8(a, o &+ 8 &* elementBytes), xv, a1)
+                let va = E.load16(a, o)
+                a0 = _mm256_fmadd_ps(va.0, xv, a0); a1 = _mm256_fmadd_ps(va.1, xv, a1)
             }
             store(a0, a1, to: out + p, validRows: min(16, rows.upperBound - p))
             p += 16
@@ -166,10 +168,11 @@ enum PanelGEMM {
         let x4 = tokenCount > 4 ? x + 4 * k : x3, x5 = tokenCount > 5 ? x + 5 * k : x4
         let xs = (x, x1, x2, x3, x4, x5)
         var acc = Accumulators()
-        let column = 16 * E.bytes, half = 8 * E.bytes
+        let column = 16 * E.bytes
         var c = 0
         while c < k {
-            acc.add(E.load8(panel, column &* c), E.load8(panel, column &* c &+ half), xs, c)
+            let v = E.load16(panel, column &* c)
+            acc.add(v.0, v.1, xs, c)
             c &+= 1
         }
         for j in 0..<tokenCount {
@@ -181,33 +184,39 @@ enum PanelGEMM {
 }
 
 #if LOOM_AVX2
-/// A panel16 element type: its width and how 8 consecutive values (8 rows at one column) widen to f32.
+/// A panel16 element type: its width and how one column of a panel (16 rows) widens to f32.
 protocol PanelElement {
     /// Bytes per element.
     static var bytes: Int { get }
-    /// The 8 values at byte offset `o` of `panel`, as f32.
-    static func load8(_ panel: UnsafeRawPointer, _ o: Int) -> __m256
+    /// The column at byte offset `o` of `panel` as f32: rows 0–7, rows 8–15.
+    static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256)
 }
 
-/// F32 panels: loaded as they are.
+/// F32 panels: loaded as they are (lanes in row order).
 enum F32Panel: PanelElement {
     static var bytes: Int { 4 }
-    @inline(__always) static func load8(_ panel: UnsafeRawPointer, _ o: Int) -> __m256 { panel.loadUnaligned(fromByteOffset: o, as: __m256.self) }
-}
-
-/// F16 panels: vcvtph2ps.
-enum F16Panel: PanelElement {
-    static var bytes: Int { 2 }
-    @inline(__always) static func load8(_ panel: UnsafeRawPointer, _ o: Int) -> __m256 {
-        _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: o, as: __m128i.self))
+    @inline(__always) static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256) {
+        (panel.loadUnaligned(fromByteOffset: o, as: __m256.self), panel.loadUnaligned(fromByteOffset: o &+ 32, as: __m256.self))
     }
 }
 
-/// BF16 panels: the 16 bits zero-extended and shifted into the top half of an f32 (exact).
+/// F16 panels: vcvtph2ps (lanes in row order).
+enum F16Panel: PanelElement {
+    static var bytes: Int { 2 }
+    @inline(__always) static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256) {
+        (_mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: o, as: __m128i.self)),
+         _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: o &+ 16, as: __m128i.self)))
+    }
+}
+
+/// BF16 panels: lanes paired (Repack.bf16Lane: 32-bit word j holds rows j and 8 + j), so one
+/// 32-byte load gives rows 0–7 by a shift into the top halves and rows 8–15 by masking the low
+/// halves off — both exact.
 enum BF16Panel: PanelElement {
     static var bytes: Int { 2 }
-    @inline(__always) static func load8(_ panel: UnsafeRawPointer, _ o: Int) -> __m256 {
-        _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(panel.loadUnaligned(fromByteOffset: o, as: __m128i.self)), 16))
+    @inline(__always) static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256) {
+        let v = panel.loadUnaligned(fromByteOffset: o, as: __m256i.self)
+        return (_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32(-65536))))
     }
 }
 #endif

@@ -11,7 +11,8 @@
 //                 through it once per row range.
 //   panel16       (F32, F16, BF16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows
 //                 16p…16p+15's values at c side by side ([cols][16] elements, the type's own
-//                 width), so one load gives 8 rows at one column and the GEMM is an outer product
+//                 width; BF16 pairs rows j and 8+j in one 32-bit word, Repack.panelLane), so
+//                 one load gives 8 rows at one column and the GEMM is an outer product
 //                 (GEMM+Panel.swift). The last panel is padded with zero rows.
 // The copy is 64-byte aligned and owned by this object.
 
@@ -77,7 +78,7 @@ public final class PackedMatrix: @unchecked Sendable {
         if self.layout == .panel16 {
             groups = 0
             recordBytes = 0
-            Repack.panels16(src, rows: rows, cols: cols, elementBytes: rowBytes / cols, into: data)
+            Repack.panels16(src, type: type, rows: rows, cols: cols, into: data)
             tail = UnsafeRawPointer(data)
         } else if self.layout == .interleaved8, let int8 {
             groups = rows / 8
