@@ -11,7 +11,7 @@ import LoomTensor
 @Suite("IQ4_NL, Q3_K, Q2_K (llama.cpp goldens)")
 struct IQuantTests {
     nonisolated(unsafe) static let golden = try? KernelFixtures.json("kernels/iq-goldens.json")
-    static let types = ["IQ4_NL"]
+    static let types = ["IQ4_NL", "Q3_K", "Q2_K"]
 
     static func entry(_ name: String) throws -> (input: [[Float]], bytes: [[UInt8]], floats: [[Float]]) {
         let g = try #require(golden)
@@ -77,5 +77,77 @@ struct IQuantTests {
         #expect(format.type == type && format.blockSize == 32 && format.bytesPerBlock == 18)
         try TypeTableTests().quantizeExtent(type)
         try TypeTableTests().records(type)
+    }
+
+    @Test("Q3_K, Q2_K rows: ggml's block sizes, whole super-blocks written, kept rowMajor on every build",
+          arguments: [(GGMLType.q3_K, 110), (.q2_K, 84)])
+    func superBlockRows(_ type: GGMLType, _ bytes: Int) throws {
+        let format = try #require(TypeTable.int8(type))
+        #expect(format.type == type && format.blockSize == 256 && format.bytesPerBlock == bytes)
+        var rng = KernelRNG(UInt64(type.rawValue) + 300)
+        let x = rng.floats(512)
+        var out = [UInt8](repeating: 0xA5, count: 2 * bytes + 16)
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: 512, into: $0.baseAddress!) } }
+        #expect(out[(2 * bytes)...].allSatisfy { $0 == 0xA5 })
+        #expect(!TypeTable.interleaves(type) && PackedMatrix.preferredLayout(for: type) == .rowMajor)
+        let m = try quantizeRows(rng.floats(16 * 256), rows: 16, cols: 256, type: type).withUnsafeBytes {
+            try PackedMatrix(type: type, rows: 16, cols: 256, bytes: $0, layout: .interleaved8)
+        }
+        #expect(m.layout == .rowMajor)
+    }
+
+    /// Σ_j deq(w)_j · d_a·q_j in Double, and Σ|terms|, for one row.
+    static func reference(_ row: UnsafeRawPointer, type: GGMLType, cols: Int, _ a: Q8Row) throws -> (Double, Double) {
+        var deq = [Float](repeating: 0, count: cols)
+        try deq.withUnsafeMutableBufferPointer { try Dequantize.row(type, row, count: cols, into: $0.baseAddress!) }
+        var ref = 0.0, mag = 0.0
+        for j in 0..<cols { let t = Double(deq[j]) * Double(a.q[j]) * Double(a.d[j / 32]); ref += t; mag += abs(t) }
+        return (ref, mag)
+    }
+
+    @Test("Q3_K, Q2_K: reference dot and GEMV (any row split) equal Σ dequantized weights × quantized activations",
+          arguments: [GGMLType.q3_K, .q2_K])
+    func superBlockGEMV(_ type: GGMLType) throws {
+        var rng = KernelRNG(UInt64(type.rawValue) &* 977)
+        for (rows, cols) in [(1, 256), (7, 512), (9, 768), (16, 256), (13, 1536)] {
+            let wbytes = quantizeRows(rng.floats(rows * cols, scale: 0.5), rows: rows, cols: cols, type: type)
+            let act = Q8Activations(k: cols, capacity: 1)
+            rng.floats(cols, scale: 2).withUnsafeBufferPointer { act.quantize($0.baseAddress!, rows: 0..<1) }
+            let a = act.row(0)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
+            var out = [Float](repeating: .nan, count: rows), split = out
+            out.withUnsafeMutableBufferPointer { GEMV.quantized(m, a, $0.baseAddress!, rows: 0..<rows) }
+            split.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows { GEMV.quantized(m, a, o.baseAddress!, rows: r..<r + 1) }
+            }
+            #expect(split.map(\.bitPattern) == out.map(\.bitPattern), "\(type) \(rows)×\(cols)")
+            for r in 0..<rows {
+                let (ref, mag) = try wbytes.withUnsafeBytes { try Self.reference($0.baseAddress! + r * m.rowBytes, type: type, cols: cols, a) }
+                #expect(abs(Double(out[r]) - ref) <= 1e-5 * mag + 1e-30, "\(type) \(rows)×\(cols) row \(r): \(out[r]) vs \(ref)")
+            }
+        }
+    }
+
+    @Test("Q3_K, Q2_K MatMul: own kernels, OpenBLAS and auto match a Double reference; 1, 2, 3 threads give the same bits",
+          arguments: [GGMLType.q3_K, .q2_K])
+    func superBlockMatMul(_ type: GGMLType) throws {
+        var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
+        for (rows, cols) in [(8, 256), (13, 512), (67, 256)] {
+            let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
+            for tokens in [1, 4, 9, 33] { for path in [MatMulPath.ownKernels, .openBLAS, .auto] {
+                let x = rng.floats(tokens * cols)
+                let int8 = !MatMul.usesBLAS(type, tokens: tokens, path: path, layout: m.layout)
+                let ref = MatMulTests.reference(wbytes, type: type, rows: rows, cols: cols, x: x, tokens: tokens, int8: int8)
+                let one = MatMulTests.run(m, x: x, tokens: tokens, threads: 1, path: path)
+                let tolerance = 2e-5 * (ref.map(abs).max() ?? 1) * Double(cols).squareRoot() + 1e-6
+                let bad = (0..<ref.count).filter { abs(Double(one[$0]) - ref[$0]) > tolerance }
+                #expect(bad.isEmpty, "\(type) \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off")
+                for threads in [2, 3] {
+                    let other = MatMulTests.run(m, x: x, tokens: tokens, threads: threads, path: path)
+                    #expect(zip(other, one).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(type) \(path) tokens \(tokens), \(threads) threads")
+                }
+            } }
+        }
     }
 }

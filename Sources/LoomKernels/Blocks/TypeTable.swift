@@ -12,6 +12,8 @@
 //   Q8_0   Q8_0         ✓         ✓
 //   Q8_1   Q8_1         ✓         (activation format only)
 //   IQ4_NL IQ4_NL       ✓         ✓ (table lookup, signed × signed)
+//   Q3_K   Q3_K         ✓         ✓ (rowMajor reference dot only: RowMajorInt8Format)
+//   Q2_K   Q2_K         ✓         ✓ (rowMajor reference dot only: RowMajorInt8Format)
 //
 // Block sizes and names are GGMLType.traits (LoomTensor); general.file_type names are FileType
 // (LoomTensor). Readers: Dequantize/Quantizer (the store's quantizer, embeddings, BLAS tiles),
@@ -36,6 +38,8 @@ public enum TypeTable {
         case .q8_0: return Q8_0.self
         case .q8_1: return Q8_1.self
         case .iq4_nl: return IQ4_NL.self
+        case .q3_K: return Q3_K.self
+        case .q2_K: return Q2_K.self
         default: return nil
         }
     }

@@ -69,7 +69,7 @@ public final class PackedMatrix: @unchecked Sendable {
         self.float = float
         let layout = requested ?? Self.preferredLayout(for: type)
         switch layout {
-        case .interleaved8 where int8 != nil && SIMDPath.compiled == .avx2: self.layout = .interleaved8   // its kernels are AVX2-only
+        case .interleaved8 where TypeTable.interleaves(type) && SIMDPath.compiled == .avx2: self.layout = .interleaved8   // its kernels are AVX2-only
         case .panel16 where PanelGEMM.supports(type): self.layout = .panel16
         default: self.layout = .rowMajor
         }
@@ -117,7 +117,7 @@ public final class PackedMatrix: @unchecked Sendable {
     public static func preferredLayout(for type: GGMLType) -> Layout {
         #if LOOM_AVX2
         if PanelGEMM.supports(type) { return .panel16 }
-        return TypeTable.int8(type) != nil ? .interleaved8 : .rowMajor
+        return TypeTable.interleaves(type) ? .interleaved8 : .rowMajor
         #else
         return .rowMajor
         #endif
