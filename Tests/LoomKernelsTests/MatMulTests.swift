@@ -81,14 +81,14 @@ struct MatMulTests {
     }
 
     @Test("panel16 (encoders): every path matches the reference, quantized types are expanded exactly, and a token's bits do not depend on the thread count or the batch",
-          arguments: [GGMLType.f32, .f16, .q8_0, .q4_1, .q5_0])
+          arguments: [GGMLType.f32, .f16, .bf16, .q8_0, .q4_1, .q5_0])
     func panels(_ type: GGMLType) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 131 &+ 5)
         for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (384, 1536)] {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
             let m = try wbytes.withUnsafeBytes { try PackedMatrix.panels(type: type, rows: rows, cols: cols, bytes: $0) }
             #if LOOM_AVX2
-            #expect(m.layout == .panel16 && m.type == (type == .f16 ? .f16 : .f32))
+            #expect(m.layout == .panel16 && m.type == (type == .f16 || type == .bf16 ? type : .f32))
             #else
             #expect(m.layout == .rowMajor && m.type == type)
             #endif

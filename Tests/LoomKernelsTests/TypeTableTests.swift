@@ -56,8 +56,8 @@ struct TypeTableTests {
 
     @Test("the sets the table derives")
     func sets() {
-        #expect(TypeTable.convertible == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .q4_K, .q5_K, .q6_K])
-        #expect(TypeTable.matmul == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K])
+        #expect(TypeTable.convertible == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .q4_K, .q5_K, .q6_K, .iq4_nl, .q3_K, .q2_K])
+        #expect(TypeTable.matmul == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .iq4_nl, .q3_K, .q2_K])
         #expect(Dequantize.supportedTypes == TypeTable.convertible && Quantizer.supportedTypes == TypeTable.convertible)
         #expect(PackedMatrix.supportedTypes == TypeTable.matmul)
         #expect(TypeTable.format(.q8_K) == nil && TypeTable.int8(.f16) == nil && TypeTable.float(.q4_0) == nil)

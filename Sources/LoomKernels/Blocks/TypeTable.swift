@@ -14,6 +14,9 @@
 //   Q5_K   Q5_K         ✓         ✓ (256-element super-blocks; own record)
 //   Q6_K   Q6_K         ✓         ✓ (256-element super-blocks; own record)
 //   Q8_1   Q8_1         ✓         (activation format only)
+//   IQ4_NL IQ4_NL       ✓         ✓ (table lookup, signed × signed)
+//   Q3_K   Q3_K         ✓         ✓ (rowMajor reference dot only: RowMajorInt8Format)
+//   Q2_K   Q2_K         ✓         ✓ (rowMajor reference dot only: RowMajorInt8Format)
 //
 // Block sizes and names are GGMLType.traits (LoomTensor); general.file_type names are FileType
 // (LoomTensor). Readers: Dequantize/Quantizer (the store's quantizer, embeddings, BLAS tiles),
@@ -40,6 +43,9 @@ public enum TypeTable {
         case .q4_K: return Q4_K.self
         case .q5_K: return Q5_K.self
         case .q6_K: return Q6_K.self
+        case .iq4_nl: return IQ4_NL.self
+        case .q3_K: return Q3_K.self
+        case .q2_K: return Q2_K.self
         default: return nil
         }
     }

@@ -50,6 +50,10 @@ extension PackedMatrix {
             if type == .f16 {
                 let h = panel.assumingMemoryBound(to: UInt16.self)
                 for c in 0..<cols { out[c] = Half.f32(fromF16: h[16 * c + lane]) }
+            } else if type == .bf16 {
+                let h = panel.assumingMemoryBound(to: UInt16.self)
+                let paired = Repack.panelLane(.bf16, lane)
+                for c in 0..<cols { out[c] = Half.f32(fromBF16: h[16 * c + paired]) }
             } else {
                 let f = panel.assumingMemoryBound(to: Float.self)
                 for c in 0..<cols { out[c] = f[16 * c + lane] }

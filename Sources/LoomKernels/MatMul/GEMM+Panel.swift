@@ -1,4 +1,4 @@
-// PanelGEMM: out[t, r] = Σ_c W[r, c]·x[t, c] for panel16 weights (F32/F16, AVX2) at any batch —
+// PanelGEMM: out[t, r] = Σ_c W[r, c]·x[t, c] for panel16 weights (F32/F16/BF16, AVX2) at any batch —
 // the outer-product microkernel of BLAS libraries, with the weights packed once at load time
 // (PackedMatrix.panel16) instead of on every call. One token (decode) takes `gemv`: 4 panels per
 // pass over x, 8 FMA chains. Two or more:
@@ -11,7 +11,8 @@
 //         acc[j][h] (rows 16p+8h … +7) += W[16p+8h … +7][c] · x[t+j][c]      j < 6, h < 2
 //       out[t+j][16p … 16p+15] = acc[j]
 //
-// 12 independent FMA chains and no horizontal sums; F16 panels are widened 8 rows at a time. A
+// 12 independent FMA chains and no horizontal sums; F16 and BF16 panels are widened 8 rows at a time
+// (PanelElement: vcvtph2ps, or the bf16 bits shifted into the top of an f32 — both exact). A
 // short tile (fewer than 6 tokens) repeats its last token's pointer and stores only real tokens;
 // a partial panel stores only real rows. Each output is one FMA chain over c in order wherever its
 // tile falls, so results do not depend on the thread count or on the batch. Tested against the
@@ -31,7 +32,7 @@ enum PanelGEMM {
     /// Whether the panel16 layout (and so this kernel) exists for `type` in this build.
     static func supports(_ type: GGMLType) -> Bool {
         #if LOOM_AVX2
-        return type == .f32 || type == .f16
+        return type == .f32 || type == .f16 || type == .bf16
         #else
         return false
         #endif
@@ -41,8 +42,19 @@ enum PanelGEMM {
     static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         precondition(w.layout == .panel16 && rows.lowerBound % 16 == 0, "panel16 row ranges start on a panel")
         #if LOOM_AVX2
-        if tokens == 1 { return gemv(w, x, out, rows: rows) }
-        let k = w.cols, n = w.rows, half = w.type == .f16
+        switch w.type {
+        case .f16: run(F16Panel.self, w, x, tokens: tokens, out, rows: rows)
+        case .bf16: run(BF16Panel.self, w, x, tokens: tokens, out, rows: rows)
+        default: run(F32Panel.self, w, x, tokens: tokens, out, rows: rows)
+        }
+        #endif
+    }
+
+    #if LOOM_AVX2
+    /// `run` specialized for the panel element type `E`.
+    static func run<E: PanelElement>(_: E.Type, _ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        if tokens == 1 { return gemv(E.self, w, x, out, rows: rows) }
+        let k = w.cols, n = w.rows
         let panelBytes = 16 * w.rowBytes
         let block = max(tokenTile, blockBytes / (4 * k) / tokenTile * tokenTile)
         var t0 = 0
@@ -53,22 +65,20 @@ enum PanelGEMM {
                 let panel = UnsafeRawPointer(w.data) + (p / 16) * panelBytes
                 var t = t0
                 while t < t1 {
-                    tile(panel, half, k, x + t * k, min(tokenTile, t1 - t), out + t * n + p, n, min(16, rows.upperBound - p))
+                    tile(E.self, panel, k, x + t * k, min(tokenTile, t1 - t), out + t * n + p, n, min(16, rows.upperBound - p))
                     t += tokenTile
                 }
                 p += 16
             }
             t0 = t1
         }
-        #endif
     }
 
-    #if LOOM_AVX2
     /// One token (decode): 4 panels (64 rows, 8 FMA chains) per pass over x, then single panels.
     /// Each output is the same FMA chain as in the GEMM tiles, so decode and prefill agree bit for bit.
-    static func gemv(_ w: PackedMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-        let k = w.cols, half = w.type == .f16, panelBytes = 16 * w.rowBytes
-        let elementBytes = half ? 2 : 4
+    static func gemv<E: PanelElement>(_: E.Type, _ w: PackedMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        let k = w.cols, panelBytes = 16 * w.rowBytes
+        let elementBytes = E.bytes
         var p = rows.lowerBound
         while p + 64 <= rows.upperBound {
             let a = UnsafeRawPointer(w.data) + (p / 16) * panelBytes
@@ -77,11 +87,12 @@ enum PanelGEMM {
             var c = 0
             while c < k {
                 let xv = _mm256_set1_ps(x[c])
-                let o = 16 &* elementBytes &* c, h = 8 &* elementBytes
-                a0 = _mm256_fmadd_ps(load8(a, o, half), xv, a0); a1 = _mm256_fmadd_ps(load8(a, o &+ h, half), xv, a1)
-                b0 = _mm256_fmadd_ps(load8(b, o, half), xv, b0); b1 = _mm256_fmadd_ps(load8(b, o &+ h, half), xv, b1)
-                c0 = _mm256_fmadd_ps(load8(c2, o, half), xv, c0); c1 = _mm256_fmadd_ps(load8(c2, o &+ h, half), xv, c1)
-                d0 = _mm256_fmadd_ps(load8(d, o, half), xv, d0); d1 = _mm256_fmadd_ps(load8(d, o &+ h, half), xv, d1)
+                let o = 16 &* elementBytes &* c
+                let va = E.load16(a, o), vb = E.load16(b, o), vc = E.load16(c2, o), vd = E.load16(d, o)
+                a0 = _mm256_fmadd_ps(va.0, xv, a0); a1 = _mm256_fmadd_ps(va.1, xv, a1)
+                b0 = _mm256_fmadd_ps(vb.0, xv, b0); b1 = _mm256_fmadd_ps(vb.1, xv, b1)
+                c0 = _mm256_fmadd_ps(vc.0, xv, c0); c1 = _mm256_fmadd_ps(vc.1, xv, c1)
+                d0 = _mm256_fmadd_ps(vd.0, xv, d0); d1 = _mm256_fmadd_ps(vd.1, xv, d1)
                 c &+= 1
             }
             store(a0, a1, to: out + p, validRows: 16); store(b0, b1, to: out + p + 16, validRows: 16)
@@ -93,17 +104,12 @@ enum PanelGEMM {
             var a0 = _mm256_setzero_ps(), a1 = a0
             for c in 0..<k {
                 let xv = _mm256_set1_ps(x[c]), o = 16 &* elementBytes &* c
-                a0 = _mm256_fmadd_ps(load8(a, o, half), xv, a0); a1 = _mm256_fmadd_ps(load8(a, o &+ 8 &* elementBytes, half), xv, a1)
+                let va = E.load16(a, o)
+                a0 = _mm256_fmadd_ps(va.0, xv, a0); a1 = _mm256_fmadd_ps(va.1, xv, a1)
             }
             store(a0, a1, to: out + p, validRows: min(16, rows.upperBound - p))
             p += 16
         }
-    }
-
-    /// 8 rows' values at byte offset `o` of a panel, widened to f32.
-    @inline(__always)
-    static func load8(_ panel: UnsafeRawPointer, _ o: Int, _ half: Bool) -> __m256 {
-        half ? _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: o, as: __m128i.self)) : panel.loadUnaligned(fromByteOffset: o, as: __m256.self)
     }
 
     /// Stores a panel's 16 sums (rows 0–7 in `lo`, 8–15 in `hi`), only the first `validRows`.
@@ -156,27 +162,18 @@ enum PanelGEMM {
 
     /// One panel × tokens 0..<tokenCount (1…6) of `x`; `validRows` (1…16) of the panel are stored.
     @inline(__always)
-    static func tile(_ panel: UnsafeRawPointer, _ half: Bool, _ k: Int, _ x: UnsafePointer<Float>, _ tokenCount: Int,
+    static func tile<E: PanelElement>(_: E.Type, _ panel: UnsafeRawPointer, _ k: Int, _ x: UnsafePointer<Float>, _ tokenCount: Int,
                      _ out: UnsafeMutablePointer<Float>, _ n: Int, _ validRows: Int) {
         let x1 = tokenCount > 1 ? x + k : x, x2 = tokenCount > 2 ? x + 2 * k : x1, x3 = tokenCount > 3 ? x + 3 * k : x2
         let x4 = tokenCount > 4 ? x + 4 * k : x3, x5 = tokenCount > 5 ? x + 5 * k : x4
         let xs = (x, x1, x2, x3, x4, x5)
         var acc = Accumulators()
+        let column = 16 * E.bytes
         var c = 0
-        if half {
-            while c < k {
-                let v0 = _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: 32 &* c, as: __m128i.self))
-                let v1 = _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: 32 &* c &+ 16, as: __m128i.self))
-                acc.add(v0, v1, xs, c)
-                c &+= 1
-            }
-        } else {
-            while c < k {
-                let v0 = panel.loadUnaligned(fromByteOffset: 64 &* c, as: __m256.self)
-                let v1 = panel.loadUnaligned(fromByteOffset: 64 &* c &+ 32, as: __m256.self)
-                acc.add(v0, v1, xs, c)
-                c &+= 1
-            }
+        while c < k {
+            let v = E.load16(panel, column &* c)
+            acc.add(v.0, v.1, xs, c)
+            c &+= 1
         }
         for j in 0..<tokenCount {
             let (lo, hi) = acc.token(j)
@@ -185,3 +182,41 @@ enum PanelGEMM {
     }
     #endif
 }
+
+#if LOOM_AVX2
+/// A panel16 element type: its width and how one column of a panel (16 rows) widens to f32.
+protocol PanelElement {
+    /// Bytes per element.
+    static var bytes: Int { get }
+    /// The column at byte offset `o` of `panel` as f32: rows 0–7, rows 8–15.
+    static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256)
+}
+
+/// F32 panels: loaded as they are (lanes in row order).
+enum F32Panel: PanelElement {
+    static var bytes: Int { 4 }
+    @inline(__always) static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256) {
+        (panel.loadUnaligned(fromByteOffset: o, as: __m256.self), panel.loadUnaligned(fromByteOffset: o &+ 32, as: __m256.self))
+    }
+}
+
+/// F16 panels: vcvtph2ps (lanes in row order).
+enum F16Panel: PanelElement {
+    static var bytes: Int { 2 }
+    @inline(__always) static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256) {
+        (_mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: o, as: __m128i.self)),
+         _mm256_cvtph_ps(panel.loadUnaligned(fromByteOffset: o &+ 16, as: __m128i.self)))
+    }
+}
+
+/// BF16 panels: lanes paired (Repack.bf16Lane: 32-bit word j holds rows j and 8 + j), so one
+/// 32-byte load gives rows 0–7 by a shift into the top halves and rows 8–15 by masking the low
+/// halves off — both exact.
+enum BF16Panel: PanelElement {
+    static var bytes: Int { 2 }
+    @inline(__always) static func load16(_ panel: UnsafeRawPointer, _ o: Int) -> (__m256, __m256) {
+        let v = panel.loadUnaligned(fromByteOffset: o, as: __m256i.self)
+        return (_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32(-65536))))
+    }
+}
+#endif

@@ -5,13 +5,13 @@
 //
 // Path, by layout, weight type and batch size (thresholds measured by `loom bench kernels`, see
 // `blasMinTokens`):
-//   panel16 (F32/F16 on AVX2), any batch      outer-product GEMM on 16-row panels, GEMV at 1 token
+//   panel16 (F32/F16/BF16 on AVX2), any batch outer-product GEMM on 16-row panels, GEMV at 1 token
 //                                             (GEMM+Panel.swift); OpenBLAS never beats it
 //   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
 //   quantized, tokens ≥ 4 (AVX2)              int8 GEMM, 4-token tiles; the rest by GEMV
 //   row-major, tokens ≥ blasMinTokens(type)   OpenBLAS sgemm on dequantized 64-row tiles
-//   row-major float (BF16; F32/F16 in the     float GEMV per token
-//   portable build) below that
+//   row-major float (portable build, or a     float GEMV per token (BF16: 4 rows per pass)
+//   requested rowMajor layout) below that
 // Work is split by rows (8-row granularity, 16 for panels, 64 for OpenBLAS) between the pool's
 // threads; each output is computed by one thread, so results do not depend on the thread count.
 
@@ -63,7 +63,7 @@ public enum MatMul {
     ///   with the AVX2 kernels; the portable build's scalar int8 dots lose to it from 8 tokens on;
     /// - row-major float weights: our per-token GEMV wins below ~32 tokens, sgemm above (F16
     ///   ffn_up: 62 vs 72 G/s at 16, 62 vs 119 at 64);
-    /// - panel16 weights (F32/F16 with AVX2) never use it: the panel GEMM reaches 75–90% of the FMA
+    /// - panel16 weights (F32/F16/BF16 with AVX2) never use it: the panel GEMM reaches 75–90% of the FMA
     ///   peak from ~20 tokens on, sgemm 45–60% (ffn_up F16 at 1472 tokens: 169 vs 121 G/s).
     public static func blasMinTokens(_ type: GGMLType) -> Int {
         switch type {

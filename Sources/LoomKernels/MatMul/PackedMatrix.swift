@@ -9,9 +9,10 @@
 //                 byte diagrams). Rows past the last full group stay rowMajor after the groups.
 //                 The type's format (TypeTable) is resolved here, once, and the kernels called
 //                 through it once per row range.
-//   panel16       (F32, F16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows
+//   panel16       (F32, F16, BF16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows
 //                 16p…16p+15's values at c side by side ([cols][16] elements, the type's own
-//                 width), so one load gives 8 rows at one column and the GEMM is an outer product
+//                 width; BF16 pairs rows j and 8+j in one 32-bit word, Repack.panelLane), so
+//                 one load gives 8 rows at one column and the GEMM is an outer product
 //                 (GEMM+Panel.swift). The last panel is padded with zero rows.
 // The copy is 64-byte aligned and owned by this object.
 
@@ -68,7 +69,7 @@ public final class PackedMatrix: @unchecked Sendable {
         self.float = float
         let layout = requested ?? Self.preferredLayout(for: type)
         switch layout {
-        case .interleaved8 where int8 != nil && SIMDPath.compiled == .avx2: self.layout = .interleaved8   // its kernels are AVX2-only
+        case .interleaved8 where TypeTable.interleaves(type) && SIMDPath.compiled == .avx2: self.layout = .interleaved8   // its kernels are AVX2-only
         case .panel16 where PanelGEMM.supports(type): self.layout = .panel16
         default: self.layout = .rowMajor
         }
@@ -77,7 +78,7 @@ public final class PackedMatrix: @unchecked Sendable {
         if self.layout == .panel16 {
             groups = 0
             recordBytes = 0
-            Repack.panels16(src, rows: rows, cols: cols, elementBytes: rowBytes / cols, into: data)
+            Repack.panels16(src, type: type, rows: rows, cols: cols, into: data)
             tail = UnsafeRawPointer(data)
         } else if self.layout == .interleaved8, let int8 {
             groups = rows / 8
@@ -96,8 +97,8 @@ public final class PackedMatrix: @unchecked Sendable {
 
     deinit { data.deallocate() }
 
-    /// `type` weights as f32-activation panels where this build has the panel kernel (AVX2): F32
-    /// and F16 kept as they are, other types dequantized to F32 (exact: every quantized value is an
+    /// `type` weights as f32-activation panels where this build has the panel kernel (AVX2): F32,
+    /// F16 and BF16 kept as they are, other types dequantized to F32 (exact: every quantized value is an
     /// f32). Elsewhere the matrix as `init` prepares it. For encoders, whose hidden states need f32
     /// activations (see LoomRuntime's Embedder) and which run batches of every size.
     public static func panels(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws(KernelError) -> PackedMatrix {
@@ -116,7 +117,7 @@ public final class PackedMatrix: @unchecked Sendable {
     public static func preferredLayout(for type: GGMLType) -> Layout {
         #if LOOM_AVX2
         if PanelGEMM.supports(type) { return .panel16 }
-        return TypeTable.int8(type) != nil ? .interleaved8 : .rowMajor
+        return TypeTable.interleaves(type) ? .interleaved8 : .rowMajor
         #else
         return .rowMajor
         #endif

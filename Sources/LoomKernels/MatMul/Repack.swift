@@ -30,23 +30,32 @@ enum Repack {
         }
     }
 
-    /// Rearranges `rows` row-major rows of `cols` elements (`elementBytes` each, F32 or F16) into
-    /// panel16 order at `out`: panel p, column c, lane i = row 16p+i; rows past `rows` are zero.
-    static func panels16(_ src: UnsafeRawPointer, rows: Int, cols: Int, elementBytes: Int, into out: UnsafeMutableRawPointer) {
+    /// Rearranges `rows` row-major rows of `cols` elements of `type` (F32, F16 or BF16) into panel16
+    /// order at `out`: panel p, column c, lane `panelLane(type, i)` = row 16p+i; rows past `rows` are zero.
+    static func panels16(_ src: UnsafeRawPointer, type: GGMLType, rows: Int, cols: Int, into out: UnsafeMutableRawPointer) {
+        let elementBytes = type == .f32 ? 4 : 2
         out.initializeMemory(as: UInt8.self, repeating: 0, count: (rows + 15) / 16 * 16 * cols * elementBytes)
         if elementBytes == 2 {
-            panels16(src.assumingMemoryBound(to: UInt16.self), rows: rows, cols: cols, into: out.assumingMemoryBound(to: UInt16.self))
+            panels16(src.assumingMemoryBound(to: UInt16.self), type: type, rows: rows, cols: cols, into: out.assumingMemoryBound(to: UInt16.self))
         } else {
-            panels16(src.assumingMemoryBound(to: UInt32.self), rows: rows, cols: cols, into: out.assumingMemoryBound(to: UInt32.self))
+            panels16(src.assumingMemoryBound(to: UInt32.self), type: type, rows: rows, cols: cols, into: out.assumingMemoryBound(to: UInt32.self))
         }
     }
 
     /// panels16 for one element width (the bits are moved, not converted).
-    static func panels16<T>(_ src: UnsafePointer<T>, rows: Int, cols: Int, into out: UnsafeMutablePointer<T>) {
+    static func panels16<T>(_ src: UnsafePointer<T>, type: GGMLType, rows: Int, cols: Int, into out: UnsafeMutablePointer<T>) {
         for r in 0..<rows {
-            let row = src + r * cols, base = out + (r / 16) * 16 * cols + r % 16
+            let row = src + r * cols, base = out + (r / 16) * 16 * cols + panelLane(type, r % 16)
             for c in 0..<cols { base[16 * c] = row[c] }
         }
+    }
+
+    /// The lane of row i (0…15) within a panel column: i itself, except BF16, whose 32-bit word j
+    /// holds rows j (low half) and 8 + j (high half), so that one load widens to rows 0–7 and 8–15
+    /// (GEMM+Panel.swift, BF16Panel).
+    @inline(__always)
+    static func panelLane(_ type: GGMLType, _ i: Int) -> Int {
+        type == .bf16 ? 2 * (i % 8) + i / 8 : i
     }
 }
 

@@ -46,4 +46,8 @@ enum BF16Format: FloatFormat {
     static func dot(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
         FloatRows.dotBF16(row, x, count: count)
     }
+    /// Four rows per pass over x (BF16Rows.swift); each row's bits are `dot`'s.
+    static func gemvRows(_ w: PackedMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        FloatRows.gemvBF16(w.tail, rowBytes: w.rowBytes, x, count: w.cols, out, rows: rows)
+    }
 }
