@@ -10,7 +10,14 @@ protocol RowMajorInt8Format: Int8Format {}
 
 extension RowMajorInt8Format {
     /// No record: PackedMatrix keeps these types rowMajor (`interleaves`), so this is never used.
-    static var record: RecordLayout { RecordLayout(scales: 0, fifthBits: false, words: 0) }
+    static func packRecord(_ src: UnsafeRawPointer, rowBytes: Int, into record: UnsafeMutableRawPointer) {
+        preconditionFailure("\(type) has no interleaved8 record")
+    }
+
+    /// No record (see packRecord).
+    static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer) {
+        preconditionFailure("\(type) has no interleaved8 record")
+    }
 
     #if LOOM_AVX2
     static func gemv8(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, groups: Range<Int>) {

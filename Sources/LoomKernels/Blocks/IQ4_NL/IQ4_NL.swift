@@ -16,7 +16,7 @@ import LoomTensor
 
 /// The IQ4_NL block format: reference quantize (llama.cpp's search), dequantize and dot; Q4_0's
 /// interleaved8 record.
-public enum IQ4_NL: Int8Format {
+public enum IQ4_NL: Interleaved32Format {
     /// The GGUF type.
     public static var type: GGMLType { .iq4_nl }
 
