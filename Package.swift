@@ -90,6 +90,8 @@ let package = Package(
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomJSON", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore", "LoomAPI", "LoomService"]),
         // create's quantizer against llama-quantize (goldens in Fixtures/quantize).
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto")]),
+        // gemma3, qwen3, phi3, mistral: tiny random-weight files vs numpy and llama.cpp; Gemma 3 270M.
+        .testTarget(name: "LoomArchitectureTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTensor", "LoomTokenizers"]),
         .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomJSON", "LoomGGUF", "LoomTensor"]),
         // Service, scheduler and route tests on tiny random-weight models (no download needed).
         .testTarget(

@@ -27,6 +27,31 @@ struct Binder {
         }
     }
 
+    /// The matrix named `name` [Σ rows, cols] cut into consecutive row blocks of `rows` rows each
+    /// (a fused matrix such as phi3's attn_qkv); nil entries when it is missing or unusable.
+    mutating func rowBlocks(_ name: String, rows: [Int], cols: Int) -> [PackedMatrix?] {
+        let none = [PackedMatrix?](repeating: nil, count: rows.count)
+        let total = rows.reduce(0, +)
+        guard let t = source.tensor(name) else { missing.append(name); return none }
+        guard t.shape == [cols, total], let rowBytes = t.type.byteCount(elements: cols),
+              t.bytes.count == rowBytes * total else {
+            failure = failure ?? .wrongShape(tensor: name, expected: [cols, total], found: t.shape)
+            return none
+        }
+        var blocks: [PackedMatrix?] = [], start = 0
+        for n in rows {
+            let bytes = UnsafeRawBufferPointer(rebasing: t.bytes[(start * rowBytes)..<((start + n) * rowBytes)])
+            do {
+                blocks.append(try PackedMatrix(type: t.type, rows: n, cols: cols, bytes: bytes))
+            } catch {
+                failure = failure ?? .unsupported(tensor: name, reason: "\(error)")
+                return none
+            }
+            start += n
+        }
+        return blocks
+    }
+
     mutating func vector(_ name: String, _ n: Int) -> [Float]? {
         guard source.tensor(name) != nil else { missing.append(name); return nil }
         return optionalVector(name, n)

@@ -2,6 +2,11 @@
 // LlamaModel.swift's header, with matmuls on the thread pool and the rest on the calling thread.
 // Every buffer is the sequence's `LlamaState` (allocated once); a pass allocates only its result.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import LoomKernels
 import LoomTensor
 
@@ -23,33 +28,49 @@ extension LlamaModel {
             MatMul.run(w, input, tokens: rows, out, scratch: s.scratch, pool: pool, path: path)
             if let bias { for t in 0..<rows { Ops.addInPlace(out + t * w.rows, bias.base, n: w.rows) } }
         }
+        let va = hp.variant, eps = hp.rmsEps
         s.setPositions(from: pos0, count: T)
         for t in 0..<T { embedding.dequantizeRow(Int(tokens[t]), into: x + t * dim) }
+        if let scale = va.embeddingScale { Ops.scale(x, by: scale, out: x, n: T * dim) }
         for (l, layer) in layers.enumerated() {
-            Ops.rmsNorm(x, weight: layer.attnNorm.base, out: h, rows: T, n: dim, eps: hp.rmsEps)
+            Ops.rmsNorm(x, weight: layer.attnNorm.base, out: h, rows: T, n: dim, eps: eps)
             mm(layer.wq, h, q, layer.bq)
             mm(layer.wk, h, k, layer.bk)
             mm(layer.wv, h, v, layer.bv)
-            Ops.rope(q, positions: s.positions, nTokens: T, nHeads: hp.heads, headDim: hd, cache: rope, style: hp.ropeStyle)
-            Ops.rope(k, positions: s.positions, nTokens: T, nHeads: hp.kvHeads, headDim: hd, cache: rope, style: hp.ropeStyle)
+            if let qNorm = layer.qNorm, let kNorm = layer.kNorm {
+                Ops.rmsNorm(q, weight: qNorm.base, out: q, rows: T * hp.heads, n: hd, eps: eps)
+                Ops.rmsNorm(k, weight: kNorm.base, out: k, rows: T * hp.kvHeads, n: hd, eps: eps)
+            }
+            Ops.rope(q, positions: s.positions, nTokens: T, nHeads: hp.heads, headDim: hd, cache: layer.rope, style: hp.ropeStyle)
+            Ops.rope(k, positions: s.positions, nTokens: T, nHeads: hp.kvHeads, headDim: hd, cache: layer.rope, style: hp.ropeStyle)
             cache.store(layer: l, position: pos0, rows: T, keys: k, values: v)
-            attention(layer: l, q: q, out: att, state: s, tokens: T, pos0: pos0, pool: pool)
+            attention(layer: l, window: layer.window, q: q, out: att, state: s, tokens: T, pos0: pos0, pool: pool)
             mm(layer.wo, att, o, nil)
+            if let post = layer.attnPostNorm { Ops.rmsNorm(o, weight: post.base, out: o, rows: T, n: dim, eps: eps) }
             Ops.addInPlace(x, o, n: T * dim)
-            Ops.rmsNorm(x, weight: layer.ffnNorm.base, out: h, rows: T, n: dim, eps: hp.rmsEps)
+            Ops.rmsNorm(x, weight: layer.ffnNorm.base, out: h, rows: T, n: dim, eps: eps)
             mm(layer.gate, h, g, nil)
             mm(layer.up, h, u, nil)
-            Ops.swiglu(gate: g, up: u, out: g, n: T * ff)
+            switch va.activation {
+            case .silu: Ops.swiglu(gate: g, up: u, out: g, n: T * ff)
+            case .geluTanh:
+                Ops.gelu(g, out: g, n: T * ff)
+                Ops.mul(g, u, out: g, n: T * ff)
+            }
             mm(layer.down, g, o, nil)
+            if let post = layer.ffnPostNorm { Ops.rmsNorm(o, weight: post.base, out: o, rows: T, n: dim, eps: eps) }
             Ops.addInPlace(x, o, n: T * dim)
         }
         cache.count = pos0 + T
         let rows = output == .allLogits ? T : 1
-        Ops.rmsNorm(x + (T - rows) * dim, weight: outputNorm.base, out: h, rows: rows, n: dim, eps: hp.rmsEps)
+        Ops.rmsNorm(x + (T - rows) * dim, weight: outputNorm.base, out: h, rows: rows, n: dim, eps: eps)
         if output == .lastHidden { return s.h.array(count: dim) }
         var logits = [Float](repeating: 0, count: rows * hp.vocabulary)
         logits.withUnsafeMutableBufferPointer { lp in
             MatMul.run(self.output, h, tokens: rows, lp.baseAddress!, scratch: s.scratch, pool: pool, path: path)
+        }
+        if let cap = va.logitSoftcap {
+            for i in logits.indices { logits[i] = cap * tanhf(logits[i] / cap) }
         }
         return logits
     }
@@ -57,9 +78,10 @@ extension LlamaModel {
     /// Causal GQA attention of T queries over the cache, each thread with its own score row:
     /// decode splits the query heads between the threads; prefill splits the tokens into ranges of
     /// equal causal cost (every head).
-    func attention(layer l: Int, q: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, state s: LlamaState,
+    func attention(layer l: Int, window: Int?, q: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, state s: LlamaState,
                    tokens T: Int, pos0: Int, pool: ThreadPool) {
-        let shape = AttentionShape(nTokens: T, nHead: hp.heads, nKVHead: hp.kvHeads, headDim: hp.headDim, nKV: pos0 + T, pos0: pos0)
+        let shape = AttentionShape(nTokens: T, nHead: hp.heads, nKVHead: hp.kvHeads, headDim: hp.headDim, nKV: pos0 + T, pos0: pos0,
+                                   scale: hp.variant.attentionScale, window: window)
         let cache = s.cache, scores = s.scores.base, row = cache.capacity
         pool.run { thread, threads in
             let byTokens = T >= 4 * threads

@@ -21,10 +21,12 @@ extension LlamaModel {
         guard moved > 0 else { return }
         let delta = [Int32](repeating: Int32(-discard), count: moved)
         delta.withUnsafeBufferPointer { dp in
-            for layer in 0..<hp.layers {
-                cache.updateKeys(layer: layer, positions: keep..<(keep + moved)) { keys in
+            for (l, layer) in layers.enumerated() {
+                let rope = layer.rope   // the layer's base and factors; a pure rotation (no mscale)
+                cache.updateKeys(layer: l, positions: keep..<(keep + moved)) { keys in
                     Ops.rope(keys, positions: dp.baseAddress!, nTokens: moved, nHeads: hp.kvHeads, headDim: hp.headDim,
-                             nRot: hp.ropeDims, freqBase: hp.ropeBase, freqScale: hp.ropeScale, style: hp.ropeStyle)
+                             nRot: rope.nRot, freqBase: rope.freqBase, freqScale: rope.freqScale,
+                             freqFactors: rope.freqFactors, style: hp.ropeStyle)
                 }
             }
         }

@@ -4,7 +4,8 @@ import Foundation
 import Testing
 @testable import LoomKernels
 
-/// The scalar reference: for each (t, h), softmax(scale·q·Kᵀ) over positions 0...pos0+t, times V, in Double.
+/// The scalar reference: for each (t, h), softmax(scale·q·Kᵀ) over positions 0...pos0+t (with a window
+/// w: the positions p with pos0+t − p < w), times V, in Double.
 /// - q: [nTokens, nHead, headDim]; k, v: [nKV, nKVHead, headDim] → [nTokens, nHead, headDim]
 func attentionReference(q: [Float], k: [Double], v: [Double], shape s: AttentionShape) -> [Double] {
     var out = [Double](repeating: 0, count: s.nTokens * s.nHead * s.headDim)
@@ -14,8 +15,8 @@ func attentionReference(q: [Float], k: [Double], v: [Double], shape s: Attention
         for h in 0..<s.nHead {
             let qo = (t * s.nHead + h) * s.headDim
             let kv = h / group
-            var scores = [Double](repeating: 0, count: n)
-            for j in 0..<n {
+            var scores = [Double](repeating: -.infinity, count: n)
+            for j in 0..<n where s.window.map({ s.pos0 + t - j < $0 }) ?? true {
                 let ko = (j * s.nKVHead + kv) * s.headDim
                 var d = 0.0
                 for i in 0..<s.headDim { d += Double(q[qo + i]) * k[ko + i] }
@@ -24,7 +25,7 @@ func attentionReference(q: [Float], k: [Double], v: [Double], shape s: Attention
             let m = scores.max()!
             let e = scores.map { exp($0 - m) }
             let sum = e.reduce(0, +)
-            for j in 0..<n {
+            for j in 0..<n where e[j] > 0 {
                 let vo = (j * s.nKVHead + kv) * s.headDim
                 for i in 0..<s.headDim { out[qo + i] += e[j] / sum * v[vo + i] }
             }
@@ -44,6 +45,9 @@ struct OpsAttentionTests {
         AttentionShape(nTokens: 2, nHead: 6, nKVHead: 1, headDim: 40, nKV: 30, pos0: 20),   // MQA, 32+8
         AttentionShape(nTokens: 4, nHead: 2, nKVHead: 1, headDim: 128, nKV: 300, pos0: 250, scale: 0.3),
         AttentionShape(nTokens: 2, nHead: 2, nKVHead: 2, headDim: 3, nKV: 2, pos0: 0),
+        AttentionShape(nTokens: 9, nHead: 4, nKVHead: 1, headDim: 32, nKV: 12, pos0: 3, window: 5),   // sliding window
+        AttentionShape(nTokens: 1, nHead: 4, nKVHead: 2, headDim: 16, nKV: 40, pos0: 39, window: 8),  // windowed decode
+        AttentionShape(nTokens: 3, nHead: 2, nKVHead: 1, headDim: 8, nKV: 3, pos0: 0, window: 1),     // only itself
     ]
 
     /// Inputs: random q, k, v; cache rows ≥ pos0 + nTokens are NaN, so attending to them would show.

@@ -4,7 +4,9 @@
 //   kCache: [nKV, nKVHead, headDim]        one row per position; f32 or f16
 //   vCache: [nKV, nKVHead, headDim]        one row per position (not transposed); f32 or f16
 //   out:    [nTokens, nHead, headDim]      f32
-// Query token t sits at absolute position pos0 + t and attends to cache positions 0...pos0 + t.
+// Query token t sits at absolute position p = pos0 + t and attends to cache positions 0...p, or with a
+// sliding window of w positions (`AttentionShape.window`) to max(0, p − w + 1)...p: key j is visible
+// iff p − j < w (llama.cpp's LLAMA_SWA_TYPE_STANDARD mask, `llama_hparams::is_masked_swa`).
 // Query head h reads KV head h / (nHead / nKVHead). For each (t, h):
 //   sⱼ = scale · q·kⱼ            (scale defaults to 1/√headDim)
 //   pⱼ = exp(sⱼ − max s) / Σ exp(s − max s)
@@ -41,11 +43,16 @@ public struct AttentionShape: Sendable, Equatable {
     public var pos0: Int
     /// Multiplier of q·k (1/√headDim unless the model says otherwise).
     public var scale: Float
+    /// Sliding window: a query at position p sees keys p − window + 1 … p; nil = all earlier keys.
+    public var window: Int?
 
-    /// A shape; `scale` nil means 1/√headDim.
+    /// A shape; `scale` nil means 1/√headDim; `window` nil means full causal attention.
     public init(
-        nTokens: Int, nHead: Int, nKVHead: Int, headDim: Int, nKV: Int, pos0: Int, scale: Float? = nil
+        nTokens: Int, nHead: Int, nKVHead: Int, headDim: Int, nKV: Int, pos0: Int, scale: Float? = nil,
+        window: Int? = nil
     ) {
+        precondition(window.map { $0 >= 1 } ?? true, "attention: window must be ≥ 1")
+        self.window = window
         self.nTokens = nTokens
         self.nHead = nHead
         self.nKVHead = nKVHead
@@ -165,10 +172,12 @@ extension Ops {
         let rowStride = nKVHead * headDim
         let scale = shape.scale
         for t in tokens {
-            let nAttend = shape.pos0 + t + 1
+            let p = shape.pos0 + t
+            let first = shape.window.map { max(0, p - $0 + 1) } ?? 0
+            let nAttend = p + 1 - first
             for h in heads {
                 let qRow = q + (t * nHead + h) * headDim
-                let kvOffset = (h / group) * headDim
+                let kvOffset = first * rowStride + (h / group) * headDim
                 var kRow = k + kvOffset
                 for j in 0..<nAttend {
                     scores[j] = dot(qRow, kRow, headDim) * scale

@@ -1,10 +1,11 @@
 // Rotary position embedding (RoPE), in place, on x: [nTokens, nHeads, headDim].
 //
-// Follows ggml_compute_forward_rope_flt with ext_factor = 0 (no YaRN), attn_factor = 1, no freq
-// factors: for pair i in 0..<nRot/2 of a token at position p,
-//   θᵢ = freqScale · p · freqBase^(−2i/nRot)
+// Follows ggml_compute_forward_rope_flt with ext_factor = 0 (no YaRN): for pair i in 0..<nRot/2 of a
+// token at position p,
+//   θᵢ = freqScale · p · freqBase^(−2i/nRot) / fᵢ       (fᵢ: optional freq factors, Phi-3 LongRoPE)
 // computed as ggml_rope_cache_init does, in f32: θ starts at Float(p) and is multiplied by
-// thetaScale = powf(freqBase, −2/nRot) once per pair; then cos/sin of freqScale·θ (rope_yarn).
+// thetaScale = powf(freqBase, −2/nRot) once per pair; then cos/sin of freqScale·(θ/fᵢ), both times
+// mscale (ggml's attn_factor, 1 unless the model sets rope.scaling.attn_factor) (rope_yarn).
 // rotate_pairs rotates one pair (a, b) by θᵢ:  a' = a·cos − b·sin,  b' = a·sin + b·cos, where
 //   .normal (LLAMA_ROPE_TYPE_NORM, llama/SmolLM2): (a, b) = (x[2i], x[2i+1])
 //   .neox   (LLAMA_ROPE_TYPE_NEOX, Qwen/GPT-NeoX/Phi): (a, b) = (x[i], x[i + nRot/2])
@@ -40,19 +41,28 @@ public final class RoPECache: @unchecked Sendable {
     public let freqBase: Float
     /// Linear position scaling (1 / rope scale factor); 1 means none.
     public let freqScale: Float
+    /// Per-pair divisors of θ (nRot/2 values), or nil for none.
+    public let freqFactors: [Float]?
+    /// Magnitude multiplier of cos/sin (ggml's attn_factor); 1 means none.
+    public let mscale: Float
     /// cos θ: [maxPositions, nRot/2]
     let cosTable: UnsafeMutablePointer<Float>
     /// sin θ: [maxPositions, nRot/2]
     let sinTable: UnsafeMutablePointer<Float>
 
     /// Computes cos/sin for positions 0..<maxPositions exactly as ggml_rope_cache_init does.
-    public init(maxPositions: Int, nRot: Int, freqBase: Float, freqScale: Float = 1) {
+    /// `freqFactors` (nRot/2 divisors of θ) and `mscale` are ggml_rope_ext's freq_factors and attn_factor.
+    public init(maxPositions: Int, nRot: Int, freqBase: Float, freqScale: Float = 1, freqFactors: [Float]? = nil,
+                mscale: Float = 1) {
         precondition(maxPositions >= 1, "RoPECache: maxPositions must be ≥ 1")
         precondition(nRot >= 2 && nRot % 2 == 0, "RoPECache: nRot must be even and ≥ 2")
+        precondition(freqFactors.map { $0.count == nRot / 2 } ?? true, "RoPECache: need nRot/2 freq factors")
         self.maxPositions = maxPositions
         self.nRot = nRot
         self.freqBase = freqBase
         self.freqScale = freqScale
+        self.freqFactors = freqFactors
+        self.mscale = mscale
         let half = nRot / 2
         cosTable = .allocate(capacity: maxPositions * half)
         sinTable = .allocate(capacity: maxPositions * half)
@@ -60,9 +70,9 @@ public final class RoPECache: @unchecked Sendable {
         for p in 0..<maxPositions {
             var theta = Float(p)
             for i in 0..<half {
-                let angle = freqScale * theta
-                cosTable[p * half + i] = cosf(angle)
-                sinTable[p * half + i] = sinf(angle)
+                let angle = freqScale * (freqFactors.map { theta / $0[i] } ?? theta)
+                cosTable[p * half + i] = cosf(angle) * mscale
+                sinTable[p * half + i] = sinf(angle) * mscale
                 theta *= thetaScale
             }
         }
@@ -117,11 +127,12 @@ extension Ops {
     ///   - positions: [nTokens] absolute positions (any Int32).
     ///   - nRot: rotated dimensions, even, ≤ headDim; dimensions nRot..<headDim are untouched.
     ///   - freqBase: θ base (10000 for llama); freqScale: linear position scaling (1 = none).
+    ///   - freqFactors: nRot/2 divisors of θ (LongRoPE), or nil.
     ///   - style: which dimensions form pairs.
     public static func rope(
         _ x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>,
         nTokens: Int, nHeads: Int, headDim: Int, nRot: Int,
-        freqBase: Float, freqScale: Float, style: RoPEStyle
+        freqBase: Float, freqScale: Float, freqFactors: [Float]? = nil, style: RoPEStyle
     ) {
         precondition(nTokens >= 0 && nHeads >= 0, "rope: negative shape")
         precondition(nRot >= 0 && nRot % 2 == 0 && nRot <= headDim, "rope: nRot must be even, ≤ headDim")
@@ -131,7 +142,7 @@ extension Ops {
         for t in 0..<nTokens {
             var theta = Float(positions[t])
             for i in 0..<half {
-                let angle = freqScale * theta
+                let angle = freqScale * (freqFactors.map { theta / $0[i] } ?? theta)
                 let c = cosf(angle), s = sinf(angle)
                 theta *= thetaScale
                 for h in 0..<nHeads {

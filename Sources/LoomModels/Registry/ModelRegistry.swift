@@ -28,6 +28,9 @@ public enum ModelRegistry {
     public static let architectures: [String: Architecture] = [
         "llama": .decoder(LlamaModel.self),
         "qwen2": .decoder(LlamaModel.self),
+        "qwen3": .decoder(Qwen3Model.self),
+        "gemma3": .decoder(Gemma3Model.self),
+        "phi3": .decoder(Phi3Model.self),
         "bert": .encoder(BertModel.self),
     ]
 
