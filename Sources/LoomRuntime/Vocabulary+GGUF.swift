@@ -1,5 +1,6 @@
 // Vocabulary from GGUF metadata: tokenizer.ggml.{model, pre, tokens, scores, token_type, merges,
-// *_token_id, add_*_token, add_space_prefix}, with llama.cpp's defaults where a key is absent.
+// *_token_id, add_*_token, add_space_prefix, remove_extra_whitespaces, precompiled_charsmap,
+// fim_*_token_id} and general.{name, architecture}, with llama.cpp's defaults where a key is absent.
 
 import LoomGGUF
 import LoomTokenizers
@@ -14,7 +15,7 @@ public enum VocabularyError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .metadata(e): return "tokenizer metadata: \(e)"
-        case let .unsupportedModel(m): return "unsupported tokenizer.ggml.model '\(m)' (supported: gpt2, llama, bert)"
+        case let .unsupportedModel(m): return "unsupported tokenizer.ggml.model '\(m)' (supported: gpt2, llama, bert, t5, gemma4)"
         }
     }
 }
@@ -35,15 +36,34 @@ extension Vocabulary {
                 return Int32(clamping: v)
             }
             // llama.cpp defaults: SPM adds BOS and a space prefix; BPE adds neither unless told;
-            // WordPiece adds CLS/SEP.
-            let defaultBOS = model != .bpe, defaultEOS = model == .wpm
-            self.init(model: model, pre: try m.stringIfPresent("tokenizer.ggml.pre") ?? "default", tokens: tokens,
-                      scores: scores, types: types, merges: merges,
+            // WordPiece adds CLS/SEP; Unigram adds EOS; gemma4 always adds BOS (llama.cpp overrides a
+            // false add_bos_token) and never a space prefix.
+            let defaultBOS = model == .spm || model == .wpm, defaultEOS = model == .wpm || model == .ugm
+            var charsmap: [UInt8] = []
+            if m.contains("tokenizer.ggml.precompiled_charsmap") {
+                switch try m.array("tokenizer.ggml.precompiled_charsmap") {
+                case let .uint8(b): charsmap = b
+                case let .int8(b): charsmap = b.map { UInt8(bitPattern: $0) }
+                default: charsmap = try m.integers("tokenizer.ggml.precompiled_charsmap", as: UInt8.self)
+                }
+            }
+            var fim: [String: Int32] = [:]
+            for (role, keys) in [("pre", ["fim_pre", "prefix"]), ("suf", ["fim_suf", "suffix"]), ("mid", ["fim_mid", "middle"]),
+                                 ("pad", ["fim_pad"]), ("rep", ["fim_rep"]), ("sep", ["fim_sep"])] {
+                for key in keys { if let v = try id(key) { fim[role] = v } }
+            }
+            let addBOS = try m.boolIfPresent("tokenizer.ggml.add_bos_token") ?? defaultBOS
+            self.init(model: model, pre: model == .gemma4 ? "gemma4" : try m.stringIfPresent("tokenizer.ggml.pre") ?? "default",
+                      tokens: tokens, scores: scores, types: types, merges: merges,
                       bos: try id("bos"), eos: try id("eos"), eot: try id("eot"), unk: try id("unknown"),
                       sep: try id("seperator") ?? id("separator"), pad: try id("padding"), cls: try id("cls"), mask: try id("mask"),
-                      addBOS: try m.boolIfPresent("tokenizer.ggml.add_bos_token") ?? defaultBOS,
+                      addBOS: model == .gemma4 ? true : addBOS,
                       addEOS: try m.boolIfPresent("tokenizer.ggml.add_eos_token") ?? defaultEOS,
-                      addSpacePrefix: try m.boolIfPresent("tokenizer.ggml.add_space_prefix") ?? (model == .spm))
+                      addSpacePrefix: try m.boolIfPresent("tokenizer.ggml.add_space_prefix") ?? (model == .spm),
+                      removeExtraWhitespaces: try m.boolIfPresent("tokenizer.ggml.remove_extra_whitespaces") ?? false,
+                      precompiledCharsmap: charsmap, fimTokens: fim,
+                      name: try m.stringIfPresent("general.name") ?? "",
+                      architecture: try m.stringIfPresent("general.architecture") ?? "")
         } catch let e as GGUFError {
             throw .metadata(e)
         } catch let e as VocabularyError {

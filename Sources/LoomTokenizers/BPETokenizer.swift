@@ -4,6 +4,10 @@
 //   vocabulary sets ignore_merges and the whole word is a token: that token) → merges applied by
 //   rank from a priority queue (lowest rank first, leftmost on ties) → each final symbol's id, or
 //   its single bytes' ids when the symbol is not in the vocabulary.
+// The gemma4 model (llama.cpp: BPE with pre-tokenizer "gemma4") is the same loop on raw UTF-8: spaces
+// become "▁" first, the text is split only into newline runs and the rest ("[^\n]+|[\n]+"), a
+// newline run that is a token stays whole, and a final symbol that is no token falls back to its
+// bytes' <0xXX> tokens.
 
 /// The byte-level BPE tokenizer.
 public struct BPETokenizer: Tokenizer {
@@ -13,6 +17,15 @@ public struct BPETokenizer: Tokenizer {
     let regexes: [PreTokenizerRegex]
     let specials: SpecialTokens
     let ignoreMerges: Bool
+    /// GPT-2 byte-to-unicode mapping of the words (false for gemma4: raw UTF-8).
+    let byteEncode: Bool
+    /// " " → "▁" before splitting (gemma4).
+    let escapeWhitespaces: Bool
+    /// Whole newline runs that are tokens are not merged (gemma4).
+    let wholeNewlines: Bool
+    let attributes: [TokenAttributes]
+    /// Byte fallback ids (raw-UTF-8 mode: the <0xXX> tokens).
+    let byteTokens: [Int32?]
     /// Problems found while building that did not stop it (e.g. an unknown `tokenizer.ggml.pre`).
     public let warnings: [String]
 
@@ -48,8 +61,18 @@ public struct BPETokenizer: Tokenizer {
         var regexes: [PreTokenizerRegex] = []
         for p in patterns { regexes.append(try PreTokenizerRegex(p)) }
         self.regexes = regexes
-        specials = SpecialTokens(v)
+        let attributes = v.llamaAttributes()
+        self.attributes = attributes
+        specials = SpecialTokens(v, attributes: attributes)
         ignoreMerges = Self.ignoreMergesPre.contains(v.pre)
+        let spmStyle = v.model == .gemma4 || v.pre == "gemma4" || v.pre == "granite-embed-multi-311m"
+        byteEncode = !spmStyle
+        escapeWhitespaces = spmStyle
+        wholeNewlines = spmStyle
+        byteTokens = (0..<256).map { b in
+            if spmStyle { return ids[SPMTokenizer.byteTokenText(UInt8(b))] }
+            return ids[String(decoding: [UInt8(b)], as: UTF8.self)]
+        }
     }
 
     public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int32] {
@@ -66,17 +89,18 @@ public struct BPETokenizer: Tokenizer {
     }
 
     func encodeText(_ text: String, into out: inout [Int32]) {
-        let scalars = Array(text.unicodeScalars)
+        let scalars = escapeWhitespaces ? text.unicodeScalars.map { $0 == " " ? "▁" : $0 } : Array(text.unicodeScalars)
         for piece in PreTokenizer.split(scalars, regexes) {
             var s = String.UnicodeScalarView()
             s.append(contentsOf: piece)
-            encodeWord(ByteLevel.text(of: String(s).utf8), into: &out)
+            encodeWord(byteEncode ? ByteLevel.text(of: String(s).utf8) : String(s), into: &out)
         }
     }
 
     /// One pre-tokenized word (already byte-level text) → ids.
     func encodeWord(_ word: String, into out: inout [Int32]) {
         if ignoreMerges, let id = ids[word] { out.append(id); return }
+        if wholeNewlines, word.unicodeScalars.allSatisfy({ $0 == "\n" }), let id = ids[word] { out.append(id); return }
         var symbols = word.unicodeScalars.map { String($0) }
         guard symbols.count > 1 else {
             emit(symbols, into: &out)
@@ -110,7 +134,7 @@ public struct BPETokenizer: Tokenizer {
             if let id = ids[s] {
                 out.append(id)
             } else {
-                for b in s.utf8 { if let id = ids[String(decoding: [b], as: UTF8.self)] { out.append(id) } }
+                for b in s.utf8 { if let id = byteTokens[Int(b)] { out.append(id) } }
             }
         }
     }
@@ -118,10 +142,11 @@ public struct BPETokenizer: Tokenizer {
     public func piece(_ id: Int32) -> [UInt8] {
         guard id >= 0, Int(id) < vocabulary.tokens.count else { return [] }
         let t = vocabulary.tokens[Int(id)]
-        switch vocabulary.type(Int(id)) {
-        case .control, .unknown, .userDefined: return Array(t.utf8)
-        default: return ByteLevel.bytes(of: t)
-        }
+        let a = attributes[Int(id)]
+        if !a.isDisjoint(with: .special) { return Array(t.utf8) }
+        if a.contains(.normal) { return escapeWhitespaces ? Array(t.replacingScalar("▁", with: " ").utf8) : ByteLevel.bytes(of: t) }
+        if a.contains(.byte) { return SPMTokenizer.byteValue(t).map { [$0] } ?? [] }
+        return []
     }
 
     public func isControl(_ id: Int32) -> Bool {

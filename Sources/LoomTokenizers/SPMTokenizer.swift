@@ -11,6 +11,7 @@ public struct SPMTokenizer: Tokenizer {
     let ids: [String: Int32]
     let byteTokens: [Int32?]
     let specials: SpecialTokens
+    let attributes: [TokenAttributes]
 
     /// Builds the tokenizer.
     public init(_ v: Vocabulary) throws(TokenizerError) {
@@ -20,10 +21,10 @@ public struct SPMTokenizer: Tokenizer {
         for (i, t) in v.tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
         self.ids = ids
         byteTokens = (0..<256).map { b in
-            let hex = String(b, radix: 16, uppercase: true)
-            return ids["<0x" + (hex.count < 2 ? "0" + hex : hex) + ">"] ?? ids[String(decoding: [UInt8(b)], as: UTF8.self)]
+            ids[Self.byteTokenText(UInt8(b))] ?? ids[String(decoding: [UInt8(b)], as: UTF8.self)]
         }
-        specials = SpecialTokens(v)
+        attributes = v.llamaAttributes()
+        specials = SpecialTokens(v, attributes: attributes)
     }
 
     public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int32] {
@@ -115,15 +116,30 @@ public struct SPMTokenizer: Tokenizer {
 
     public func piece(_ id: Int32) -> [UInt8] {
         guard id >= 0, Int(id) < vocabulary.tokens.count else { return [] }
-        let t = vocabulary.tokens[Int(id)]
-        switch vocabulary.type(Int(id)) {
-        case .control, .unknown, .userDefined: return Array(t.utf8)
-        case .byte:
-            let hex = t.dropFirst(3).dropLast()
-            return UInt8(hex, radix: 16).map { [$0] } ?? Array(t.utf8)
-        default:
-            return Array(t.replacingScalar("▁", with: " ").utf8)
-        }
+        return Self.piece(vocabulary.tokens[Int(id)], attributes[Int(id)])
+    }
+
+    /// llama.cpp's token_to_piece for SentencePiece-style vocabularies (SPM, Unigram): special
+    /// tokens as their text, normal ones with "▁" → " ", byte tokens as their byte, others (unused,
+    /// undefined) as nothing.
+    static func piece(_ t: String, _ a: TokenAttributes) -> [UInt8] {
+        if !a.isDisjoint(with: .special) { return Array(t.utf8) }
+        if a.contains(.normal) { return Array(t.replacingScalar("▁", with: " ").utf8) }
+        if a.contains(.byte) { return byteValue(t).map { [$0] } ?? [] }
+        return []
+    }
+
+    /// "<0x0A>" for 0x0A.
+    static func byteTokenText(_ b: UInt8) -> String {
+        let hex = String(b, radix: 16, uppercase: true)
+        return "<0x" + (hex.count < 2 ? "0" + hex : hex) + ">"
+    }
+
+    /// The byte of a "<0xXX>" token text.
+    static func byteValue(_ t: String) -> UInt8? {
+        let u = Array(t.utf8)
+        guard u.count >= 5, u.starts(with: Array("<0x".utf8)) else { return nil }
+        return UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16)
     }
 
     public func isControl(_ id: Int32) -> Bool {

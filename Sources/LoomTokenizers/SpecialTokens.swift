@@ -1,7 +1,11 @@
 // Special-token partitioning, as llama.cpp's tokenizer_st_partition: before the model's own
 // algorithm runs, every occurrence of a special token's text in the input becomes that single
-// token. Control and unknown tokens are only matched when `parseSpecial` is set; user-defined
-// tokens always are. Longer token texts are matched first. Matching is on UTF-8 bytes.
+// token. The special tokens are those whose llama.cpp attributes (`Vocabulary.llamaAttributes`)
+// include control, user-defined or unknown; control and unknown ones are only matched when
+// `parseSpecial` is set, user-defined ones (that are not also control) always are. Longer texts
+// are matched first (equal lengths by id), each over the text left by the longer ones. A token
+// with LSTRIP drops the whitespace (C isspace) just before it, RSTRIP the whitespace just after it,
+// within the text fragment it was found in. Matching is on UTF-8 bytes.
 
 /// A piece of input after partitioning: raw text (UTF-8 bytes) or a special token.
 enum Fragment {
@@ -10,32 +14,49 @@ enum Fragment {
 }
 
 struct SpecialTokens: Sendable {
-    /// (id, UTF-8 text, is control or unknown), longest text first.
-    let entries: [(id: Int32, bytes: [UInt8], controlOrUnknown: Bool)]
+    struct Entry: Sendable {
+        var id: Int32
+        var bytes: [UInt8]
+        /// Control or unknown: only matched with parseSpecial.
+        var needsParseSpecial: Bool
+        var lstrip: Bool
+        var rstrip: Bool
+    }
 
-    init(_ v: Vocabulary) {
-        var list: [(Int32, [UInt8], Bool)] = []
+    /// Longest text first.
+    let entries: [Entry]
+
+    init(_ v: Vocabulary, attributes: [TokenAttributes]) {
+        var list: [Entry] = []
         for (i, t) in v.tokens.enumerated() {
-            let type = v.type(i)
-            guard type == .control || type == .userDefined || type == .unknown, !t.isEmpty else { continue }
-            list.append((Int32(i), Array(t.utf8), type != .userDefined))
+            let a = attributes[i]
+            guard !a.isDisjoint(with: .special), !t.isEmpty else { continue }
+            list.append(Entry(id: Int32(i), bytes: Array(t.utf8), needsParseSpecial: !a.isDisjoint(with: [.control, .unknown]),
+                              lstrip: a.contains(.lstrip), rstrip: a.contains(.rstrip)))
         }
         // Longest first; equal lengths by id, so the order is deterministic.
-        entries = list.sorted { $0.1.count != $1.1.count ? $0.1.count > $1.1.count : $0.0 < $1.0 }.map { ($0.0, $0.1, $0.2) }
+        entries = list.sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
     }
+
+    init(_ v: Vocabulary) { self.init(v, attributes: v.llamaAttributes()) }
+
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
 
     func partition(_ text: [UInt8], parseSpecial: Bool) -> [Fragment] {
         var fragments: [Fragment] = text.isEmpty ? [] : [.text(text[...])]
-        for entry in entries where parseSpecial || !entry.controlOrUnknown {
+        for entry in entries where parseSpecial || !entry.needsParseSpecial {
             var next: [Fragment] = []
             next.reserveCapacity(fragments.count)
             for f in fragments {
                 guard case let .text(slice) = f else { next.append(f); continue }
                 var rest = slice
                 while let r = Self.find(entry.bytes, in: rest) {
-                    if r.lowerBound > rest.startIndex { next.append(.text(rest[rest.startIndex..<r.lowerBound])) }
+                    var left = rest[rest.startIndex..<r.lowerBound]
+                    if entry.lstrip { while let l = left.last, Self.isSpace(l) { left = left.dropLast() } }
+                    if !left.isEmpty { next.append(.text(left)) }
                     next.append(.token(entry.id))
                     rest = rest[r.upperBound...]
+                    if entry.rstrip { while let f = rest.first, Self.isSpace(f) { rest = rest.dropFirst() } }
                 }
                 if !rest.isEmpty { next.append(.text(rest)) }
             }

@@ -14,6 +14,8 @@ public enum TokenizerError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidMerge(index: Int, merge: String)
     /// A byte-level BPE vocabulary without merges.
     case missingMerges
+    /// A Unigram vocabulary's precompiled charsmap is malformed.
+    case invalidCharsmap(String)
 
     /// One sentence.
     public var description: String {
@@ -24,6 +26,7 @@ public enum TokenizerError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .inconsistentLengths(t, s, ty): return "vocabulary arrays disagree: \(t) tokens, \(s) scores, \(ty) types"
         case let .invalidMerge(index, merge): return "merge #\(index) '\(merge)' is not two tokens of the vocabulary"
         case .missingMerges: return "a byte-level BPE vocabulary needs tokenizer.ggml.merges"
+        case let .invalidCharsmap(reason): return "invalid tokenizer.ggml.precompiled_charsmap: \(reason)"
         }
     }
 }

@@ -16,7 +16,8 @@ public enum Tokenizers {
             }
         }
         switch v.model {
-        case .bpe: return try BPETokenizer(v)
+        case .bpe, .gemma4: return try BPETokenizer(v)
+        case .ugm: return try UGMTokenizer(v)
         case .spm: return try SPMTokenizer(v)
         case .wpm: return try WPMTokenizer(v)
         }

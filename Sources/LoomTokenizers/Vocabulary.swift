@@ -6,7 +6,8 @@
 //               (llama.cpp's GGUF stores WordPiece word starts with a leading "▁")
 //   scores[id]  SentencePiece merge priority (higher merges first)
 //   types[id]   llama.cpp's token types (normal, control, user-defined, byte, …)
-//   merges      byte-level BPE merges in rank order, "left right"
+//   merges      BPE merges in rank order, "left right" (byte-level text; gemma4: raw UTF-8 with "▁")
+//   precompiledCharsmap  Unigram: SentencePiece's normalization table (XCDA trie + replacements)
 
 /// A tokenizer's vocabulary and settings.
 public struct Vocabulary: Sendable {
@@ -18,6 +19,10 @@ public struct Vocabulary: Sendable {
         case spm = "llama"
         /// WordPiece (BERT).
         case wpm = "bert"
+        /// SentencePiece Unigram (T5, nomic-embed-text-v2, XLM-R style): normalization, then Viterbi.
+        case ugm = "t5"
+        /// Gemma 4: BPE merges over raw UTF-8 with spaces escaped to "▁", byte fallback to <0xXX>.
+        case gemma4 = "gemma4"
     }
 
     /// `tokenizer.ggml.token_type` values.
@@ -49,12 +54,25 @@ public struct Vocabulary: Sendable {
     public var addEOS: Bool
     /// SentencePiece: prepend "▁" to the text.
     public var addSpacePrefix: Bool
+    /// Unigram: collapse whitespace runs and drop leading/trailing whitespace
+    /// (`tokenizer.ggml.remove_extra_whitespaces`).
+    public var removeExtraWhitespaces: Bool
+    /// Unigram: `tokenizer.ggml.precompiled_charsmap` (empty: no normalization table).
+    public var precompiledCharsmap: [UInt8]
+    /// FIM tokens the GGUF names (`tokenizer.ggml.fim_{pre,suf,mid,pad,rep,sep}_token_id`), by role.
+    public var fimTokens: [String: Int32]
+    /// `general.name` (llama.cpp sets per-token strip attributes by it, e.g. for Phi-3).
+    public var name: String
+    /// `general.architecture` (likewise, e.g. nomic-bert-moe's "<mask>").
+    public var architecture: String
 
     /// A vocabulary; optional fields default to absent/false.
     public init(model: Model, pre: String = "default", tokens: [String], scores: [Float] = [], types: [TokenType] = [],
                 merges: [String] = [], bos: Int32? = nil, eos: Int32? = nil, eot: Int32? = nil, unk: Int32? = nil,
                 sep: Int32? = nil, pad: Int32? = nil, cls: Int32? = nil, mask: Int32? = nil,
-                addBOS: Bool = false, addEOS: Bool = false, addSpacePrefix: Bool = false) {
+                addBOS: Bool = false, addEOS: Bool = false, addSpacePrefix: Bool = false,
+                removeExtraWhitespaces: Bool = false, precompiledCharsmap: [UInt8] = [], fimTokens: [String: Int32] = [:],
+                name: String = "", architecture: String = "") {
         self.model = model
         self.pre = pre
         self.tokens = tokens
@@ -72,6 +90,11 @@ public struct Vocabulary: Sendable {
         self.addBOS = addBOS
         self.addEOS = addEOS
         self.addSpacePrefix = addSpacePrefix
+        self.removeExtraWhitespaces = removeExtraWhitespaces
+        self.precompiledCharsmap = precompiledCharsmap
+        self.fimTokens = fimTokens
+        self.name = name
+        self.architecture = architecture
     }
 
     /// The type of token `id` (normal when types are absent).

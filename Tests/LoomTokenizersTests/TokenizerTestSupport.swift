@@ -30,6 +30,10 @@ enum TokenizerFixtures {
     /// .cache/llama-cpp/models, filled by Scripts/fetch-llama-cpp-data.sh.
     static let llamaCppModels = root + "/.cache/llama-cpp/models"
 
+    /// .inp/.out made by libllama for the vocab files that ship without (Scripts/make_vocab_goldens.py),
+    /// and the special-token goldens of every vocab file.
+    static let measuredVocabs = root + "/Fixtures/tokenizers/llama-cpp-vocab"
+
     /// The vocab-only GGUF of llama.cpp's test vocabulary `name` ("llama-spm", "gpt-2", …).
     static func vocabPath(_ name: String) -> String { llamaCppModels + "/ggml-vocab-\(name).gguf" }
 
@@ -43,6 +47,15 @@ enum TokenizerFixtures {
 
     /// True when the model is there, or when it is required (then missing is a failure).
     static var hasSmolLM2: Bool { FileManager.default.fileExists(atPath: smolLM2) || requireModels }
+
+    /// Gemma 3 270M (Scripts/fetch-models.sh).
+    static let gemma3 = root + "/.cache/models/gemma-3-270m-Q4_K_M.gguf"
+
+    /// True when the model is there, or when it is required (then missing is a failure).
+    static var hasGemma3: Bool { FileManager.default.fileExists(atPath: gemma3) || requireModels }
+
+    /// Fixtures/tokenizers/gemma3-goldens.json (Scripts/make_gemma3_tokenizer_goldens.py).
+    static let gemma3Goldens = root + "/Fixtures/tokenizers/gemma3-goldens.json"
 
     /// Fixtures/tokenizers/smollm2-goldens.json (Scripts/make_tokenizer_goldens.py).
     static let smolLM2Goldens = root + "/Fixtures/tokenizers/smollm2-goldens.json"
@@ -58,8 +71,8 @@ enum TokenizerFixtures {
     }
 
     /// The cases of llama.cpp's vocab test `name`, read as test-tokenizer-0.cpp reads them.
-    static func vocabCases(_ name: String) throws -> [VocabCase] {
-        let base = vocabPath(name)
+    static func vocabCases(_ name: String, base: String? = nil) throws -> [VocabCase] {
+        let base = base ?? vocabPath(name)
         guard let inp = FileManager.default.contents(atPath: base + ".inp"),
               let out = FileManager.default.contents(atPath: base + ".out") else {
             throw TokenizerFixtureError("missing \(base).inp/.out; run Scripts/fetch-llama-cpp-data.sh")
@@ -164,6 +177,24 @@ enum TokenizerFixtures {
     static func ids(_ ids: [Int32], limit: Int = 40) -> String {
         let shown = ids.prefix(limit).map(String.init).joined(separator: " ")
         return "[" + shown + (ids.count > limit ? " … (\(ids.count) ids)" : "") + "]"
+    }
+}
+
+/// Fixtures/tokenizers/llama-cpp-vocab/special-<name>.json (Scripts/make_vocab_goldens.py).
+struct SpecialGoldens: Decodable {
+    struct Case: Decodable {
+        let text: String
+        /// libllama's ids with add_special false, parse_special false …
+        let plain: [Int32]
+        /// … and parse_special true.
+        let special: [Int32]
+    }
+    let name: String
+    let cases: [Case]
+
+    static func load(_ name: String) throws -> SpecialGoldens {
+        let path = TokenizerFixtures.measuredVocabs + "/special-\(name).json"
+        return try JSONDecoder().decode(SpecialGoldens.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }
 

@@ -15,10 +15,15 @@
 //   - SentencePiece with add_space_prefix (llama-spm, phi-3): " " + input, except "" → "" (the
 //     prefix "▁" is only added to non-empty text); llama_detokenize drops that leading space,
 //     Loom's `decode` keeps pieces verbatim;
-//   - WordPiece (bert-bge: lower-cases, strips accents, drops whitespace): not reversible, not checked.
+//   - gemma4 (gemma-4) and byte-level BPE without prefix (aquila, gpt-neox): exactly the input;
+//   - WordPiece (bert-bge: lower-cases, strips accents, drops whitespace) and Unigram (nomic-bert-moe:
+//     charsmap normalization, collapsed whitespace): not reversible, not checked.
 // (llama_detokenize itself is not a round trip for vocabs with clean_spaces — gpt-2, llama-bpe,
 // starcoder, falcon, mpt, refact lose " ?"-style spaces in cases 32 and 45 — so it is not the reference.)
-// llama.cpp 0.3.36 passes every case of all 15 vocab files with these flags.
+// llama.cpp 0.3.36 passes every case of all 15 vocab files with these flags (and
+// `Scripts/make_vocab_goldens.py --check` confirms libllama of .cache/llama-cpp/build reproduces every
+// shipped .out, the instrument check for the goldens of the 4 vocab files without test files:
+// aquila, baichuan, gpt-neox, nomic-bert-moe).
 //
 // Files: Scripts/fetch-llama-cpp-data.sh (make test runs it; LOOM_REQUIRE_MODELS=1 turns a missing
 // file into a failure).
@@ -29,15 +34,20 @@ import Testing
 
 @Suite("llama.cpp vocab files")
 struct VocabFileTests {
-    /// The vocabularies Loom must tokenize exactly like llama.cpp (and HF) does.
+    /// The vocabularies Loom must tokenize exactly like llama.cpp (and HF) does: all 15 of llama.cpp's
+    /// models/ggml-vocab-*.gguf that ship .inp/.out files …
     static let required = [
         "llama-spm", "llama-bpe", "qwen2", "gpt-2", "phi-3", "bert-bge",
         "starcoder", "deepseek-llm", "deepseek-coder", "falcon",
+        "command-r", "mpt", "qwen35", "refact", "gemma-4",
     ]
 
-    /// The other vocabularies of llama.cpp's models/ that have .inp/.out files (not required).
-    /// More vocabularies with test files (gemma-4 is left out: its tokenizer model "gemma4" is not implemented).
-    static let others = ["command-r", "mpt", "qwen35", "refact"]
+    /// … and the 4 that ship without: their .out files were made by libllama itself
+    /// (Scripts/make_vocab_goldens.py) over llama-spm's .inp and live in Fixtures/tokenizers/llama-cpp-vocab.
+    static let measured = ["aquila", "baichuan", "gpt-neox", "nomic-bert-moe"]
+
+    /// Every vocab file: special-token goldens (Fixtures/tokenizers/llama-cpp-vocab/special-<name>.json).
+    static let all = required + measured
 
     @Test("ids match llama.cpp's test-tokenizer-0",
           .enabled(if: TokenizerFixtures.hasLlamaCppVocabs, "run Scripts/fetch-llama-cpp-data.sh (make test does)"),
@@ -46,11 +56,36 @@ struct VocabFileTests {
         try Self.check(name)
     }
 
-    @Test("ids match llama.cpp's test-tokenizer-0 (other vocabularies)",
+    @Test("ids match libllama on the vocab files without test files",
           .enabled(if: TokenizerFixtures.hasLlamaCppVocabs, "run Scripts/fetch-llama-cpp-data.sh (make test does)"),
-          arguments: others)
-    func otherVocab(_ name: String) throws {
-        try Self.check(name)
+          arguments: measured)
+    func measuredVocab(_ name: String) throws {
+        try Self.check(name, testFiles: TokenizerFixtures.measuredVocabs + "/ggml-vocab-\(name).gguf")
+    }
+
+    @Test("special-token texts: ids match libllama with parseSpecial false and true",
+          .enabled(if: TokenizerFixtures.hasLlamaCppVocabs, "run Scripts/fetch-llama-cpp-data.sh (make test does)"),
+          arguments: all)
+    func specialTokens(_ name: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(path: TokenizerFixtures.vocabPath(name))
+        let goldens = try SpecialGoldens.load(name)
+        #expect(goldens.cases.count >= 5)
+        var failures = 0
+        for (index, c) in goldens.cases.enumerated() {
+            for (parseSpecial, expected) in [(false, c.plain), (true, c.special)] {
+                let actual = tokenizer.encode(c.text, addSpecial: false, parseSpecial: parseSpecial)
+                guard actual != expected else { continue }
+                failures += 1
+                if failures <= Self.maxReported {
+                    Issue.record("""
+                        \(name) special case \(index) \(TokenizerFixtures.escaped(c.text)) parseSpecial: \(parseSpecial): \
+                        \(TokenizerFixtures.idDiff(expected: expected, actual: actual)); \
+                        expected \(TokenizerFixtures.ids(expected)), actual \(TokenizerFixtures.ids(actual))
+                        """)
+                }
+            }
+        }
+        #expect(failures == 0, "\(name): \(failures) of \(2 * goldens.cases.count) special-token encodings differ")
     }
 
     /// How decode(encode(x)) relates to x for a vocabulary, per the reference.
@@ -58,18 +93,19 @@ struct VocabFileTests {
 
     static func roundTrip(_ vocabulary: Vocabulary) -> RoundTrip {
         switch vocabulary.model {
-        case .bpe: return .exact
+        case .bpe, .gemma4: return .exact
         case .spm: return vocabulary.addSpacePrefix ? .spacePrefixed : .exact
-        case .wpm: return .unchecked
+        // WordPiece and Unigram normalize (case, accents, NFKC, whitespace runs): not reversible.
+        case .wpm, .ugm: return .unchecked
         }
     }
 
     /// At most this many failing cases are reported per vocabulary (then a count).
     static let maxReported = 12
 
-    static func check(_ name: String) throws {
+    static func check(_ name: String, testFiles: String? = nil) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(path: TokenizerFixtures.vocabPath(name))
-        let cases = try TokenizerFixtures.vocabCases(name)
+        let cases = try TokenizerFixtures.vocabCases(name, base: testFiles)
         #expect(!cases.isEmpty, "\(name): no test cases")
         let rule = roundTrip(tokenizer.vocabulary)
         var idFailures = 0, tripFailures = 0
