@@ -1,5 +1,6 @@
 // Perplexity as llama.cpp's `llama-perplexity` measures it: the tokens split into chunks of
-// `chunk` tokens, each evaluated from an empty KV cache with every position's logits; a chunk's
+// `chunk` tokens, each evaluated from an empty KV cache with every position's logits (the first
+// token of every chunk replaced by BOS when the vocabulary adds one, as llama.cpp does); a chunk's
 // first half is context only and the next-token negative log-likelihoods of its second half are
 // scored. Perplexity = exp(mean NLL over all scored tokens). Log-softmax is taken in Double.
 
@@ -45,13 +46,16 @@ extension DecoderModel {
     }
 
     /// llama.cpp's perplexity over `tokens` with chunks of `chunk` tokens (a trailing partial chunk
-    /// is dropped, as llama.cpp does); `chunk` is capped at the model's context length.
-    public func perplexity(_ tokens: [Int32], chunk: Int, pool: ThreadPool, path: MatMulPath = .auto) -> PerplexityResult {
+    /// is dropped, as llama.cpp does); `chunk` is capped at the model's context length. `bos` (the
+    /// vocabulary's BOS when it adds one) replaces each chunk's first token.
+    public func perplexity(_ tokens: [Int32], chunk: Int, bos: Int32? = nil, pool: ThreadPool, path: MatMulPath = .auto) -> PerplexityResult {
         let n = min(max(chunk, 2), shape.contextLength)
         var result = PerplexityResult(nll: [], perChunk: [])
         var start = 0
         while start + n <= tokens.count {
-            result.nll += nextTokenNLL(Array(tokens[start..<(start + n)]), from: n / 2, pool: pool, path: path)
+            var part = Array(tokens[start..<(start + n)])
+            if let bos { part[0] = bos }
+            result.nll += nextTokenNLL(part, from: n / 2, pool: pool, path: path)
             result.perChunk.append(result.perplexity)
             start += n
         }

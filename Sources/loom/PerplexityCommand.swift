@@ -33,7 +33,8 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         let info = try ModelInfo(path: model)
-        let tokenizer = try Tokenizers.make(try Vocabulary(metadata: info.file.metadata))
+        let vocabulary = try Vocabulary(metadata: info.file.metadata)
+        let tokenizer = try Tokenizers.make(vocabulary)
         let llama = try info.loadDecoder()
         guard let data = FileManager.default.contents(atPath: text), let content = String(data: data, encoding: .utf8) else {
             throw InputError("cannot read \(text) as UTF-8 text")
@@ -49,7 +50,8 @@ struct PerplexityCommand: ParsableCommand {
         let start = Date()
         var all: [Double] = []
         for c in 0..<(tokens.count / n) {
-            let part = llama.perplexity(Array(tokens[(c * n)..<((c + 1) * n)]), chunk: n, pool: pool)
+            let part = llama.perplexity(Array(tokens[(c * n)..<((c + 1) * n)]), chunk: n,
+                                        bos: vocabulary.addBOS ? vocabulary.bos : nil, pool: pool)
             all += part.nll
             print("[\(c + 1)]\(String(format: "%.4f", PerplexityResult(nll: all, perChunk: []).perplexity))", terminator: c % 8 == 7 ? "\n" : ",")
         }
