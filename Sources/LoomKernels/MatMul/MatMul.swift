@@ -9,6 +9,7 @@
 //                                             (GEMM+Panel.swift); OpenBLAS never beats it
 //   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
 //   quantized, tokens ≥ 4 (AVX2)              int8 GEMM, 4-token tiles; the rest by GEMV
+//   (Q3_K/Q2_K: rowMajor, GEMV per token; OpenBLAS from 32 tokens)
 //   row-major, tokens ≥ blasMinTokens(type)   OpenBLAS sgemm on dequantized 64-row tiles
 //   row-major float (portable build, or a     float GEMV per token (BF16: 4 rows per pass)
 //   requested rowMajor layout) below that
@@ -61,6 +62,8 @@ public enum MatMul {
     /// - quantized weights: the int8 GEMM beat sgemm (on dequantized tiles) at every batch up to
     ///   512 (e.g. Q4_0 ffn_up 204 vs 135 G/s at 512, 235 vs 50 at 16), so OpenBLAS is never used
     ///   with the AVX2 kernels; the portable build's scalar int8 dots lose to it from 8 tokens on;
+    /// - quantized weights without an interleaved8 kernel (Q3_K, Q2_K: AVX2 row dots per token):
+    ///   sgemm wins from ~32 tokens (measured on the loaded 2-core Zen 4, see below);
     /// - row-major float weights: our per-token GEMV wins below ~32 tokens, sgemm above (F16
     ///   ffn_up: 62 vs 72 G/s at 16, 62 vs 119 at 64);
     /// - panel16 weights (F32/F16/BF16 with AVX2) never use it: the panel GEMM reaches 75–90% of the FMA
@@ -70,7 +73,9 @@ public enum MatMul {
         case .f32, .f16, .bf16: return 32
         default:
             #if LOOM_AVX2
-            return Int.max
+            // Int8 types without an interleaved8 kernel (Q3_K, Q2_K: per-token row dots) lose to
+            // sgemm from ~32 tokens (576×1536 Q3_K, 2 threads: 1.8 vs 1.6 ms at 32, 21 vs 2.2 at 128).
+            return TypeTable.interleaves(type) ? Int.max : 32
             #else
             return 8
             #endif
