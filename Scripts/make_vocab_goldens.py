@@ -20,7 +20,8 @@ the shipped one: one line per case, " id id id".
 Special-token goldens, for every vocab file: Fixtures/tokenizers/llama-cpp-vocab/special-<name>.json,
 {"name", "cases": [{"text", "plain", "special"}]}: texts that embed the vocabulary's special-token
 texts (control, user-defined and unknown tokens, and the end-of-generation / FIM texts llama.cpp
-recognizes whatever their type) next to letters, spaces and newlines, with the ids llama_tokenize
+recognizes whatever their type) next to letters, spaces and newlines, and a few texts normalizers
+change (compatibility characters, odd spaces, combining marks, zero-width characters), with the ids llama_tokenize
 gives with add_special = false and parse_special = false ("plain") / true ("special").
 """
 
@@ -77,6 +78,16 @@ NAMED = ["<|endoftext|>", "</s>", "<s>", "<unk>", "<|im_end|>", "<|end|>", "<end
          "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<PRE>", "<|file_sep|>", "<mask>", "[MASK]", "<|tool_response>"]
 
 
+# texts a normalizer changes (Unigram's precompiled charsmap: NFKC and friends; whitespace runs)
+NORMALIZATION = [
+    "\ufb01nance \u2460\u2461\u2462 \uff21\uff22\uff23\uff11\uff12\uff13 \uff76\uff80\uff76\uff85",
+    "a\u00a0b\u3000c\u2009d \u2122 \u00bd \u338f \u2168",
+    "  many   spaces\t\ttabs \n\n newlines  ",
+    "A\u030a vs \u00c5, e\u0301 vs \u00e9, \u1e9b\u0323",
+    "\u00ad\u200b\ufeffzero width\u200d",
+]
+
+
 def special_texts(model: Path):
     """Up to 24 special-token texts of the vocabulary: named ones, then control / user-defined / unknown."""
     r = GGUFReader(str(model))
@@ -101,7 +112,7 @@ def special_cases(model: Path):
         cases += [t, b"a" + t + b"b", b"Hello " + t + b" world", b" " + t + b"\n" + t + b"  x", b"\n\n" + t + b"\t"]
     if len(texts) > 1:
         cases.append(texts[0] + b" " + texts[1] + b"text" + texts[-1])
-    return cases
+    return cases + [t.encode() for t in NORMALIZATION]
 
 
 def dump(doc):
