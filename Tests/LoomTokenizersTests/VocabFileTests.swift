@@ -11,11 +11,11 @@
 // The round trip is checked here where it holds for the reference (see `roundTrip`). Loom's `decode`
 // concatenates the tokens' pieces, which llama.cpp's llama_token_to_piece(lstrip: 0, special: true)
 // gives too; with libllama built from the same sdist, concatenated pieces of the reference ids are:
-//   - byte-level BPE (all 13 gpt2-model vocabs): exactly the input, every case;
-//   - SentencePiece with add_space_prefix (llama-spm, phi-3): " " + input, except "" → "" (the
+//   - byte-level BPE (all 13 gpt2-model vocabs, aquila and gpt-neox included) and gemma4 (gemma-4):
+//     exactly the input, every case;
+//   - SentencePiece with add_space_prefix (llama-spm, phi-3, baichuan): " " + input, except "" → "" (the
 //     prefix "▁" is only added to non-empty text); llama_detokenize drops that leading space,
 //     Loom's `decode` keeps pieces verbatim;
-//   - gemma4 (gemma-4) and byte-level BPE without prefix (aquila, gpt-neox): exactly the input;
 //   - WordPiece (bert-bge: lower-cases, strips accents, drops whitespace) and Unigram (nomic-bert-moe:
 //     charsmap normalization, collapsed whitespace): not reversible, not checked.
 // (llama_detokenize itself is not a round trip for vocabs with clean_spaces — gpt-2, llama-bpe,
@@ -25,8 +25,11 @@
 // shipped .out, the instrument check for the goldens of the 4 vocab files without test files:
 // aquila, baichuan, gpt-neox, nomic-bert-moe).
 //
+// Special tokens (parse_special false and true; test-tokenizer-0 never sets it) are checked against
+// libllama's ids for texts around each vocabulary's special-token texts (`specialTokens`).
+//
 // Files: Scripts/fetch-llama-cpp-data.sh (make test runs it; LOOM_REQUIRE_MODELS=1 turns a missing
-// file into a failure).
+// file into a failure); Fixtures/tokenizers/llama-cpp-vocab (Scripts/make_vocab_goldens.py).
 
 import Foundation
 import LoomTokenizers
