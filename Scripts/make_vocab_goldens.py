@@ -4,25 +4,25 @@ files: writes Fixtures/tokenizers/llama-cpp-vocab/ggml-vocab-<name>.gguf.{inp,ou
 Tests/LoomTokenizersTests/VocabFileTests.swift.
 
     .venv/bin/python Scripts/make_vocab_goldens.py          # write the goldens
-    .venv/bin/python Scripts/make_vocab_goldens.py --check  # instrument check: llama-tokenize must
+    .venv/bin/python Scripts/make_vocab_goldens.py --check  # instrument check: libllama must
                                                             # reproduce every shipped .out file
 
 Inputs: the vocab-only GGUFs of llama.cpp's models/ (Scripts/fetch-llama-cpp-data.sh puts them in
-.cache/llama-cpp/models) and llama-tokenize built from the same llama.cpp sources
-(Scripts/build-llama-cpp.sh). The test strings are llama.cpp's own (ggml-vocab-llama-spm.gguf.inp:
-every shipped .inp with 46 cases is this file), split on "\\n__ggml_vocab_test__\\n" as
-tests/test-tokenizer-0.cpp splits them. Each string is tokenized like test-tokenizer-0 does
-(llama_tokenize with add_special = false, parse_special = false), by Scripts/llama_vocab_tool.cpp
-(compiled here with g++ against the build's libllama.a: one process per vocabulary, where
-llama-tokenize would load the vocabulary once per string). The .out format is
-the shipped one: one line per case, " id id id".
+.cache/llama-cpp/models) and libllama.a built from the same llama.cpp sources (Scripts/build-llama-cpp.sh).
+The test strings are llama.cpp's own: ggml-vocab-llama-spm.gguf.inp, which 13 of the 15 shipped .inp
+files are byte for byte, split on "\n__ggml_vocab_test__\n" as tests/test-tokenizer-0.cpp splits
+them. Each string is tokenized like test-tokenizer-0 does (llama_tokenize with add_special = false,
+parse_special = false) by Scripts/llama_vocab_tool.cpp, compiled here with g++ against libllama.a:
+one process per vocabulary, where llama-tokenize would load the vocabulary once per string (its ids
+agree: Scripts/make_gemma3_tokenizer_goldens.py cross-checks). The .out format is the shipped one:
+one line per case, " id id id".
 
 Special-token goldens, for every vocab file: Fixtures/tokenizers/llama-cpp-vocab/special-<name>.json,
 {"name", "cases": [{"text", "plain", "special"}]}: texts that embed the vocabulary's special-token
 texts (control, user-defined and unknown tokens, and the end-of-generation / FIM texts llama.cpp
 recognizes whatever their type) next to letters, spaces and newlines, and a few texts normalizers
-change (compatibility characters, odd spaces, combining marks, zero-width characters), with the ids llama_tokenize
-gives with add_special = false and parse_special = false ("plain") / true ("special").
+change (compatibility characters, odd spaces, combining marks, zero-width characters), with the ids
+llama_tokenize gives with add_special = false and parse_special = false ("plain") / true ("special").
 """
 
 import json
