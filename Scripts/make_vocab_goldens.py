@@ -18,11 +18,12 @@ agree: Scripts/make_gemma3_tokenizer_goldens.py cross-checks). The .out format i
 one line per case, " id id id".
 
 Special-token goldens, for every vocab file: Fixtures/tokenizers/llama-cpp-vocab/special-<name>.json,
-{"name", "cases": [{"text", "plain", "special"}]}: texts that embed the vocabulary's special-token
+{"name", "cases": [{"text", "plain", "special", "plain_pieces", "special_pieces"}]}: texts that embed the vocabulary's special-token
 texts (control, user-defined and unknown tokens, and the end-of-generation / FIM texts llama.cpp
 recognizes whatever their type) next to letters, spaces and newlines, and a few texts normalizers
 change (compatibility characters, odd spaces, combining marks, zero-width characters), with the ids
-llama_tokenize gives with add_special = false and parse_special = false ("plain") / true ("special").
+llama_tokenize gives with add_special = false and parse_special = false ("plain") / true ("special"),
+and the hex of their concatenated llama_token_to_piece(special = true) bytes ("*_pieces").
 """
 
 import json
@@ -152,7 +153,8 @@ def main():
         texts = special_cases(model)
         plain = run_tool(exe, model, texts)
         special = run_tool(exe, model, texts, parse_special=True)
-        doc = {"name": name, "cases": [{"text": t.decode(), "plain": p[0], "special": q[0]}
+        doc = {"name": name, "cases": [{"text": t.decode(), "plain": p[0], "special": q[0],
+                                        "plain_pieces": p[1].hex(), "special_pieces": q[1].hex()}
                                        for t, p, q in zip(texts, plain, special)]}
         (OUT / f"special-{name}.json").write_text(dump(doc))
         print(f"special-{name}: {len(texts)} cases, {sum(p[0] != q[0] for p, q in zip(plain, special))} differ by parse_special")

@@ -66,7 +66,7 @@ struct VocabFileTests {
         try Self.check(name, testFiles: TokenizerFixtures.measuredVocabs + "/ggml-vocab-\(name).gguf")
     }
 
-    @Test("special-token texts: ids match libllama with parseSpecial false and true",
+    @Test("special-token texts: ids match libllama with parseSpecial false and true, and so do the pieces",
           .enabled(if: TokenizerFixtures.hasLlamaCppVocabs, "run Scripts/fetch-llama-cpp-data.sh (make test does)"),
           arguments: all)
     func specialTokens(_ name: String) throws {
@@ -75,6 +75,11 @@ struct VocabFileTests {
         #expect(goldens.cases.count >= 5)
         var failures = 0
         for (index, c) in goldens.cases.enumerated() {
+            for (ids, hex) in [(c.plain, c.plain_pieces), (c.special, c.special_pieces)] {
+                let pieces = ids.flatMap { tokenizer.piece($0) }
+                #expect(pieces == TokenizerFixtures.bytes(hex: hex),
+                        "\(name) special case \(index): pieces of \(TokenizerFixtures.ids(ids)) differ from llama_token_to_piece's")
+            }
             for (parseSpecial, expected) in [(false, c.plain), (true, c.special)] {
                 let actual = tokenizer.encode(c.text, addSpecial: false, parseSpecial: parseSpecial)
                 guard actual != expected else { continue }
