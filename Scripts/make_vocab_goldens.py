@@ -4,24 +4,26 @@ files: writes Fixtures/tokenizers/llama-cpp-vocab/ggml-vocab-<name>.gguf.{inp,ou
 Tests/LoomTokenizersTests/VocabFileTests.swift.
 
     .venv/bin/python Scripts/make_vocab_goldens.py          # write the goldens
-    .venv/bin/python Scripts/make_vocab_goldens.py --check  # instrument check: llama-tokenize must
+    .venv/bin/python Scripts/make_vocab_goldens.py --check  # instrument check: libllama must
                                                             # reproduce every shipped .out file
 
 Inputs: the vocab-only GGUFs of llama.cpp's models/ (Scripts/fetch-llama-cpp-data.sh puts them in
-.cache/llama-cpp/models) and llama-tokenize built from the same llama.cpp sources
-(Scripts/build-llama-cpp.sh). The test strings are llama.cpp's own (ggml-vocab-llama-spm.gguf.inp:
-every shipped .inp with 46 cases is this file), split on "\\n__ggml_vocab_test__\\n" as
-tests/test-tokenizer-0.cpp splits them. Each string is tokenized like test-tokenizer-0 does
-(llama_tokenize with add_special = false, parse_special = false), by Scripts/llama_vocab_tool.cpp
-(compiled here with g++ against the build's libllama.a: one process per vocabulary, where
-llama-tokenize would load the vocabulary once per string). The .out format is
-the shipped one: one line per case, " id id id".
+.cache/llama-cpp/models) and libllama.a built from the same llama.cpp sources (Scripts/build-llama-cpp.sh).
+The test strings are llama.cpp's own: ggml-vocab-llama-spm.gguf.inp, which 13 of the 15 shipped .inp
+files are byte for byte, split on "\n__ggml_vocab_test__\n" as tests/test-tokenizer-0.cpp splits
+them. Each string is tokenized like test-tokenizer-0 does (llama_tokenize with add_special = false,
+parse_special = false) by Scripts/llama_vocab_tool.cpp, compiled here with g++ against libllama.a:
+one process per vocabulary, where llama-tokenize would load the vocabulary once per string (its ids
+agree: Scripts/make_gemma3_tokenizer_goldens.py cross-checks). The .out format is the shipped one:
+one line per case, " id id id".
 
 Special-token goldens, for every vocab file: Fixtures/tokenizers/llama-cpp-vocab/special-<name>.json,
-{"name", "cases": [{"text", "plain", "special"}]}: texts that embed the vocabulary's special-token
+{"name", "cases": [{"text", "plain", "special", "plain_pieces", "special_pieces"}]}: texts that embed the vocabulary's special-token
 texts (control, user-defined and unknown tokens, and the end-of-generation / FIM texts llama.cpp
-recognizes whatever their type) next to letters, spaces and newlines, with the ids llama_tokenize
-gives with add_special = false and parse_special = false ("plain") / true ("special").
+recognizes whatever their type) next to letters, spaces and newlines, and a few texts normalizers
+change (compatibility characters, odd spaces, combining marks, zero-width characters), with the ids
+llama_tokenize gives with add_special = false and parse_special = false ("plain") / true ("special"),
+and the hex of their concatenated llama_token_to_piece(special = true) bytes ("*_pieces").
 """
 
 import json
@@ -77,6 +79,16 @@ NAMED = ["<|endoftext|>", "</s>", "<s>", "<unk>", "<|im_end|>", "<|end|>", "<end
          "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<PRE>", "<|file_sep|>", "<mask>", "[MASK]", "<|tool_response>"]
 
 
+# texts a normalizer changes (Unigram's precompiled charsmap: NFKC and friends; whitespace runs)
+NORMALIZATION = [
+    "\ufb01nance \u2460\u2461\u2462 \uff21\uff22\uff23\uff11\uff12\uff13 \uff76\uff80\uff76\uff85",
+    "a\u00a0b\u3000c\u2009d \u2122 \u00bd \u338f \u2168",
+    "  many   spaces\t\ttabs \n\n newlines  ",
+    "A\u030a vs \u00c5, e\u0301 vs \u00e9, \u1e9b\u0323",
+    "\u00ad\u200b\ufeffzero width\u200d",
+]
+
+
 def special_texts(model: Path):
     """Up to 24 special-token texts of the vocabulary: named ones, then control / user-defined / unknown."""
     r = GGUFReader(str(model))
@@ -101,7 +113,7 @@ def special_cases(model: Path):
         cases += [t, b"a" + t + b"b", b"Hello " + t + b" world", b" " + t + b"\n" + t + b"  x", b"\n\n" + t + b"\t"]
     if len(texts) > 1:
         cases.append(texts[0] + b" " + texts[1] + b"text" + texts[-1])
-    return cases
+    return cases + [t.encode() for t in NORMALIZATION]
 
 
 def dump(doc):
@@ -141,7 +153,8 @@ def main():
         texts = special_cases(model)
         plain = run_tool(exe, model, texts)
         special = run_tool(exe, model, texts, parse_special=True)
-        doc = {"name": name, "cases": [{"text": t.decode(), "plain": p[0], "special": q[0]}
+        doc = {"name": name, "cases": [{"text": t.decode(), "plain": p[0], "special": q[0],
+                                        "plain_pieces": p[1].hex(), "special_pieces": q[1].hex()}
                                        for t, p, q in zip(texts, plain, special)]}
         (OUT / f"special-{name}.json").write_text(dump(doc))
         print(f"special-{name}: {len(texts)} cases, {sum(p[0] != q[0] for p, q in zip(plain, special))} differ by parse_special")

@@ -3,7 +3,8 @@
 //   `tokenizer.ggml.pre` → each word's UTF-8 bytes mapped to byte-level characters → (if the
 //   vocabulary sets ignore_merges and the whole word is a token: that token) → merges applied by
 //   rank from a priority queue (lowest rank first, leftmost on ties) → each final symbol's id, or
-//   its single bytes' ids when the symbol is not in the vocabulary.
+//   its single bytes' ids when the symbol is not in the vocabulary. Texts are compared as UTF-8 bytes
+//   (String keys would match canonically equivalent texts).
 // The gemma4 model (llama.cpp: BPE with pre-tokenizer "gemma4") is the same loop on raw UTF-8: spaces
 // become "▁" first, the text is split only into newline runs and the rest ("[^\n]+|[\n]+"), a
 // newline run that is a token stays whole, and a final symbol that is no token falls back to its
@@ -12,8 +13,9 @@
 /// The byte-level BPE tokenizer.
 public struct BPETokenizer: Tokenizer {
     public let vocabulary: Vocabulary
-    let ids: [String: Int32]
-    let ranks: [String: Int]
+    let ids: [[UInt8]: Int32]
+    /// Merge rank by "left right" bytes.
+    let ranks: [[UInt8]: Int]
     let regexes: [PreTokenizerRegex]
     let specials: SpecialTokens
     let ignoreMerges: Bool
@@ -40,15 +42,15 @@ public struct BPETokenizer: Tokenizer {
         guard !v.tokens.isEmpty else { throw .emptyVocabulary }
         guard !v.merges.isEmpty else { throw .missingMerges }
         vocabulary = v
-        var ids: [String: Int32] = [:]
+        var ids: [[UInt8]: Int32] = [:]
         ids.reserveCapacity(v.tokens.count)
-        for (i, t) in v.tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
+        for (i, t) in v.tokens.enumerated() where ids[Array(t.utf8)] == nil { ids[Array(t.utf8)] = Int32(i) }
         self.ids = ids
-        var ranks: [String: Int] = [:]
+        var ranks: [[UInt8]: Int] = [:]
         ranks.reserveCapacity(v.merges.count)
         for (i, m) in v.merges.enumerated() {
             guard m.unicodeScalars.contains(" ") else { throw .invalidMerge(index: i, merge: m) }
-            if ranks[m] == nil { ranks[m] = i }
+            if ranks[Array(m.utf8)] == nil { ranks[Array(m.utf8)] = i }
         }
         self.ranks = ranks
         var warnings: [String] = []
@@ -70,8 +72,8 @@ public struct BPETokenizer: Tokenizer {
         escapeWhitespaces = spmStyle
         wholeNewlines = spmStyle
         byteTokens = (0..<256).map { b in
-            if spmStyle { return ids[SPMTokenizer.byteTokenText(UInt8(b))] }
-            return ids[String(decoding: [UInt8(b)], as: UTF8.self)]
+            if spmStyle { return ids[Array(SPMTokenizer.byteTokenText(UInt8(b)).utf8)] }
+            return ids[[UInt8(b)]]
         }
     }
 
@@ -99,9 +101,17 @@ public struct BPETokenizer: Tokenizer {
 
     /// One pre-tokenized word (already byte-level text) → ids.
     func encodeWord(_ word: String, into out: inout [Int32]) {
-        if ignoreMerges, let id = ids[word] { out.append(id); return }
-        if wholeNewlines, word.unicodeScalars.allSatisfy({ $0 == "\n" }), let id = ids[word] { out.append(id); return }
-        var symbols = word.unicodeScalars.map { String($0) }
+        let bytes = Array(word.utf8)
+        if ignoreMerges, let id = ids[bytes] { out.append(id); return }
+        if wholeNewlines, bytes.allSatisfy({ $0 == 0x0A }), let id = ids[bytes] { out.append(id); return }
+        // Symbols: one per UTF-8 character.
+        var symbols: [[UInt8]] = []
+        var k = 0
+        while k < bytes.count {
+            let n = min(SPMTokenizer.utf8Length(bytes[k]), bytes.count - k)
+            symbols.append(Array(bytes[k..<k + n]))
+            k += n
+        }
         guard symbols.count > 1 else {
             emit(symbols, into: &out)
             return
@@ -112,7 +122,7 @@ public struct BPETokenizer: Tokenizer {
         // llama.cpp's llm_bigram_bpe order: lowest rank first, leftmost on ties.
         var heap = Heap<Bigram> { a, b in a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
         func add(_ l: Int, _ r: Int) {
-            guard l >= 0, r >= 0, let rank = ranks[symbols[l] + " " + symbols[r]] else { return }
+            guard l >= 0, r >= 0, let rank = ranks[symbols[l] + [0x20] + symbols[r]] else { return }
             heap.push(Bigram(rank: rank, left: l, right: r, text: symbols[l] + symbols[r]))
         }
         for i in 1..<symbols.count { add(i - 1, i) }
@@ -120,7 +130,7 @@ public struct BPETokenizer: Tokenizer {
             let l = b.left, r = b.right
             guard !symbols[l].isEmpty, !symbols[r].isEmpty, next[l] == r, symbols[l] + symbols[r] == b.text else { continue }
             symbols[l] = b.text
-            symbols[r] = ""
+            symbols[r] = []
             next[l] = next[r]
             if next[r] >= 0 { prev[next[r]] = l }
             add(prev[l], l)
@@ -129,12 +139,12 @@ public struct BPETokenizer: Tokenizer {
         emit(symbols.filter { !$0.isEmpty }, into: &out)
     }
 
-    func emit(_ symbols: [String], into out: inout [Int32]) {
+    func emit(_ symbols: [[UInt8]], into out: inout [Int32]) {
         for s in symbols {
             if let id = ids[s] {
                 out.append(id)
             } else {
-                for b in s.utf8 { if let id = byteTokens[Int(b)] { out.append(id) } }
+                for b in s { if let id = byteTokens[Int(b)] { out.append(id) } }
             }
         }
     }
@@ -159,7 +169,7 @@ struct Bigram {
     var rank: Int
     var left: Int
     var right: Int
-    var text: String
+    var text: [UInt8]
 }
 
 /// A binary heap ordered by `before` (the first element is the one that comes before all others).

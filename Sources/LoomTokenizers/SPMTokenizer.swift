@@ -3,12 +3,13 @@
 // and it follows a special token (or starts the input), spaces become "▁", the text is split into
 // UTF-8 characters, and adjacent pairs whose concatenation is a token are merged highest score
 // first (leftmost on ties). A final symbol that is not a token is re-split along the merges that
-// built it, and pieces with no token fall back to <0xXX> byte tokens.
+// built it, and pieces with no token fall back to <0xXX> byte tokens. Token texts are looked up by
+// their UTF-8 bytes (a String key would match canonically equivalent texts, e.g. "A\u{30A}" and "Å").
 
 /// The SentencePiece-style BPE tokenizer.
 public struct SPMTokenizer: Tokenizer {
     public let vocabulary: Vocabulary
-    let ids: [String: Int32]
+    let ids: [[UInt8]: Int32]
     let byteTokens: [Int32?]
     let specials: SpecialTokens
     let attributes: [TokenAttributes]
@@ -17,11 +18,11 @@ public struct SPMTokenizer: Tokenizer {
     public init(_ v: Vocabulary) throws(TokenizerError) {
         guard !v.tokens.isEmpty else { throw .emptyVocabulary }
         vocabulary = v
-        var ids: [String: Int32] = [:]
-        for (i, t) in v.tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
+        var ids: [[UInt8]: Int32] = [:]
+        for (i, t) in v.tokens.enumerated() where ids[Array(t.utf8)] == nil { ids[Array(t.utf8)] = Int32(i) }
         self.ids = ids
         byteTokens = (0..<256).map { b in
-            ids[Self.byteTokenText(UInt8(b))] ?? ids[String(decoding: [UInt8(b)], as: UTF8.self)]
+            ids[Array(Self.byteTokenText(UInt8(b)).utf8)] ?? ids[[UInt8(b)]]
         }
         attributes = v.llamaAttributes()
         specials = SpecialTokens(v, attributes: attributes)
@@ -69,8 +70,8 @@ public struct SPMTokenizer: Tokenizer {
         }
         // llama.cpp's llm_bigram_spm order: highest score first, leftmost on ties.
         var heap = Heap<ScoredBigram> { a, b in a.score != b.score ? a.score > b.score : a.left < b.left }
-        var revMerge: [String: (Int, Int)] = [:]
-        func string(_ s: Int, _ len: Int) -> String { String(decoding: text[s..<s + len], as: UTF8.self) }
+        var revMerge: [[UInt8]: (Int, Int)] = [:]
+        func string(_ s: Int, _ len: Int) -> [UInt8] { Array(text[s..<s + len]) }
         func add(_ l: Int, _ r: Int) {
             guard l >= 0, r >= 0 else { return }
             let s = string(symbols[l].start, symbols[l].length + symbols[r].length)

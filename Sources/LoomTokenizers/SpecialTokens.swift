@@ -6,6 +6,10 @@
 // are matched first (equal lengths by id), each over the text left by the longer ones. A token
 // with LSTRIP drops the whitespace (C isspace) just before it, RSTRIP the whitespace just after it,
 // within the text fragment it was found in. Matching is on UTF-8 bytes.
+// The result is llama.cpp's, but the search is one pass over the text with a trie of all special
+// texts (every occurrence of every token), then per token in llama.cpp's order only its occurrences
+// are checked against what earlier tokens left — not one full scan of the text per special token
+// (Gemma 3 has 6,400 of them).
 
 /// A piece of input after partitioning: raw text (UTF-8 bytes) or a special token.
 enum Fragment {
@@ -25,6 +29,8 @@ struct SpecialTokens: Sendable {
 
     /// Longest text first.
     let entries: [Entry]
+    /// Text → index into `entries` (for equal texts, the first entry).
+    let trie: ByteTrie
 
     init(_ v: Vocabulary, attributes: [TokenAttributes]) {
         var list: [Entry] = []
@@ -36,6 +42,9 @@ struct SpecialTokens: Sendable {
         }
         // Longest first; equal lengths by id, so the order is deterministic.
         entries = list.sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
+        var trie = ByteTrie()
+        for (k, e) in entries.enumerated().reversed() { trie.insert(e.bytes, value: Int32(k)) }
+        self.trie = trie
     }
 
     init(_ v: Vocabulary) { self.init(v, attributes: v.llamaAttributes()) }
@@ -43,19 +52,37 @@ struct SpecialTokens: Sendable {
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
 
     func partition(_ text: [UInt8], parseSpecial: Bool) -> [Fragment] {
-        var fragments: [Fragment] = text.isEmpty ? [] : [.text(text[...])]
-        for entry in entries where parseSpecial || !entry.needsParseSpecial {
+        guard !text.isEmpty else { return [] }
+        // Every occurrence of every special text, by entry (positions ascending).
+        var occurrences: [Int: [Int]] = [:]
+        for start in text.indices {
+            var node = 0, i = start
+            while i < text.count, let c = trie.child(node, text[i]) {
+                node = c
+                i += 1
+                if let e = trie.value(node) { occurrences[Int(e), default: []].append(start) }
+            }
+        }
+        var fragments: [Fragment] = [.text(text[...])]
+        for e in occurrences.keys.sorted() where parseSpecial || !entries[e].needsParseSpecial {
+            let entry = entries[e], length = entry.bytes.count
+            let positions = occurrences[e] ?? []
             var next: [Fragment] = []
-            next.reserveCapacity(fragments.count)
+            next.reserveCapacity(fragments.count + 2)
             for f in fragments {
                 guard case let .text(slice) = f else { next.append(f); continue }
                 var rest = slice
-                while let r = Self.find(entry.bytes, in: rest) {
-                    var left = rest[rest.startIndex..<r.lowerBound]
+                // llama.cpp: the leftmost match at or after the start of what is left, repeatedly.
+                var k = Self.firstIndex(positions, notBelow: rest.startIndex)
+                while k < positions.count, positions[k] + length <= rest.endIndex {
+                    let p = positions[k]
+                    k += 1
+                    guard p >= rest.startIndex else { continue }
+                    var left = rest[rest.startIndex..<p]
                     if entry.lstrip { while let l = left.last, Self.isSpace(l) { left = left.dropLast() } }
                     if !left.isEmpty { next.append(.text(left)) }
                     next.append(.token(entry.id))
-                    rest = rest[r.upperBound...]
+                    rest = rest[(p + length)...]
                     if entry.rstrip { while let f = rest.first, Self.isSpace(f) { rest = rest.dropFirst() } }
                 }
                 if !rest.isEmpty { next.append(.text(rest)) }
@@ -65,18 +92,13 @@ struct SpecialTokens: Sendable {
         return fragments
     }
 
-    static func find(_ needle: [UInt8], in hay: ArraySlice<UInt8>) -> Range<Int>? {
-        guard let first = needle.first, needle.count <= hay.count else { return nil }
-        var i = hay.startIndex
-        let last = hay.endIndex - needle.count
-        while i <= last {
-            if hay[i] == first {
-                var j = 1
-                while j < needle.count && hay[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i..<i + needle.count }
-            }
-            i += 1
+    /// The index of the first element of ascending `a` that is ≥ `value`.
+    static func firstIndex(_ a: [Int], notBelow value: Int) -> Int {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if a[mid] < value { lo = mid + 1 } else { hi = mid }
         }
-        return nil
+        return lo
     }
 }

@@ -76,7 +76,7 @@ extension Vocabulary {
             for t in texts.sorted() { if let i = ids[t] { attrs[i].insert(.control); fimIDs[role] = fimIDs[role] ?? i } }
         }
         // 3. unused control tokens.
-        for (t, i) in ids where attrs[i].contains(.control) && t.contains("unused") { attrs[i].insert(.unused) }
+        for (i, t) in tokens.enumerated() where attrs[i].contains(.control) && t.contains("unused") { attrs[i].insert(.unused) }
         // 4. end-of-generation texts.
         var eog = Set<Int>()
         for role in ["pad", "rep", "sep"] { if let i = fimIDs[role] { eog.insert(i) } }

@@ -1,6 +1,6 @@
 // WordPiece (BERT), following llama.cpp's llm_tokenizer_wpm_session: normalize (NFD + drop accent
 // marks when stripping accents; lower-case), split on whitespace, punctuation, ASCII symbols and CJK
-// ideographs (each of those a word of its own), drop control characters; then for each word, with a
+// ideographs (each of those a word of its own), drop \p{C} characters; then for each word, with a
 // leading "▁" (llama.cpp's GGUF marks word starts that way instead of "##" on continuations), take
 // the longest token at each position; a word with any unmatched position becomes [UNK].
 
@@ -9,7 +9,8 @@ import Foundation  // canonical decomposition (NFD) for accent stripping
 /// The WordPiece tokenizer.
 public struct WPMTokenizer: Tokenizer {
     public let vocabulary: Vocabulary
-    let ids: [String: Int32]
+    /// By UTF-8 bytes (a String key would match canonically equivalent texts).
+    let ids: [[UInt8]: Int32]
     let maxTokenLength: Int
     let specials: SpecialTokens
     let lowercase: Bool
@@ -19,8 +20,8 @@ public struct WPMTokenizer: Tokenizer {
     public init(_ v: Vocabulary, lowercase: Bool = true, stripAccents: Bool? = nil) throws(TokenizerError) {
         guard !v.tokens.isEmpty else { throw .emptyVocabulary }
         vocabulary = v
-        var ids: [String: Int32] = [:]
-        for (i, t) in v.tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
+        var ids: [[UInt8]: Int32] = [:]
+        for (i, t) in v.tokens.enumerated() where ids[Array(t.utf8)] == nil { ids[Array(t.utf8)] = Int32(i) }
         self.ids = ids
         maxTokenLength = v.tokens.map(\.utf8.count).max() ?? 1
         specials = SpecialTokens(v)
@@ -50,7 +51,7 @@ public struct WPMTokenizer: Tokenizer {
             var matched = false
             var j = min(w.count, i + maxTokenLength + 1)
             while j > i {
-                if let id = ids[String(decoding: w[i..<j], as: UTF8.self)] {
+                if let id = ids[Array(w[i..<j])] {
                     out.append(id)
                     matched = true
                     i = j
@@ -74,8 +75,12 @@ public struct WPMTokenizer: Tokenizer {
                 if !words[words.count - 1].isEmpty { words.append("") }
                 continue
             }
-            let category = c.properties.generalCategory
-            if c.value == 0 || c.value == 0xFFFD || category == .control { continue }
+            // llama.cpp drops \p{C}: control, format, surrogate, private use, unassigned.
+            switch c.properties.generalCategory {
+            case .control, .format, .surrogate, .privateUse, .unassigned: continue
+            default: break
+            }
+            if c.value == 0 || c.value == 0xFFFD { continue }
             if stripAccents && UnicodeFlags.isAccentMark(c) { continue }
             let s = lowercase ? Self.lower(c) : String(c)
             if UnicodeFlags.isPunctuation(c) || (c.value < 0x7F && UnicodeFlags.isSymbol(c)) || Self.isChinese(c.value) {

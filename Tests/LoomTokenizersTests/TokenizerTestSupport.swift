@@ -188,6 +188,9 @@ struct SpecialGoldens: Decodable {
         let plain: [Int32]
         /// … and parse_special true.
         let special: [Int32]
+        /// Hex of the concatenated llama_token_to_piece(special: true) bytes of `plain` / `special`.
+        let plain_pieces: String
+        let special_pieces: String
     }
     let name: String
     let cases: [Case]
@@ -195,6 +198,21 @@ struct SpecialGoldens: Decodable {
     static func load(_ name: String) throws -> SpecialGoldens {
         let path = TokenizerFixtures.measuredVocabs + "/special-\(name).json"
         return try JSONDecoder().decode(SpecialGoldens.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
+
+extension TokenizerFixtures {
+    /// The bytes of a hex string ("0a41" → [0x0A, 0x41]); nil when malformed.
+    static func bytes(hex: String) -> [UInt8]? {
+        let u = Array(hex.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count / 2)
+        for i in stride(from: 0, to: u.count, by: 2) {
+            guard let b = UInt8(String(decoding: u[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+        }
+        return out
     }
 }
 

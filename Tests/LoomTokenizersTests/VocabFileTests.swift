@@ -11,11 +11,11 @@
 // The round trip is checked here where it holds for the reference (see `roundTrip`). Loom's `decode`
 // concatenates the tokens' pieces, which llama.cpp's llama_token_to_piece(lstrip: 0, special: true)
 // gives too; with libllama built from the same sdist, concatenated pieces of the reference ids are:
-//   - byte-level BPE (all 13 gpt2-model vocabs): exactly the input, every case;
-//   - SentencePiece with add_space_prefix (llama-spm, phi-3): " " + input, except "" → "" (the
+//   - byte-level BPE (all 13 gpt2-model vocabs, aquila and gpt-neox included) and gemma4 (gemma-4):
+//     exactly the input, every case;
+//   - SentencePiece with add_space_prefix (llama-spm, phi-3, baichuan): " " + input, except "" → "" (the
 //     prefix "▁" is only added to non-empty text); llama_detokenize drops that leading space,
 //     Loom's `decode` keeps pieces verbatim;
-//   - gemma4 (gemma-4) and byte-level BPE without prefix (aquila, gpt-neox): exactly the input;
 //   - WordPiece (bert-bge: lower-cases, strips accents, drops whitespace) and Unigram (nomic-bert-moe:
 //     charsmap normalization, collapsed whitespace): not reversible, not checked.
 // (llama_detokenize itself is not a round trip for vocabs with clean_spaces — gpt-2, llama-bpe,
@@ -25,8 +25,11 @@
 // shipped .out, the instrument check for the goldens of the 4 vocab files without test files:
 // aquila, baichuan, gpt-neox, nomic-bert-moe).
 //
+// Special tokens (parse_special false and true; test-tokenizer-0 never sets it) are checked against
+// libllama's ids for texts around each vocabulary's special-token texts (`specialTokens`).
+//
 // Files: Scripts/fetch-llama-cpp-data.sh (make test runs it; LOOM_REQUIRE_MODELS=1 turns a missing
-// file into a failure).
+// file into a failure); Fixtures/tokenizers/llama-cpp-vocab (Scripts/make_vocab_goldens.py).
 
 import Foundation
 import LoomTokenizers
@@ -63,7 +66,7 @@ struct VocabFileTests {
         try Self.check(name, testFiles: TokenizerFixtures.measuredVocabs + "/ggml-vocab-\(name).gguf")
     }
 
-    @Test("special-token texts: ids match libllama with parseSpecial false and true",
+    @Test("special-token texts: ids match libllama with parseSpecial false and true, and so do the pieces",
           .enabled(if: TokenizerFixtures.hasLlamaCppVocabs, "run Scripts/fetch-llama-cpp-data.sh (make test does)"),
           arguments: all)
     func specialTokens(_ name: String) throws {
@@ -72,6 +75,11 @@ struct VocabFileTests {
         #expect(goldens.cases.count >= 5)
         var failures = 0
         for (index, c) in goldens.cases.enumerated() {
+            for (ids, hex) in [(c.plain, c.plain_pieces), (c.special, c.special_pieces)] {
+                let pieces = ids.flatMap { tokenizer.piece($0) }
+                #expect(pieces == TokenizerFixtures.bytes(hex: hex),
+                        "\(name) special case \(index): pieces of \(TokenizerFixtures.ids(ids)) differ from llama_token_to_piece's")
+            }
             for (parseSpecial, expected) in [(false, c.plain), (true, c.special)] {
                 let actual = tokenizer.encode(c.text, addSpecial: false, parseSpecial: parseSpecial)
                 guard actual != expected else { continue }
