@@ -65,7 +65,8 @@ struct QuantizationPolicyTests {
     }
 
     /// The file types whose whole mix Loom writes, quantized from SmolLM2 F16 and compared byte for byte.
-    static let byteTypes = ["Q4_K_M", "Q4_K_S", "Q5_K_M", "Q5_K_S", "Q6_K", "Q4_0", "Q8_0", "Q5_1", "BF16"]
+    static let byteTypes = ["Q4_K_M", "Q4_K_S", "Q5_K_M", "Q5_K_S", "Q6_K", "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q2_K", "IQ4_NL",
+                            "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "BF16", "F16"]
 
     @Test("create quantize writes llama-quantize's bytes, tensor by tensor",
           .enabled(if: QuantizeFixtures.available(QuantizeFixtures.smolLM2F16)), arguments: byteTypes)
