@@ -33,7 +33,11 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         let info = try ModelInfo(path: model)
-        let tokenizer = try Tokenizers.make(try Vocabulary(metadata: info.file.metadata))
+        let vocabulary = try Vocabulary(metadata: info.file.metadata)
+        let tokenizer = try Tokenizers.make(vocabulary)
+        // llama-perplexity starts every chunk with BOS when the vocabulary adds one (Gemma: without
+        // it a chunk's perplexity is off by 2× and more).
+        let bos = vocabulary.addBOS ? vocabulary.bos : nil
         let llama = try info.loadDecoder()
         guard let data = FileManager.default.contents(atPath: text), let content = String(data: data, encoding: .utf8) else {
             throw InputError("cannot read \(text) as UTF-8 text")
@@ -49,7 +53,9 @@ struct PerplexityCommand: ParsableCommand {
         let start = Date()
         var all: [Double] = []
         for c in 0..<(tokens.count / n) {
-            let part = llama.perplexity(Array(tokens[(c * n)..<((c + 1) * n)]), chunk: n, pool: pool)
+            var chunk = Array(tokens[(c * n)..<((c + 1) * n)])
+            if let bos { chunk[0] = bos }
+            let part = llama.perplexity(chunk, chunk: n, pool: pool)
             all += part.nll
             print("[\(c + 1)]\(String(format: "%.4f", PerplexityResult(nll: all, perChunk: []).perplexity))", terminator: c % 8 == 7 ? "\n" : ",")
         }

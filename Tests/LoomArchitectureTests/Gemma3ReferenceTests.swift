@@ -70,6 +70,20 @@ enum Gemma3Fixture {
         return (worst, mismatches)
     }
 
+    /// llama.cpp's logits [T, V] of `tokens` (Scripts/llama_logits.cpp, compiled).
+    static func llamaCpp(tool: String, model: String, tokens: [Int32], vocabulary V: Int) throws -> [Float] {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loom-gemma3-\(getpid()).f32")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = [model, out.path, "1024"] + tokens.map(String.init)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let data = try Data(contentsOf: out)
+        try? FileManager.default.removeItem(at: out)
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
     static func greedy(_ model: any DecoderModel, _ prompt: [Int32], steps: Int, cacheType: KVCacheType, path: MatMulPath) -> [Int32] {
         let pool = ThreadPool(threads: 2)
         let state = model.makeState(capacity: 1024, cacheType: cacheType, batch: prompt.count, threads: 2)
@@ -99,6 +113,18 @@ struct Gemma3ReferenceTests {
             let (err, mismatches) = Gemma3Fixture.compare(logits, prompt, golden, vocabulary: V)
             print("gemma3 f32 \(prompt.name) (\(prompt.token_ids.count) tokens): max |Δ|/max|logit| \(err), top-1 differs at \(mismatches)")
             #expect(err < 1e-3, "\(prompt.name): \(err)")
+            if let tool = ProcessInfo.processInfo.environment["LOOM_LLAMA_LOGITS"], let copy = Gemma3Fixture.f32Copy {
+                // Measurement only: llama.cpp's logits of the same f32 file (its GELU reads an fp16
+                // table, GGML_GELU_FP16, which Gemma's long contexts amplify; see the report).
+                let theirs = try Gemma3Fixture.llamaCpp(tool: tool, model: copy, tokens: prompt.token_ids, vocabulary: V)
+                var worst = 0.0
+                for t in prompt.token_ids.indices {
+                    let row = (t * V)..<((t + 1) * V)
+                    let m = theirs[row].map { abs(Double($0)) }.max() ?? 1
+                    worst = max(worst, zip(logits[row], theirs[row]).map { abs(Double($0 - $1)) }.max()! / m)
+                }
+                print("gemma3 f32 \(prompt.name): Loom vs llama.cpp max |Δ|/max|logit| \(worst)")
+            }
             #expect(mismatches.allSatisfy { prompt.top5[$0][0][1] - prompt.top5[$0][1][1] < 1e-3 }, "\(prompt.name): \(mismatches)")
             if let greedy = prompt.greedy {
                 let out = Gemma3Fixture.greedy(model, prompt.token_ids, steps: greedy.token_ids.count, cacheType: .f32, path: .auto)
