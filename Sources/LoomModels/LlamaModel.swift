@@ -20,6 +20,9 @@
 //         (logitSoftcap c: c·tanh(logits/c))
 //
 // Weights are bound by GGUF name; binding reports every missing tensor at once.
+// `llama.attention.sliding_window` (declared by Mistral 7B v0.1 conversions) is not read: llama.cpp's
+// llama architecture ignores it too (full causal attention), and Loom matches llama.cpp
+// (tested on Fixtures/model/tiny-mistral-reference.json, a llama file declaring a window of 5).
 
 import LoomKernels
 import LoomTensor

@@ -141,3 +141,32 @@ struct TinyArchitectureTests {
         #expect(generated == golden.greedy.token_ids, "\(name): top-2 gaps \(golden.greedy.top2_gap)")
     }
 }
+
+extension TinyArchitectureTests {
+    @Test("gemma3 context shift re-rotates each layer's keys with that layer's RoPE base (local 10000, global 1e6)")
+    func gemma3Shift() throws {
+        let golden = try TinyModels.golden("gemma3")
+        let (_, model) = try TinyModels.load("gemma3")
+        let pool = ThreadPool(threads: 2)
+        let state = model.makeState(capacity: 64, cacheType: .f32, batch: 1, threads: 2)
+        _ = model.forward(Array(golden.token_ids[..<16]), state: state, pool: pool, output: .lastLogits, path: .auto)
+        // Tiny gemma3: sliding_window_pattern 2 → layers 0 and 2 local, layer 1 global; 2 KV heads × 32.
+        let before = (0..<3).map { state.cache.row(keys: true, layer: $0, position: 10) }
+        model.shift(state, keep: 2, discard: 4)
+        for (layer, base) in [(0, Float(10_000)), (1, 1e6), (2, 10_000)] {
+            var expected = before[layer]
+            let delta: [Int32] = [-4]
+            expected.withUnsafeMutableBufferPointer { e in
+                delta.withUnsafeBufferPointer { d in
+                    Ops.rope(e.baseAddress!, positions: d.baseAddress!, nTokens: 1, nHeads: 2, headDim: 32, nRot: 32,
+                             freqBase: base, freqScale: 1, style: .neox)
+                }
+            }
+            let after = state.cache.row(keys: true, layer: layer, position: 6)
+            let err = zip(after, expected).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(err < 1e-5, "layer \(layer): \(err)")
+            let wrongBase = zip(after, before[layer]).map { abs($0 - $1) }.max() ?? 0
+            #expect(wrongBase > 1e-3, "layer \(layer): the key did not move")
+        }
+    }
+}

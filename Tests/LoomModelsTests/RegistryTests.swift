@@ -30,11 +30,11 @@ struct RegistryTests {
     func unknownArchitecture() throws {
         let path = try Self.unknownModel()
         let supported = ModelRegistry.supported
-        #expect(supported == ["bert", "llama", "qwen2"])
+        #expect(supported == ["bert", "gemma3", "llama", "phi3", "qwen2", "qwen3"])
         #expect(throws: EngineError.unknownArchitecture("gemma9", supported: supported)) { try ModelInfo(path: path) }
         #expect(throws: EngineError.unknownArchitecture("gemma9", supported: supported)) { try LoadedModel.load(path: path) }
         do { _ = try Engine.load(path: path) } catch {
-            #expect(error.description == "unknown model architecture 'gemma9' (Loom runs bert, llama, qwen2)")
+            #expect(error.description == "unknown model architecture 'gemma9' (Loom runs bert, gemma3, llama, phi3, qwen2, qwen3)")
         }
     }
 
@@ -53,7 +53,7 @@ struct RegistryTests {
         process.waitUntilExit()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile() + out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus != 0)
-        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: unknown model architecture 'gemma9' (Loom runs bert, llama, qwen2)")
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: unknown model architecture 'gemma9' (Loom runs bert, gemma3, llama, phi3, qwen2, qwen3)")
     }
 
     @Test("every registered architecture names a model of its kind")
