@@ -12,7 +12,7 @@ struct TypeTableTests {
     func blockSizes() throws {
         let sizes: [GGMLType: (Int, Int)] = [.f32: (1, 4), .f16: (1, 2), .bf16: (1, 2), .q4_0: (32, 2 + 16), .q4_1: (32, 2 + 2 + 16),
                                              .q5_0: (32, 2 + 4 + 16), .q5_1: (32, 2 + 2 + 4 + 16), .q8_0: (32, 2 + 32),
-                                             .q4_K: (256, 2 + 2 + 12 + 128), .q5_K: (256, 2 + 2 + 12 + 32 + 128), .q6_K: (256, 128 + 64 + 16 + 2)]
+                                             .q2_K: (256, 16 + 64 + 2 + 2), .q3_K: (256, 32 + 64 + 12 + 2), .q4_K: (256, 2 + 2 + 12 + 128), .q5_K: (256, 2 + 2 + 12 + 32 + 128), .q6_K: (256, 128 + 64 + 16 + 2)]
         for (type, (block, bytes)) in sizes {
             let format = try #require(TypeTable.format(type), "\(type)")
             #expect(format.type == type)
@@ -21,7 +21,7 @@ struct TypeTableTests {
         #expect(Q8_1.type == .q8_1 && Q8_1.bytesPerBlock == 2 + 2 + 32)   // ggml's block_q8_1
     }
 
-    @Test("quantize writes whole blocks and nothing past them", arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K])
+    @Test("quantize writes whole blocks and nothing past them", arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func quantizeExtent(_ type: GGMLType) throws {
         let format = try #require(TypeTable.format(type))
         var rng = KernelRNG(UInt64(type.rawValue) + 40)
@@ -56,7 +56,7 @@ struct TypeTableTests {
 
     @Test("the sets the table derives")
     func sets() {
-        #expect(TypeTable.convertible == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .q4_K, .q5_K, .q6_K])
+        #expect(TypeTable.convertible == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
         #expect(TypeTable.matmul == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K])
         #expect(Dequantize.supportedTypes == TypeTable.convertible && Quantizer.supportedTypes == TypeTable.convertible)
         #expect(PackedMatrix.supportedTypes == TypeTable.matmul)
