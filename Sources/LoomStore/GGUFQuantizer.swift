@@ -20,9 +20,10 @@ import Synchronization
 /// Rewrites GGUF files to another weight type.
 public enum GGUFQuantizer {
     /// Targets `quantize` accepts, by Ollama's names, with their llama_ftype for `general.file_type`:
-    /// every quantized type LoomKernels' type table can quantize to that names a file type, and F16.
+    /// every quantized type LoomKernels' type table can quantize to and run (a matmul kernel, so Q2_K
+    /// and Q3_K, conversions only, are not targets) that names a file type, and F16.
     public static let targets: [String: (GGMLType, UInt32)] = Dictionary(uniqueKeysWithValues:
-        Quantizer.supportedTypes.filter { $0.isQuantized || $0 == .f16 }.compactMap { type in
+        Quantizer.supportedTypes.filter { ($0.isQuantized && PackedMatrix.supportedTypes.contains($0)) || $0 == .f16 }.compactMap { type in
             FileType(mostly: type).map { (type.name.lowercased(), (type, $0.rawValue)) }
         })
 
