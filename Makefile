@@ -80,6 +80,7 @@ release:
 fixtures: venv models
 	$(PYTHON) Scripts/make_fixtures.py
 	$(PYTHON) Scripts/make_quant_goldens.py
+	$(PYTHON) Scripts/make_kquant_goldens.py
 	$(PYTHON) Scripts/make_ops_goldens.py
 	$(PYTHON) Scripts/make_template_goldens.py
 	$(PYTHON) Scripts/make_template_snippets.py

@@ -74,6 +74,22 @@ struct GEMVTests {
                 out.withUnsafeMutableBufferPointer { GEMV.quantized(m, a, $0.baseAddress!, rows: 0..<rows) }
                 #expect(out.map(\.bitPattern) == reference.map(\.bitPattern), "\(type) \(layout) \(rows)×\(cols): \(out.prefix(4)) vs \(reference.prefix(4))")
             }
+            // A batch (int8 GEMM for 4-token tiles, GEMV for the rest): each token the reference's bits too.
+            let tokens = 6
+            let xs = rng.floats(tokens * cols, scale: 2)
+            let acts = Q8Activations(k: cols, capacity: tokens)
+            xs.withUnsafeBufferPointer { acts.quantize($0.baseAddress!, rows: 0..<tokens) }
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0) }
+            var batch = [Float](repeating: .nan, count: tokens * rows)
+            xs.withUnsafeBufferPointer { xp in batch.withUnsafeMutableBufferPointer {
+                MatMul.run(m, xp.baseAddress!, tokens: tokens, $0.baseAddress!, scratch: MatMulScratch(maxTokens: tokens, maxCols: cols, threads: 1),
+                           pool: ThreadPool(threads: 1), path: .ownKernels)
+            } }
+            for t in 0..<tokens {
+                let expected: [Float] = wbytes.withUnsafeBytes { w in (0..<rows).map { r in
+                    TypeTable.int8(type)!.dotReference(w.baseAddress! + r * rowBytes, acts.row(t), count: cols) } }
+                #expect(batch[t * rows..<(t + 1) * rows].map(\.bitPattern) == expected.map(\.bitPattern), "\(type) batch \(rows)×\(cols) token \(t)")
+            }
             // The reference against a Double sum over the dequantized weights (the dot is right, not only self-consistent).
             var deq = [Float](repeating: 0, count: cols)
             for r in 0..<rows {

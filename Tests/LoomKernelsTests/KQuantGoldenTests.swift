@@ -10,7 +10,7 @@ import LoomTensor
 @Suite("K-quant goldens (llama.cpp quantizer, gguf.quants)")
 struct KQuantGoldenTests {
     nonisolated(unsafe) static let golden = try? KernelFixtures.json("kernels/kquant-goldens.json")
-    static let types = ["Q4_K", "Q5_K", "Q6_K"]
+    static let types = ["Q4_K", "Q5_K", "Q6_K", "Q3_K", "Q2_K"]
 
     static func input() throws -> [[Float]] {
         let rows = try #require(golden?["input_f32_hex"] as? [[String]])

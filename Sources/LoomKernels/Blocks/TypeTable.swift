@@ -10,6 +10,8 @@
 //   Q5_0   Q5_0         ✓         ✓
 //   Q5_1   Q5_1         ✓         ✓
 //   Q8_0   Q8_0         ✓         ✓
+//   Q2_K   Q2_K         ✓
+//   Q3_K   Q3_K         ✓
 //   Q4_K   Q4_K         ✓         ✓ (256-element super-blocks; own record)
 //   Q5_K   Q5_K         ✓         ✓ (256-element super-blocks; own record)
 //   Q6_K   Q6_K         ✓         ✓ (256-element super-blocks; own record)
@@ -40,6 +42,8 @@ public enum TypeTable {
         case .q5_1: return Q5_1.self
         case .q8_0: return Q8_0.self
         case .q8_1: return Q8_1.self
+        case .q2_K: return Q2_K.self
+        case .q3_K: return Q3_K.self
         case .q4_K: return Q4_K.self
         case .q5_K: return Q5_K.self
         case .q6_K: return Q6_K.self

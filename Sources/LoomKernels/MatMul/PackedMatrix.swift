@@ -3,10 +3,11 @@
 //
 // Layouts:
 //   rowMajor      GGUF's own bytes, row after row (every type; the portable kernels read this).
-//   interleaved8  (int8 types: Q4_x, Q5_x, Q8_0 on AVX2) for each group of 8 rows and each 32-column block,
-//                 one record holding the 8 rows' scales as a vector and their quants interleaved in
-//                 4-byte words, so one 32-byte load feeds 8 output rows (see Repack.swift for the
-//                 byte diagrams). Rows past the last full group stay rowMajor after the groups.
+//   interleaved8  (int8 types: Q4_x, Q5_x, Q8_0, Q4_K, Q5_K, Q6_K on AVX2) for each group of 8 rows
+//                 and each block (32 columns; 256 for the K-quants), one record holding the 8 rows'
+//                 scales as vectors and their quants interleaved in 4-byte words, so one 32-byte load
+//                 feeds 8 output rows (see Repack.swift and Blocks/Q4_K/KQuant.swift for the byte
+//                 layouts). Rows past the last full group stay rowMajor after the groups.
 //                 The type's format (TypeTable) is resolved here, once, and the kernels called
 //                 through it once per row range.
 //   panel16       (F32, F16, BF16 on AVX2) rows in panels of 16; panel p holds, for each column c, rows

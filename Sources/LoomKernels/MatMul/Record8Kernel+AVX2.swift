@@ -9,7 +9,8 @@
 // minimums move into the activation sums s_a = d_a·Σa (Q8Activations):
 //   Q4_0: d_w·(d_a·Σ q·a − 8·s_a)     Q5_0: d_w·(d_a·Σ q·a − 16·s_a)
 //   Q4_1/Q5_1: d_w·d_a·Σ q·a + m_w·s_a          Q8_0: d_w·d_a·Σ w·a (ggml's sign trick)
-// One float epilogue per record: the 8 rows' scales are one vector.
+// One float epilogue per record: the 8 rows' scales are one vector. (The K-quants' super-block
+// records have their own GEMV/GEMM in their `+AVX2.swift`, with the same driver shape.)
 
 #if LOOM_AVX2
 import _Builtin_intrinsics.intel

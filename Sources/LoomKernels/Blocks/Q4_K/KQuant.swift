@@ -27,10 +27,11 @@ enum KQuant {
         return Int32(bitPattern: v.bitPattern & 0x007F_FFFF) &- 0x0040_0000
     }
 
-    /// ggml's `make_qkx2_quants` (use_mad false): codes L[0..<n] in 0…nmax; returns (scale, −min).
+    /// ggml's `make_qkx2_quants`: codes L[0..<n] in 0…nmax; returns (scale, −min). The error is
+    /// weighted squared (Q4_K, Q5_K) or, with `mad`, weighted absolute (Q2_K).
     static func makeQKX2(_ n: Int, _ nmax: Int32, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                          _ L: UnsafeMutablePointer<UInt8>, _ aux: UnsafeMutablePointer<UInt8>,
-                         rmin: Float, rdelta: Float, nstep: Int) -> (scale: Float, min: Float) {
+                         rmin: Float, rdelta: Float, nstep: Int, mad: Bool = false) -> (scale: Float, min: Float) {
         var mn = x[0], mx = x[0]
         var sumW = w[0]
         var sumX = sumW * x[0]
@@ -53,7 +54,7 @@ enum KQuant {
             let l = nearestInt(iscale * (x[i] - mn))
             L[i] = UInt8(max(0, min(nmax, l)))
             let diff = scale * Float(L[i]) + mn - x[i]
-            bestError += w[i] * (diff * diff)
+            bestError += w[i] * (mad ? abs(diff) : diff * diff)
         }
         if nstep < 1 { return (scale, -mn) }
         for step in 0...nstep {
@@ -78,7 +79,7 @@ enum KQuant {
                 var curError: Float = 0
                 for i in 0..<n {
                     let diff = thisScale * Float(aux[i]) + thisMin - x[i]
-                    curError += w[i] * (diff * diff)
+                    curError += w[i] * (mad ? abs(diff) : diff * diff)
                 }
                 if curError < bestError {
                     for i in 0..<n { L[i] = aux[i] }
@@ -129,6 +130,68 @@ enum KQuant {
             }
         }
         return scale
+    }
+
+    /// ggml's `make_q3_quants` with do_rmse (Q3_K): codes L[0..<n] = l + nmax in 0…2·nmax − 1 (0
+    /// for an all-zero group), refined by up to 5 passes of coordinate descent; returns the scale.
+    static func makeQ3(_ n: Int, _ nmax: Int32, _ x: UnsafePointer<Float>, _ L: UnsafeMutablePointer<Int8>) -> Float {
+        var mx: Float = 0, amax: Float = 0
+        for i in 0..<n where abs(x[i]) > amax { amax = abs(x[i]); mx = x[i] }
+        if amax < 1e-15 {   // GROUP_MAX_EPS
+            for i in 0..<n { L[i] = 0 }
+            return 0
+        }
+        let iscale = -Float(nmax) / mx
+        var sumLX: Float = 0, sumL2: Float = 0
+        for i in 0..<n {
+            let l = max(-nmax, min(nmax - 1, nearestInt(iscale * x[i])))
+            L[i] = Int8(truncatingIfNeeded: l)
+            let w = x[i] * x[i], fl = Float(l)
+            sumLX += w * x[i] * fl
+            sumL2 += w * fl * fl
+        }
+        for _ in 0..<5 {
+            var changed = 0
+            for i in 0..<n {
+                let w = x[i] * x[i], li = Float(L[i])
+                var slx = sumLX - w * x[i] * li
+                if slx > 0 {
+                    var sl2 = sumL2 - w * li * li
+                    let newL = max(-nmax, min(nmax - 1, nearestInt(x[i] * sl2 / slx)))
+                    if newL != Int32(L[i]) {
+                        let fl = Float(newL)
+                        slx += w * x[i] * fl
+                        sl2 += w * fl * fl
+                        if sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2 {
+                            L[i] = Int8(truncatingIfNeeded: newL)
+                            sumLX = slx
+                            sumL2 = sl2
+                            changed += 1
+                        }
+                    }
+                }
+            }
+            if changed == 0 { break }
+        }
+        for i in 0..<n { L[i] = L[i] &+ Int8(truncatingIfNeeded: nmax) }
+        return sumL2 > 0 ? sumLX / sumL2 : 0
+    }
+
+    /// The 2-bit fields of Q2_K and Q3_K: qs[32h + l] bits 2s, 2s + 1 = element 128h + 32s + l.
+    @inline(__always)
+    static func twoBits(_ qs: UnsafeRawPointer, _ e: Int) -> UInt8 {
+        qs.load(fromByteOffset: 32 * (e / 128) + e % 32, as: UInt8.self) >> UInt8(2 * ((e % 128) / 32)) & 3
+    }
+
+    /// Packs 256 codes (0…3 in their low 2 bits) as `twoBits` reads them.
+    @inline(__always)
+    static func storeTwoBits(_ L: (Int) -> UInt8, into qs: UnsafeMutableRawPointer) {
+        for h in 0..<2 {
+            for l in 0..<32 {
+                let e = 128 * h + l
+                qs.storeBytes(of: L(e) | L(e + 32) << 2 | L(e + 64) << 4 | L(e + 96) << 6, toByteOffset: 32 * h + l, as: UInt8.self)
+            }
+        }
     }
 
     /// Sub-block j's 6-bit scale and min from the 12 packed bytes at `s` (ggml's get_scale_min_k4).

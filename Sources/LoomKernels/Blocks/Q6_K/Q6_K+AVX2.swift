@@ -83,6 +83,15 @@ struct Q6Codes {
 }
 
 extension Q6_K {
+    /// s + f32(Σ sc·(q − 32)·a)·d_a for activation block t of super-block i (t a constant after
+    /// inlining, so the code selection folds).
+    @inline(__always)
+    static func block(_ rec: UnsafeRawPointer, _ t: Int, _ i: Int, _ aw: UnsafePointer<Int32>, _ bias: UnsafePointer<Int32>,
+                      _ a: Q8Row, _ s: __m256) -> __m256 {
+        let q = Q6Codes(rec, t), (sc0, sc1) = Q6Codes.scales(rec, t), b = 8 * i + t
+        return _mm256_fmadd_ps(_mm256_cvtepi32_ps(q.dot(aw + 8 * b, bias + 2 * b, sc0, sc1)), _mm256_set1_ps(a.d[b]), s)
+    }
+
     static func gemv8(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, groups: Range<Int>) {
         let k = w.cols, blocks = k / 256, record = w.recordBytes
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: k / 16) { buffer in
@@ -94,11 +103,10 @@ extension Q6_K {
                 var rec = UnsafeRawPointer(w.data) + g * blocks * record
                 for i in 0..<blocks {
                     var s = _mm256_setzero_ps()
-                    for t in 0..<8 {
-                        let q = Q6Codes(rec, t), (sc0, sc1) = Q6Codes.scales(rec, t), b = 8 * i + t
-                        let dot = q.dot(aw + 8 * b, bias + 2 * b, sc0, sc1)
-                        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(a.d[b]), s)
-                    }
+                    s = block(rec, 0, i, aw, bias, a, s); s = block(rec, 1, i, aw, bias, a, s)
+                    s = block(rec, 2, i, aw, bias, a, s); s = block(rec, 3, i, aw, bias, a, s)
+                    s = block(rec, 4, i, aw, bias, a, s); s = block(rec, 5, i, aw, bias, a, s)
+                    s = block(rec, 6, i, aw, bias, a, s); s = block(rec, 7, i, aw, bias, a, s)
                     acc = _mm256_fmadd_ps(_mm256_cvtph_ps(rec.loadUnaligned(fromByteOffset: 1664, as: __m128i.self)), s, acc)
                     rec += record
                 }
@@ -127,13 +135,14 @@ extension Q6_K {
                     var rec = UnsafeRawPointer(w.data) + g * blocks * record
                     for i in 0..<blocks {
                         var s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0
-                        for tb in 0..<8 {
+                        @inline(__always) func block4(_ tb: Int) {
                             let q = Q6Codes(rec, tb), (sc0, sc1) = Q6Codes.scales(rec, tb), b = 8 * i + tb
                             s0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q.dot(w0 + 8 * b, b0 + 2 * b, sc0, sc1)), _mm256_set1_ps(a0.d[b]), s0)
                             s1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q.dot(w1 + 8 * b, b1 + 2 * b, sc0, sc1)), _mm256_set1_ps(a1.d[b]), s1)
                             s2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q.dot(w2 + 8 * b, b2 + 2 * b, sc0, sc1)), _mm256_set1_ps(a2.d[b]), s2)
                             s3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q.dot(w3 + 8 * b, b3 + 2 * b, sc0, sc1)), _mm256_set1_ps(a3.d[b]), s3)
                         }
+                        block4(0); block4(1); block4(2); block4(3); block4(4); block4(5); block4(6); block4(7)
                         let d = _mm256_cvtph_ps(rec.loadUnaligned(fromByteOffset: 1664, as: __m128i.self))
                         c0 = _mm256_fmadd_ps(d, s0, c0); c1 = _mm256_fmadd_ps(d, s1, c1)
                         c2 = _mm256_fmadd_ps(d, s2, c2); c3 = _mm256_fmadd_ps(d, s3, c3)
