@@ -85,7 +85,7 @@ extension Engine {
         let thinkOn = tags != nil && options.generation.format == nil && options.think != false
         let think = tags == nil ? nil : thinkOn
         var prompt = prefix + (try render(messages, tools: options.tools, think: think))
-        var tokens = promptTokens(prompt)
+        var tokens = templatedTokens(prompt)
         if options.generation.truncate && messages.count > 1 && tokens.count > contextLength {
             (prompt, tokens) = try fit(messages, options: options, think: think, prefix: prefix)
         }
@@ -104,16 +104,27 @@ extension Engine {
         for i in 1..<messages.count {
             let kept = messages[..<i].filter { $0.role == "system" } + messages[i...]
             let text = prefix + (try render(Array(kept), tools: options.tools, think: think))
-            let tokens = promptTokens(text)
+            let tokens = templatedTokens(text)
             if tokens.count <= contextLength { return (text, tokens) }
         }
         let last = messages.dropLast().filter { $0.role == "system" } + [messages[messages.count - 1]]
         let text = prefix + (try render(last, tools: options.tools, think: think))
-        return (text, promptTokens(text))
+        return (text, templatedTokens(text))
     }
 
     /// A prompt's tokens as a generation evaluates them (with the vocabulary's BOS/EOS when it adds them).
     func promptTokens(_ text: String) -> [Int32] { tokenizer.encode(text, addSpecial: true, parseSpecial: true) }
+
+    /// A rendered template's tokens: as llama.cpp's chat code does, a BOS the template wrote itself
+    /// (`{{ bos_token }}`, Gemma, Llama 3) is dropped from the text when the vocabulary adds one anyway,
+    /// so the prompt starts with one BOS, not two.
+    func templatedTokens(_ text: String) -> [Int32] {
+        if vocabulary.addBOS, let bos = vocabulary.bos, Int(bos) < vocabulary.tokens.count {
+            let bosText = vocabulary.tokens[Int(bos)]
+            if !bosText.isEmpty, text.hasPrefix(bosText) { return promptTokens(String(text.dropFirst(bosText.count))) }
+        }
+        return promptTokens(text)
+    }
 
     /// Runs a prepared turn.
     public func run(_ turn: ChatTurn, options: GenerateOptions) -> AsyncThrowingStream<ChatEvent, Error> {
