@@ -58,10 +58,16 @@ models: venv
 # Run on a quiet machine; see README.
 MINILM := .cache/models/all-MiniLM-L6-v2.F16.gguf
 VARIANTS := $(foreach v,Q4_0 Q5_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
+# The K-quant files: Gemma 3 270M Q4_K_M as shipped, SmolLM2 Q4_K_M / Q6_K made by llama-quantize
+# (Loom's `create` writes the same tensors; Tests/LoomStoreTests).
+KQUANTS  := .cache/models/gemma-3-270m-Q4_K_M.gguf $(foreach v,Q4_K_M Q6_K,.cache/models/llama-quantize/SmolLM2-135M-Instruct.$(v).gguf)
 bench: release models
 	@PYTHON=$(abspath $(PYTHON)) Scripts/build-llama-cpp.sh
+	@mkdir -p .cache/models/llama-quantize
+	@for v in Q4_K_M Q6_K; do f=.cache/models/llama-quantize/SmolLM2-135M-Instruct.$$v.gguf; \
+	  test -f $$f || .cache/llama-cpp/build/bin/llama-quantize .cache/models/SmolLM2-135M-Instruct.F16.gguf $$f $$v 2 >/dev/null 2>&1; done
 	.build/release/loom bench kernels
-	.build/release/loom bench model --threads 2 $(VARIANTS)
+	.build/release/loom bench model --threads 2 $(VARIANTS) $(KQUANTS)
 	.build/release/loom bench memory --ctx 4096 .cache/models/SmolLM2-135M-Instruct.Q4_0.gguf
 	@test -f $(MINILM) || .build/release/loom convert .cache/models/all-MiniLM-L6-v2 $(MINILM)
 	.build/release/loom bench embed --threads 2 $(MINILM)
