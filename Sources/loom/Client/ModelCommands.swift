@@ -72,7 +72,7 @@ struct CreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a model from a Modelfile.")
     @Argument var model: String
     @Option(name: .shortAndLong, help: "The Modelfile (default: ./Modelfile).") var file = "Modelfile"
-    @Option(name: .shortAndLong, help: "Quantize to q4_0, q4_1, q5_0, q5_1, q8_0 or f16.") var quantize: String?
+    @Option(name: .shortAndLong, help: "Quantize with llama.cpp's mix for a file type: q4_K_M, q4_K_S, q5_K_M, q5_K_S, q6_K, q3_K_S|M|L, q2_K, iq4_nl, q4_0, q4_1, q5_0, q5_1, q8_0, bf16 or f16.") var quantize: String?
 
     func run() async throws {
         guard let text = FileManager.default.contents(atPath: file).map({ String(decoding: $0, as: UTF8.self) }) else {
