@@ -2,7 +2,7 @@
 // 4-bit scale and a 4-bit min; fp16 d and dmin; x = d·sc·q − dmin·m; 84 bytes.
 //
 //   bytes 0–15    scales[16]: sub-block s (elements 16s…16s+15): sc = scales[s] & 15, m = scales[s] >> 4
-//   bytes 16–79   qs[64]: 2-bit planes (LowBitK): element e at qs[32(e/128) + e%32] >> 2((e%128)/32)
+//   bytes 16–79   qs[64]: 2-bit planes (KQuant.twoBits): element e at qs[32(e/128) + e%32] >> 2((e%128)/32)
 //   bytes 80–81   d (fp16) · bytes 82–83 dmin (fp16)
 //
 // Quantization is ggml's `quantize_row_q2_K_ref` (what llama-quantize does without an imatrix):
@@ -34,11 +34,17 @@ public enum Q2_K: RowMajorInt8Format {
 
     /// One super-block (quantize_row_q2_K_ref's loop body); L is scratch for 256 codes.
     static func quantizeBlock(_ x: UnsafePointer<Float>, _ L: UnsafeMutablePointer<UInt8>, into y: UnsafeMutableRawPointer) {
-        var scales = SIMD16<Float>(), mins = SIMD16<Float>(), weights = SIMD16<Float>()
+        var scales = SIMD16<Float>(), mins = SIMD16<Float>(), weights = SIMD16<Float>(), aux = SIMD16<UInt8>()
         var maxScale: Float = 0, maxMin: Float = 0
         for j in 0..<16 {
             for l in 0..<16 { weights[l] = abs(x[16 * j + l]) }
-            let (scale, m) = withUnsafeBytes(of: weights) { LowBitK.makeQKX2MAD(x + 16 * j, $0.assumingMemoryBound(to: Float.self).baseAddress!, L + 16 * j) }
+            // make_qkx2_quants(16, 3, x, w, L, &min, Laux, −0.5, 0.1, 15, use_mad: true)
+            let (scale, m) = withUnsafePointer(to: &weights) { w in
+                withUnsafeMutablePointer(to: &aux) { a in
+                    KQuant.makeQKX2(16, 3, x + 16 * j, UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), L + 16 * j,
+                                    UnsafeMutableRawPointer(a).assumingMemoryBound(to: UInt8.self), rmin: -0.5, rdelta: 0.1, nstep: 15, mad: true)
+                }
+            }
             scales[j] = scale
             mins[j] = m
             if scale > maxScale { maxScale = scale }
@@ -48,12 +54,12 @@ public enum Q2_K: RowMajorInt8Format {
         var d: UInt16 = Half.f16(from: 0), dmin: UInt16 = Half.f16(from: 0)
         if maxScale > 0 {
             let iscale = 15 / maxScale
-            for j in 0..<16 { sc[j] = UInt8(truncatingIfNeeded: LowBitK.nearestInt(iscale * scales[j])) }
+            for j in 0..<16 { sc[j] = UInt8(truncatingIfNeeded: KQuant.nearestInt(iscale * scales[j])) }
             d = Half.f16(from: maxScale / 15)
         }
         if maxMin > 0 {
             let iscale = 15 / maxMin
-            for j in 0..<16 { sc[j] |= UInt8(truncatingIfNeeded: LowBitK.nearestInt(iscale * mins[j]) << 4) }
+            for j in 0..<16 { sc[j] |= UInt8(truncatingIfNeeded: KQuant.nearestInt(iscale * mins[j]) << 4) }
             dmin = Half.f16(from: maxMin / 15)
         }
         for j in 0..<16 { y.storeBytes(of: sc[j], toByteOffset: j, as: UInt8.self) }
@@ -65,10 +71,10 @@ public enum Q2_K: RowMajorInt8Format {
             if dl == 0 { continue }
             let dm = mf * Float(sc[j] >> 4)
             for i in 0..<16 {
-                L[16 * j + i] = UInt8(max(0, min(3, LowBitK.nearestInt((x[16 * j + i] + dm) / dl))))
+                L[16 * j + i] = UInt8(max(0, min(3, KQuant.nearestInt((x[16 * j + i] + dm) / dl))))
             }
         }
-        LowBitK.storePlanes(L, into: y + 16)
+        KQuant.storeTwoBits({ L[$0] }, into: y + 16)
     }
 
     /// Dequantizes `count` elements (a multiple of 256) from the super-blocks at `blocks`.
@@ -82,7 +88,7 @@ public enum Q2_K: RowMajorInt8Format {
             for s in 0..<16 {
                 let sc = p.load(fromByteOffset: s, as: UInt8.self)
                 let dl = d * Float(sc & 0xF), ml = dmin * Float(sc >> 4)
-                for i in 0..<16 { o[16 * s + i] = dl * Float(LowBitK.code(p + 16, 16 * s + i)) - ml }
+                for i in 0..<16 { o[16 * s + i] = dl * Float(Int32(KQuant.twoBits(p + 16, 16 * s + i))) - ml }
             }
         }
     }
@@ -102,7 +108,7 @@ public enum Q2_K: RowMajorInt8Format {
                     var t: Int32 = 0, u: Int32 = 0
                     for i in 0..<16 {
                         let ai = Int32(qa[16 * h + i])
-                        t &+= LowBitK.code(p + 16, 32 * k + 16 * h + i) * ai
+                        t &+= Int32(KQuant.twoBits(p + 16, 32 * k + 16 * h + i)) * ai
                         u &+= ai
                     }
                     s &+= Int32(sc & 0xF) * t

@@ -3,7 +3,7 @@
 // x = d·(sc − 32)·q; 110 bytes.
 //
 //   bytes 0–31    hmask[32]: bit b of hmask[l] is the high bit of element 32b + l
-//   bytes 32–95   qs[64]: 2-bit planes (LowBitK): element e's low bits at qs[32(e/128) + e%32] >> 2((e%128)/32)
+//   bytes 32–95   qs[64]: 2-bit planes (KQuant.twoBits): element e's low bits at qs[32(e/128) + e%32] >> 2((e%128)/32)
 //   bytes 96–107  scales[12]: scale s (= sub-block, elements 16s…16s+15), 6 bits: low 4 bits in
 //                 scales[s] & 15 (s < 8) or scales[s − 8] >> 4, high 2 bits (scales[8 + s%4] >> 2(s/4)) & 3
 //   bytes 108–109 d (fp16)
@@ -36,7 +36,7 @@ public enum Q3_K: RowMajorInt8Format {
     @inline(__always)
     static func code(_ p: UnsafeRawPointer, _ e: Int) -> Int32 {
         let high = p.load(fromByteOffset: e % 32, as: UInt8.self) >> UInt8(e / 32) & 1
-        return LowBitK.code(p + 32, e) - (high != 0 ? 0 : 4)
+        return Int32(KQuant.twoBits(p + 32, e)) - (high != 0 ? 0 : 4)
     }
 
     /// Quantizes `count` floats (a multiple of 256) into `count / 256` super-blocks at `out`.
@@ -55,7 +55,7 @@ public enum Q3_K: RowMajorInt8Format {
         var scales = SIMD16<Float>()
         var maxScale: Float = 0, amax: Float = 0
         for j in 0..<16 {
-            scales[j] = LowBitK.makeQ3(x + 16 * j, L + 16 * j)
+            scales[j] = KQuant.makeQ3(16, 4, x + 16 * j, L + 16 * j)
             let s = abs(scales[j])
             if s > amax { amax = s; maxScale = scales[j] }
         }
@@ -65,7 +65,7 @@ public enum Q3_K: RowMajorInt8Format {
         if maxScale != 0 {
             let iscale = -32 / maxScale
             for j in 0..<16 {
-                var l = Int32(Int8(truncatingIfNeeded: LowBitK.nearestInt(iscale * scales[j])))
+                var l = Int32(Int8(truncatingIfNeeded: KQuant.nearestInt(iscale * scales[j])))
                 l = max(-32, min(31, l)) + 32
                 let low = UInt8(l & 0xF)
                 if j < 8 {
@@ -84,7 +84,7 @@ public enum Q3_K: RowMajorInt8Format {
             let dl = dAll * Float(scale(sc, j))
             if dl == 0 { continue }
             for i in 0..<16 {
-                L[16 * j + i] = Int8(max(-4, min(3, LowBitK.nearestInt(x[16 * j + i] / dl))) + 4)
+                L[16 * j + i] = Int8(max(-4, min(3, KQuant.nearestInt(x[16 * j + i] / dl))) + 4)
             }
         }
         for i in 0..<32 { y.storeBytes(of: 0, toByteOffset: i, as: UInt8.self) }
@@ -92,7 +92,7 @@ public enum Q3_K: RowMajorInt8Format {
             y.storeBytes(of: y.load(fromByteOffset: e % 32, as: UInt8.self) | UInt8(1) << UInt8(e / 32), toByteOffset: e % 32, as: UInt8.self)
             L[e] -= 4
         }
-        LowBitK.storePlanes(UnsafeRawPointer(L).assumingMemoryBound(to: UInt8.self), into: y + 32)   // codes 0…3 now
+        KQuant.storeTwoBits({ UInt8(bitPattern: L[$0]) }, into: y + 32)   // codes 0…3 now
     }
 
     /// Dequantizes `count` elements (a multiple of 256) from the super-blocks at `blocks`.

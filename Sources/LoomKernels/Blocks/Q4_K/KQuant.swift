@@ -1,12 +1,14 @@
-// What the K-quants (256-value super-blocks: Q4_K, Q5_K, Q6_K) share: ggml's helpers for their
+// What the K-quants (256-value super-blocks: Q2_K … Q6_K) share: ggml's helpers for their
 // reference quantizers (`ggml-quants.c`), translated operation for operation so the codes come
 // out bit-exact (ggml-base is built with plain SSE2, no FMA contraction, no fast-math), the 6-bit
 // packed scales of Q4_K/Q5_K, and how a super-block's bytes are arranged in an interleaved8 record.
 //
 //   nearest_int(x)          round half to even via the 1.5·2²³ trick (|x| ≤ 2²² in ggml's use)
-//   make_qkx2_quants        (Q4_K, Q5_K) per 32 values: codes 0…nmax, scale and min by a search
+//   make_qkx2_quants        (Q4_K, Q5_K; Q2_K per 16 with use_mad) per 32 values: codes 0…nmax, scale and min by a search
 //                           of 1 + nstep candidate scales, weighted least squares
 //   make_qx_quants(rmse 1)  (Q6_K) per 16 values: signed codes, scale by a search of 19 candidates
+//   make_q3_quants          (Q3_K) per 16 values: signed codes, then coordinate descent
+//   2-bit planes            (Q2_K, Q3_K) qs[32h + l] = L[128h + l] | L[128h + l + 32] << 2 | … (twoBits)
 //   scales[12] (Q4_K/Q5_K)  sub-block j < 4: sc = s[j] & 63, m = s[j+4] & 63;
 //                           j ≥ 4: sc = s[j+4] & 15 | (s[j−4] >> 6) << 4, m = s[j+4] >> 4 | (s[j] >> 6) << 4
 //
