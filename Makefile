@@ -87,6 +87,10 @@ fixtures: venv models
 	$(PYTHON) Scripts/make_fixtures.py
 	$(PYTHON) Scripts/make_quant_goldens.py
 	$(PYTHON) Scripts/make_kquant_goldens.py
+	$(PYTHON) Scripts/make_iquant_goldens.py
+	$(PYTHON) Scripts/make_quantize_goldens.py
+	$(PYTHON) Scripts/make_perplexity_goldens.py
+	$(PYTHON) Scripts/make_gemma3_goldens.py
 	$(PYTHON) Scripts/make_ops_goldens.py
 	$(PYTHON) Scripts/make_template_goldens.py
 	$(PYTHON) Scripts/make_template_snippets.py

@@ -14,17 +14,14 @@ spike, a negative extreme, tiny values, integer steps, huge values — and whole
 constant, and of noise with outliers.
 """
 import importlib.metadata
-import json
 import os
-import subprocess
-import tempfile
 
 import numpy as np
-import gguf
 from gguf import GGMLQuantizationType as T
 
+from make_kquant_goldens import measured, tool, write   # llama.cpp's quantizer as a measuring tool
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LLAMA = os.path.join(ROOT, ".cache", "llama-cpp")
 N = 256
 
 
@@ -55,37 +52,16 @@ def inputs():
     return np.stack(rows).astype(np.float32)
 
 
-def build_tool(tmp):
-    exe = os.path.join(tmp, "ggml_quantize")
-    subprocess.run(["cc", "-O2", "-I", os.path.join(LLAMA, "src", "ggml", "include"),
-                    os.path.join(ROOT, "Scripts", "ggml_quantize.c"),
-                    os.path.join(LLAMA, "build", "ggml", "src", "libggml-base.a"),
-                    "-lm", "-lpthread", "-lstdc++", "-fopenmp", "-o", exe], check=True)
-    return exe
-
-
 def main():
     x = inputs()
     version = importlib.metadata.version("gguf")
     out = {"generator": "Scripts/make_iquant_goldens.py: bytes from llama.cpp's ggml_quantize_chunk "
                         f"(Scripts/ggml_quantize.c), floats from gguf.quants (gguf=={version})",
            "input_f32_hex": [[f"{v:08x}" for v in row.view(np.uint32)] for row in x], "types": {}}
-    with tempfile.TemporaryDirectory() as tmp:
-        exe = build_tool(tmp)
-        for qt in (T.IQ4_NL, T.Q3_K, T.Q2_K):
-            raw = subprocess.run([exe, qt.name.lower(), str(N)], input=x.tobytes(), capture_output=True, check=True).stdout
-            q = np.frombuffer(raw, dtype=np.uint8).reshape(len(x), -1)
-            with np.errstate(invalid="ignore", over="ignore"):   # inf scales of the huge block
-                dq = gguf.quants.dequantize(q, qt).astype(np.float32)
-            out["types"][qt.name] = {
-                "bytes_hex": [bytes(row).hex() for row in q],
-                "dequantized_f32_hex": [[f"{v:08x}" for v in row.view(np.uint32)] for row in dq],
-            }
-    path = os.path.join(ROOT, "Fixtures", "kernels", "iq-goldens.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=0)
-        f.write("\n")
-    print("wrote", path)
+    exe = tool()
+    for qt in (T.IQ4_NL, T.Q3_K, T.Q2_K):
+        out["types"][qt.name] = measured(exe, qt, x)
+    write(out, "iq-goldens.json")
 
 
 if __name__ == "__main__":

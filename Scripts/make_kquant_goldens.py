@@ -63,6 +63,25 @@ def tool():
     return exe
 
 
+def measured(exe, qt, x):
+    """llama.cpp's bytes of type `qt` for the rows `x` and gguf.quants' dequantization of them (hex)."""
+    res = subprocess.run([exe, qt.name.lower().replace("_k", "_K"), str(x.shape[1])], input=x.tobytes(), capture_output=True, check=True)
+    q = np.frombuffer(res.stdout, dtype=np.uint8).reshape(x.shape[0], -1)
+    with np.errstate(invalid="ignore", over="ignore"):   # inf scales of huge blocks
+        dq = gguf.quants.dequantize(q, qt).astype(np.float32)
+    return {"bytes_hex": [bytes(row).hex() for row in q],
+            "dequantized_f32_hex": [[f"{v:08x}" for v in row.view(np.uint32)] for row in dq]}
+
+
+def write(out, name):
+    """Writes a golden to Fixtures/kernels/`name`."""
+    path = os.path.join(ROOT, "Fixtures", "kernels", name)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=0)
+        f.write("\n")
+    print("wrote", path)
+
+
 def main():
     x = inputs()
     exe = tool()
@@ -70,18 +89,8 @@ def main():
                         f"dequantization from gguf=={importlib.metadata.version('gguf')} (gguf.quants)",
            "input_f32_hex": [[f"{v:08x}" for v in row.view(np.uint32)] for row in x], "types": {}}
     for qt in TYPES:
-        res = subprocess.run([exe, qt.name.lower().replace("_k", "_K"), str(N)], input=x.tobytes(), capture_output=True, check=True)
-        q = np.frombuffer(res.stdout, dtype=np.uint8).reshape(x.shape[0], -1)
-        dq = gguf.quants.dequantize(q, qt).astype(np.float32)
-        out["types"][qt.name] = {
-            "bytes_hex": [bytes(row).hex() for row in q],
-            "dequantized_f32_hex": [[f"{v:08x}" for v in row.view(np.uint32)] for row in dq],
-        }
-    path = os.path.join(ROOT, "Fixtures", "kernels", "kquant-goldens.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=0)
-        f.write("\n")
-    print("wrote", path)
+        out["types"][qt.name] = measured(exe, qt, x)
+    write(out, "kquant-goldens.json")
 
 
 if __name__ == "__main__":
