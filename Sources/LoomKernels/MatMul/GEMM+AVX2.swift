@@ -9,6 +9,17 @@
 import _Builtin_intrinsics.intel
 
 enum GEMMAVX2 {
+    /// Stores a 4-token tile's results: out[t + j, 8g…8g+7] = c_j (out row stride `n`).
+    @inline(__always)
+    static func store4(_ c0: __m256, _ c1: __m256, _ c2: __m256, _ c3: __m256, _ out: UnsafeMutablePointer<Float>,
+                       token t: Int, rows n: Int, group g: Int) {
+        let o = UnsafeMutableRawPointer(out + t * n + 8 * g)
+        o.storeBytes(of: c0, as: __m256.self)
+        (o + 4 * n).storeBytes(of: c1, as: __m256.self)
+        (o + 8 * n).storeBytes(of: c2, as: __m256.self)
+        (o + 12 * n).storeBytes(of: c3, as: __m256.self)
+    }
+
     /// out[t, 8g…8g+7] for t in tokens (a multiple of 4 long) and g in groups, specialized for `K`.
     @inline(__always)
     static func run<K: Record8Kernel>(_: K.Type, _ w: PackedMatrix, _ act: Q8Activations, _ out: UnsafeMutablePointer<Float>,
@@ -37,11 +48,7 @@ enum GEMMAVX2 {
                     c3 = K.accumulate(c3, q, i3, a3, block: b)
                     p += record
                 }
-                let o = UnsafeMutableRawPointer(out + t * n + 8 * g)
-                o.storeBytes(of: c0, as: __m256.self)
-                (o + 4 * n).storeBytes(of: c1, as: __m256.self)
-                (o + 8 * n).storeBytes(of: c2, as: __m256.self)
-                (o + 12 * n).storeBytes(of: c3, as: __m256.self)
+                GEMMAVX2.store4(c0, c1, c2, c3, out, token: t, rows: n, group: g)
                 t += 4
             }
         }

@@ -148,11 +148,7 @@ extension Q6_K {
                         c2 = _mm256_fmadd_ps(d, s2, c2); c3 = _mm256_fmadd_ps(d, s3, c3)
                         rec += record
                     }
-                    let o = UnsafeMutableRawPointer(out + t * n + 8 * g)
-                    o.storeBytes(of: c0, as: __m256.self)
-                    (o + 4 * n).storeBytes(of: c1, as: __m256.self)
-                    (o + 8 * n).storeBytes(of: c2, as: __m256.self)
-                    (o + 12 * n).storeBytes(of: c3, as: __m256.self)
+                    GEMMAVX2.store4(c0, c1, c2, c3, out, token: t, rows: n, group: g)
                     t += 4
                 }
             }
