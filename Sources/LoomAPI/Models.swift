@@ -94,6 +94,22 @@ public struct CreateRequest: Sendable, Decodable {
     public init() {}
 }
 
+/// The body of POST /api/pull and POST /api/push (`username`/`password` are deprecated and ignored,
+/// as in Ollama).
+public struct RegistryRequest: Sendable, Decodable {
+    public var model: String?
+    public var name: String?
+    /// Plain http, and `http://` names, allowed.
+    public var insecure: Bool?
+    public var stream: Bool?
+
+    public init(model: String? = nil, insecure: Bool? = nil, stream: Bool? = nil) {
+        self.model = model
+        self.insecure = insecure
+        self.stream = stream
+    }
+}
+
 /// One progress object of /api/create (and pull/push).
 public struct ProgressResponse: Sendable, Equatable, Encodable {
     public var status: String
@@ -120,4 +136,8 @@ public protocol ModelManagement: Sendable {
     /// Stores the uploaded bytes; true when created, false when it already existed.
     func uploadBlob(_ digest: String, _ body: AsyncThrowingStream<[UInt8], Error>) async throws(APIError) -> Bool
     func create(_ request: CreateRequest) async throws(APIError) -> AsyncThrowingStream<ProgressResponse, Error>
+    /// Pulls a model from its registry into the store.
+    func pull(_ request: RegistryRequest) async throws(APIError) -> AsyncThrowingStream<ProgressResponse, Error>
+    /// Pushes a model from the store to its registry.
+    func push(_ request: RegistryRequest) async throws(APIError) -> AsyncThrowingStream<ProgressResponse, Error>
 }

@@ -7,6 +7,7 @@
 //   POST /api/embed         {"embeddings": …} (one JSON object)
 //   POST /api/embeddings    {"embedding": …} (legacy)
 //   GET  /api/ps            loaded models
+//   POST /api/pull, /api/push  registry transfers, NDJSON progress (or the last object)
 //   other paths 404 "404 page not found"; known paths with another method 405 "405 method not allowed"
 // Errors before the first byte: {"error": …} with the error's status (§1.3); after it: a final
 // {"error": …} line in the 200 stream. CORS and Host checks per AccessPolicy. One log line per
@@ -40,6 +41,7 @@ public struct OllamaResponder: HTTPResponder {
         "/": [.get, .head], "/api/version": [.get, .head], "/api/generate": [.post], "/api/chat": [.post], "/api/ps": [.get],
         "/api/embed": [.post], "/api/embeddings": [.post],
         "/api/tags": [.get, .head], "/api/show": [.post], "/api/copy": [.post], "/api/delete": [.delete], "/api/create": [.post],
+        "/api/pull": [.post], "/api/push": [.post],
     ]
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -107,6 +109,14 @@ public struct OllamaResponder: HTTPResponder {
             case "/api/create":
                 return await handle(request, context: context, CreateRequest.self, stream: { $0.stream }) { body throws(APIError) in
                     try await models.create(body)
+                } merge: { $0.last }
+            case "/api/pull":
+                return await handle(request, context: context, RegistryRequest.self, stream: { $0.stream }) { body throws(APIError) in
+                    try await models.pull(body)
+                } merge: { $0.last }
+            case "/api/push":
+                return await handle(request, context: context, RegistryRequest.self, stream: { $0.stream }) { body throws(APIError) in
+                    try await models.push(body)
                 } merge: { $0.last }
             default: return Self.text(.notFound, "404 page not found")
             }

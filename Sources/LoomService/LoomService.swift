@@ -8,6 +8,7 @@ import Foundation
 import LoomAPI
 import LoomRuntime
 import LoomSampling
+import LoomRegistry
 import LoomStore
 
 /// The Ollama API served by Loom's engines.
@@ -21,13 +22,16 @@ public final class LoomService: OllamaService {
     let active = ActiveGenerations()
     /// The model store behind /api/tags, show, create, copy, delete and blobs (nil: not served).
     let store: ModelStore?
+    /// Pull and push (credentials from the environment; see LoomRegistry.Credentials).
+    let registry: Registry
 
     /// A service over `catalog`'s models, scheduled by `configuration`; `store` enables model
     /// management.
     public init(catalog: any ModelCatalog, store: ModelStore? = nil, configuration: ServiceConfiguration = ServiceConfiguration(),
-                version: String = "0.1.0") {
+                registry: Registry = Registry(), version: String = "0.1.0") {
         self.catalog = catalog
         self.store = store
+        self.registry = registry
         config = configuration
         scheduler = Scheduler(config: configuration, files: files)
         self.version = version

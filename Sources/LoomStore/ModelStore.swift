@@ -202,7 +202,9 @@ public final class ModelStore: Sendable {
         try write(manifestBytes: try encoder.encode(manifest), of: manifest, for: name)
     }
 
-    func write(manifestBytes data: Data, of manifest: Manifest, for name: ModelName) throws {
+    /// Writes `data` (the bytes of `manifest`, kept verbatim so the file's digest is theirs) for
+    /// `name` atomically, after checking that every blob it names exists.
+    public func write(manifestBytes data: Data, of manifest: Manifest, for name: ModelName) throws {
         for d in manifest.digests where !hasBlob(d) { throw StoreError.missingBlob(d) }
         let path = manifestPath(name)
         let dir = (path as NSString).deletingLastPathComponent
@@ -214,6 +216,11 @@ public final class ModelStore: Sendable {
         try h.synchronize()
         try h.close()
         try rename(tmp, path)
+    }
+
+    /// The bytes of `name`'s manifest file (exact name), or nil.
+    public func manifestBytes(_ name: ModelName) -> [UInt8]? {
+        FileManager.default.contents(atPath: manifestPath(name)).map { [UInt8]($0) }
     }
 
     /// Removes `name`'s manifest (and empty directories), then those of its blobs no other manifest
