@@ -10,7 +10,7 @@ struct Loom: AsyncParsableCommand {
         commandName: "loom",
         abstract: "Loom: a native LLM inference engine that speaks the Ollama API.",
         subcommands: [ServeCommand.self, RunCommand.self, ListCommand.self, PsCommand.self, ShowCommand.self, CreateCommand.self,
-                      CopyCommand.self, RemoveCommand.self, StopCommand.self, PerplexityCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self, EmbedCommand.self, ConvertCommand.self,
+                      CopyCommand.self, RemoveCommand.self, StopCommand.self, PullCommand.self, PushCommand.self, PerplexityCommand.self, GGUFCommand.self, TokenizeCommand.self, TemplateCommand.self, EmbedCommand.self, ConvertCommand.self,
                       BenchCommand.self]
     )
 }

@@ -1,8 +1,11 @@
 // APIClient: the CLI's HTTP client for a running server (OLLAMA_HOST, default 127.0.0.1:11434), as
 // Ollama's CLI talks to its server. JSON in, JSON (or NDJSON lines) out; an `{"error": …}` answer
-// becomes a thrown ClientError with the server's message.
+// becomes a thrown ClientError with the server's message. Streams (pull, push, chat) are read line by
+// line as they arrive (async-http-client).
 
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -56,6 +59,49 @@ struct APIClient {
     func object(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> [String: Any] {
         let data = try await call(method, path, body)
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+
+    /// A streaming request: each NDJSON object as it arrives. A non-2xx answer, or an `error` line,
+    /// throws the server's message.
+    func stream(_ path: String, _ body: [String: Any]) -> AsyncThrowingStream<[String: Any], Error> {
+        let base = self.base
+        let payload = Result { try JSONSerialization.data(withJSONObject: body) }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var request = HTTPClientRequest(url: base + path)
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(bytes: try payload.get()))
+                    let response: HTTPClientResponse
+                    do { response = try await HTTPClient.shared.execute(request, timeout: .hours(24)) } catch {
+                        throw ClientError(status: 0, message: "could not connect to the server at \(base) (is `loom serve` running?)")
+                    }
+                    var pending = [UInt8]()
+                    func emit(_ line: ArraySlice<UInt8>) throws {
+                        guard !line.isEmpty else { return }
+                        let object = (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]) ?? [:]
+                        if let message = object["error"] as? String { throw ClientError(status: Int(response.status.code), message: message) }
+                        continuation.yield(object)
+                    }
+                    for try await buffer in response.body {
+                        pending += buffer.readableBytesView
+                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                            try emit(pending[..<newline])
+                            pending.removeSubrange(...newline)
+                        }
+                    }
+                    try emit(pending[...])
+                    guard (200..<300).contains(Int(response.status.code)) else {
+                        throw ClientError(status: Int(response.status.code), message: "HTTP \(response.status.code)")
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 
     /// Uploads the file at `path` as a blob (unless the server has it) and returns its digest.
