@@ -49,19 +49,19 @@ let package = Package(
         .target(name: "LoomSampling", dependencies: ["LoomJSON"]),
         // Model file → running engine: vocabulary, template, weights, the generation loop (Engine).
         .target(name: "LoomRuntime", dependencies: ["LoomGGUF", "LoomTokenizers", "LoomModels", "LoomTensor", "LoomTemplate", "LoomSampling", "LoomJSON"]),
-        // Ollama's on-disk model store: names, manifests, sha256 blobs, atomic writes, copy/delete, quantizer.
-        .target(name: "LoomStore", dependencies: ["LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto")]),
-        // Ollama's registry protocol (the OCI distribution API) on async-http-client: pull (parallel
-        // ranged parts, resumable, sha256-verified) and push (mount, chunked upload), bearer/basic auth.
-        .target(name: "LoomRegistry", dependencies: [
-            "LoomStore", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
+        // Ollama's on-disk model store: names, manifests, sha256 blobs, atomic writes, copy/delete, quantizer;
+        // Registry/: Ollama's registry protocol (the OCI distribution API) on async-http-client — pull
+        // (parallel ranged parts, resumable, sha256-verified) and push (mount, chunked upload), bearer/basic auth.
+        .target(name: "LoomStore", dependencies: [
+            "LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Hugging Face folder (config.json, Safetensors shards, tokenizer files) → GGUF, as llama.cpp's convert_hf_to_gguf.py.
         .target(name: "LoomConvert", dependencies: ["LoomGGUF", "LoomTensor", "LoomJSON"]),
         // Ollama wire types (Codable, snake_case) and the OllamaService protocol; no HTTP, no engine. Imports LoomJSON only.
         .target(name: "LoomAPI", dependencies: ["LoomJSON"]),
         // OllamaService on the runtime: validation, scheduler (load, keep_alive, unload, queue), option mapping.
-        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore", "LoomRegistry", "LoomConvert", "LoomJSON"]),
+        .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore", "LoomConvert", "LoomJSON"]),
         // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks.
         .target(name: "LoomServer", dependencies: ["LoomAPI", "LoomJSON", .product(name: "Hummingbird", package: "hummingbird")]),
         // The `serve` command, the server's composition root (used by `serve` and `loom serve`).
@@ -95,12 +95,11 @@ let package = Package(
         .testTarget(name: "LoomSamplingTests", dependencies: ["LoomSampling"]),
         .testTarget(name: "LoomAPITests", dependencies: ["LoomAPI", "LoomService", "LoomServer", "LoomStore"]),
         .testTarget(name: "LoomModelsTests", dependencies: ["LoomModels", "LoomJSON", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTemplate", "LoomSampling", "LoomConvert", "LoomStore", "LoomAPI", "LoomService"]),
-        // create's quantizer against llama-quantize (goldens in Fixtures/quantize).
+        // create's quantizer against llama-quantize (goldens in Fixtures/quantize); the registry client's
+        // parts that need no server (challenges, credentials, names → URLs, partial downloads).
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "LoomGGUF", "LoomKernels", "LoomTensor", .product(name: "Crypto", package: "swift-crypto")]),
         // gemma3, qwen3, phi3, mistral: tiny random-weight files vs numpy and llama.cpp; Gemma 3 270M.
         .testTarget(name: "LoomArchitectureTests", dependencies: ["LoomModels", "LoomRuntime", "LoomGGUF", "LoomKernels", "LoomTensor", "LoomTokenizers"]),
-        // The registry client's parts that need no server: names, challenges, credentials, part plans, partial state.
-        .testTarget(name: "LoomRegistryTests", dependencies: ["LoomRegistry", "LoomStore"]),
         .testTarget(name: "LoomConvertTests", dependencies: ["LoomConvert", "LoomJSON", "LoomGGUF", "LoomTensor"]),
         // Service, scheduler and route tests on tiny random-weight models (no download needed).
         .testTarget(

@@ -1,10 +1,9 @@
-// POST /api/pull and POST /api/push (§8.8, §8.9): LoomRegistry's progress streams as Ollama's
+// POST /api/pull and POST /api/push (§8.8, §8.9): LoomStore.Registry's progress streams as Ollama's
 // ProgressResponse objects. Registry failures become APIErrors with Ollama's wording — 400 for an
 // invalid name, 500 for the rest (what Ollama answers with stream:false) — or a final error line
 // once the stream has begun.
 
 import LoomAPI
-import LoomRegistry
 import LoomStore
 
 extension LoomService {

@@ -8,7 +8,6 @@ import Foundation
 import LoomAPI
 import LoomRuntime
 import LoomSampling
-import LoomRegistry
 import LoomStore
 
 /// The Ollama API served by Loom's engines.
@@ -22,7 +21,7 @@ public final class LoomService: OllamaService {
     let active = ActiveGenerations()
     /// The model store behind /api/tags, show, create, copy, delete and blobs (nil: not served).
     let store: ModelStore?
-    /// Pull and push (credentials from the environment; see LoomRegistry.Credentials).
+    /// Pull and push (credentials from the environment; see LoomStore.Credentials).
     let registry: Registry
 
     /// A service over `catalog`'s models, scheduled by `configuration`; `store` enables model

@@ -3,6 +3,8 @@
 //
 //   <root>/manifests/<host>/<namespace>/<model>/<tag>   manifest JSON
 //   <root>/blobs/sha256-<64 hex>                         content-addressed blobs
+//   <root>/partial/sha256-<64 hex>.data|.parts           pulls in progress (Registry/PartialDownload),
+//                                                        beside the store: never listed, never pruned
 //
 // Every write is atomic: bytes go to a temp file in the same directory, are fsynced, and renamed into
 // place (then the directory is fsynced). Blobs are written before the manifest that names them, so a

@@ -11,7 +11,6 @@
 
 import AsyncHTTPClient
 import Foundation
-import LoomStore
 import NIOCore
 import NIOHTTP1
 

@@ -10,7 +10,6 @@
 
 import AsyncHTTPClient
 import Foundation
-import LoomStore
 import NIOCore
 import NIOHTTP1
 import Synchronization

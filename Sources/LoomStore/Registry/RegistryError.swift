@@ -1,7 +1,6 @@
 // RegistryError: why a pull or push failed, worded as Ollama words it (§8.8, §8.9, §14), so a
 // client that matches Ollama's messages sees the same text.
 
-import LoomStore
 
 /// A failed registry operation.
 public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {

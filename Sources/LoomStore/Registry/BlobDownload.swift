@@ -13,7 +13,6 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import LoomStore
 import NIOCore
 import NIOHTTP1
 import Synchronization

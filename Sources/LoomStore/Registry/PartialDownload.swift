@@ -11,7 +11,6 @@
 // data and renames it into blobs/ (the same file system), where the store sees it whole or not at all.
 
 import Foundation
-import LoomStore
 
 /// How a blob is split into ranged parts.
 public struct PartPlan: Sendable, Equatable {

@@ -3,7 +3,6 @@
 // unless the name says `http://`, which needs `insecure`; `insecure` also downgrades https to http,
 // as Ollama does.
 
-import LoomStore
 
 /// A model name resolved to registry URLs.
 public struct RegistryReference: Sendable, Equatable {

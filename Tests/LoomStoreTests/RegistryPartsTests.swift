@@ -4,8 +4,7 @@
 // The protocol itself runs against a real registry in Tests/Integration/test_registry.py.
 
 import Foundation
-@testable import LoomRegistry
-import LoomStore
+@testable import LoomStore
 import Testing
 
 @Suite struct ChallengeTests {
