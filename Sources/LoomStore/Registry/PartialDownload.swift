@@ -147,6 +147,18 @@ final class PartialDownload: @unchecked Sendable {
         unlink(partsPath)
     }
 
+    /// Removes `digest`'s leftover partial files when no process is downloading it (a crash between
+    /// `complete`'s rename and its unlink leaves a .parts file behind a blob already in the store).
+    static func removeLeftovers(store: ModelStore, digest: String) {
+        let base = store.root + "/partial/sha256-" + digest.dropFirst(7)
+        let fd = open(base + ".parts", O_RDWR)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return }
+        unlink(base + ".data")
+        unlink(base + ".parts")
+    }
+
     /// Deletes both partial files (after a digest mismatch).
     func discard() {
         unlink(dataPath)

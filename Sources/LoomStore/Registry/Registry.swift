@@ -69,6 +69,7 @@ public struct Registry: Sendable {
         var mismatch: RegistryError?
         for layer in manifest.layers + [manifest.config] {
             if store.hasBlob(layer.digest) {
+                PartialDownload.removeLeftovers(store: store, digest: layer.digest)
                 yield(.layer("pulling", layer, layer.size))
                 continue
             }
