@@ -29,6 +29,8 @@ test: deps models
 	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build $(TESTFLAGS)
 	@echo "== the server end to end (real serve binary, official ollama client)"
 	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_server.py
+	@echo "== pull and push against a real registry (Debian's docker-registry: plain, htpasswd, token auth; kill -9 mid-pull)"
+	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_registry.py
 	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
 	LOOM_KERNELS_ONLY=1 $(SWIFT) build --build-tests --scratch-path .build-portable
 	LOOM_KERNELS_ONLY=1 $(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
@@ -54,7 +56,8 @@ models: venv
 # Kernel and whole-model throughput next to this machine's limits and llama.cpp's llama-bench
 # (built from the llama-cpp-python sdist as a measuring tool), resident memory at num_ctx 4096, and
 # the server's streaming rate next to the library's; embeddings/s of all-MiniLM-L6-v2 (converted to F16 by
-# `loom convert`) next to llama.cpp's llama-embedding; constrained (format json) vs unconstrained tokens/s.
+# `loom convert`) next to llama.cpp's llama-embedding; constrained (format json) vs unconstrained tokens/s;
+# pull throughput from a loopback registry next to curl fetching the same blob.
 # Run on a quiet machine; see README.
 MINILM := .cache/models/all-MiniLM-L6-v2.F16.gguf
 VARIANTS := $(foreach v,Q4_0 Q5_0 Q8_0 F16,.cache/models/SmolLM2-135M-Instruct.$(v).gguf)
@@ -72,6 +75,7 @@ bench: release models
 	@test -f $(MINILM) || .build/release/loom convert .cache/models/all-MiniLM-L6-v2 $(MINILM)
 	.build/release/loom bench embed --threads 2 $(MINILM)
 	$(PYTHON) Scripts/bench_server.py
+	LOOM_SERVE=.build/release/serve $(PYTHON) Scripts/bench_pull.py
 	.build/release/loom bench generate $(MODEL) -n 256 --format json \
 	  --prompt "$$(printf '<|im_start|>user\nDescribe a cat as JSON.<|im_end|>\n<|im_start|>assistant\n')"
 

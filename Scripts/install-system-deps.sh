@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install what Loom needs from Debian that is missing: OpenBLAS and libnuma (kernels), and Python 3
-# with venv (goldens, the model download, interop tests). Swift itself is assumed installed.
+# Install what Loom needs from Debian that is missing: OpenBLAS and libnuma (kernels), Python 3
+# with venv (goldens, the model download, interop tests) and docker-registry (CNCF Distribution: the
+# real registry of the pull/push tests, Tests/Integration/registry.py). Swift itself is assumed installed.
 # Does nothing — and needs no network or root — when everything is already there.
 set -euo pipefail
 
 missing=()
-for pkg in libopenblas-dev libnuma-dev; do
+for pkg in libopenblas-dev libnuma-dev docker-registry; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ! command -v python3 >/dev/null 2>&1; then

@@ -81,9 +81,9 @@ public final class ModelStore: Sendable {
         let expectedDigest = try expected.map { d throws(StoreError) in try Self.normalize(digest: d) }
         try makeDirectory(blobsDir)
         let tmp = blobsDir + "/.tmp-\(UUID().uuidString)"
-        guard let handle = FileHandle(forWritingAtPath: tmp) ?? (FileManager.default.createFile(atPath: tmp, contents: nil) ? FileHandle(forWritingAtPath: tmp) : nil) else {
-            throw StoreError.io("cannot create \(tmp)")
-        }
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw StoreError.io("cannot create \(tmp): errno \(errno)") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         var hasher = SHA256()
         var size = 0
         do {
@@ -211,12 +211,17 @@ public final class ModelStore: Sendable {
         let path = manifestPath(name)
         let dir = (path as NSString).deletingLastPathComponent
         try makeDirectory(dir)
+        // Written through one descriptor (FileManager.createFile would add a temp file of its own).
         let tmp = dir + "/.tmp-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: tmp, contents: data), let h = FileHandle(forWritingAtPath: tmp) else {
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw StoreError.io("cannot write \(tmp): errno \(errno)") }
+        let written = data.withUnsafeBytes { p in p.isEmpty ? 0 : Foundation.write(fd, p.baseAddress, p.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == data.count, synced else {
+            unlink(tmp)
             throw StoreError.io("cannot write \(tmp)")
         }
-        try h.synchronize()
-        try h.close()
         try rename(tmp, path)
     }
 
@@ -255,10 +260,19 @@ public final class ModelStore: Sendable {
     /// last `grace` seconds (a create in progress writes its blobs before its manifest), as Ollama
     /// does at startup.
     public func prune(grace: TimeInterval = 3600) {
-        let used = Set(list().flatMap(\.manifest.digests).map { "sha256-" + $0.dropFirst(7) })
         let now = Date()
+        // Temp files a crash left beside manifests (ours `.tmp-*`; Foundation's `.dat.nosync*`): one
+        // lives only between its write and its rename, so any found at startup is a leftover.
+        if let walker = FileManager.default.enumerator(atPath: manifestsDir) {
+            while let relative = walker.nextObject() as? String {
+                let file = (relative as NSString).lastPathComponent
+                guard file.hasPrefix(".tmp-") || file.hasPrefix(".dat.nosync") else { continue }
+                try? FileManager.default.removeItem(atPath: manifestsDir + "/" + relative)
+            }
+        }
+        let used = Set(list().flatMap(\.manifest.digests).map { "sha256-" + $0.dropFirst(7) })
         for file in (try? FileManager.default.contentsOfDirectory(atPath: blobsDir)) ?? [] where !used.contains(file) {
-            guard file.hasPrefix("sha256-") || file.hasPrefix(".tmp-") else { continue }
+            guard file.hasPrefix("sha256-") || file.hasPrefix(".tmp-") || file.hasPrefix(".dat.nosync") else { continue }
             let path = blobsDir + "/" + file
             let modified = ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? now
             if now.timeIntervalSince(modified) >= grace { try? FileManager.default.removeItem(atPath: path) }

@@ -25,8 +25,14 @@ What is checked (each test can fail):
 3. ErrorTests: a tampered blob (digest mismatch text, nothing kept), an unknown model, http:// without
    insecure.
 4. ConcurrencyTests: two simultaneous pulls of one model download its blob once.
-5. CrashResumeTests: kill -9 at 20 random moments of a pull, restart on the same store: the store is
-   never inconsistent, downloads resume, a final pull completes.
+5. CrashResumeTests: a whole pull of the F16 model (271 MB) is timed (T: 0.6-0.8 s on the 2-core
+   dev machine, ~1.5 s while it compiles), then 20 pulls are killed (kill -9 of serve) at uniform
+   random moments in [0, T], serve restarted on the same store each time. After each kill every
+   manifest names present blobs of its sizes and blobs/ holds only finished blobs that hash to their
+   names; after each restart /api/tags lists nothing else. An attempt killed after the registry served
+   it > 32 MiB of a blob not yet complete must be followed by one served less than the blob (resume).
+   A model that completed is deleted, so the next attempt starts over. Then a pull completes. A kill
+   may cut an atomic manifest write short (a hidden temp file); the restart must remove it. ~20-25 s.
 """
 
 import hashlib
@@ -738,6 +744,7 @@ class CrashResumeTests(RegistryTestCase):
 
             server = Server(env=NO_CREDENTIALS, models=str(store))
             self.assertStoreSound(store)   # startup (pruning) keeps it sound
+            self.assertEqual(manifest_temporaries(store), [], f"startup {i + 1} removes temp files a kill left in manifests/")
             listed = tags(server)
             self.assertLessEqual(set(listed), {name}, f"after restart {i + 1}: {sorted(listed)}")
             if manifest_file(store, name).exists():
@@ -762,10 +769,6 @@ class CrashResumeTests(RegistryTestCase):
         self.assertEqual(file_digest(blob_file(store, digest)), digest)
         mid = sum(1 for a in attempts if 0 < a["served"] and not a["complete"])
         print(f"  {mid} of {len(attempts)} kills landed mid-download; whole test {time.perf_counter() - began:.1f} s")
-        leftovers = manifest_temporaries(store)
-        if leftovers:   # harmless (never listed), but nothing removes them
-            print(f"  note: {len(leftovers)} temp file(s) left in manifests/ by kills: "
-                  f"{', '.join(str(p.relative_to(store)) for p in leftovers)}")
 
 
 if __name__ == "__main__":

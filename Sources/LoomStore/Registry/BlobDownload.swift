@@ -138,25 +138,24 @@ public final class BlobDownload: Sendable {
         if have < range.count { throw RegistryError.transport("\(url): connection closed after \(have) of \(range.count) bytes") }
     }
 
-    /// sha256 of the data file, following the contiguous prefix as parts fill it.
+    /// sha256 of the data file, following the contiguous prefix as parts fill it (read through a
+    /// mapping: the bytes are hashed where the page cache holds them).
     static func hash(_ partial: PartialDownload) async throws -> String {
         var hasher = SHA256()
         var hashed = 0
         let size = partial.plan.size
-        let chunk = 4 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
-        defer { buffer.deallocate() }
-        while hashed < size {
+        let mapped = try partial.map()
+        defer { if let mapped { munmap(UnsafeMutableRawPointer(mutating: mapped.baseAddress), mapped.count) } }
+        while hashed < size, let mapped {
             try Task.checkCancellation()
             let ready = partial.contiguous
             if ready <= hashed {
-                try await Task.sleep(for: .milliseconds(5))
+                try await Task.sleep(for: .milliseconds(2))
                 continue
             }
-            let n = min(chunk, ready - hashed)
-            try partial.read(at: hashed, count: n, into: buffer)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            hashed += n
+            let end = min(ready, hashed + (8 << 20))
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: mapped[hashed..<end]))
+            hashed = end
         }
         return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
