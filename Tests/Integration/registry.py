@@ -39,6 +39,10 @@ Basic against USER/PASSWORD (401 + `WWW-Authenticate: Basic` otherwise) and answ
 signed by a fresh RSA key whose self-signed certificate is the registry's `rootcertbundle`; its
 header carries that certificate in `x5c`; its claims are iss/sub/aud/exp/nbf/iat/jti and `access`
 granting exactly the scopes asked for. `issued` lists (user, scopes) of every token given out.
+It also accepts Ollama's key signatures, as ollama.com does for registered keys: `Authorization:
+<base64 ssh-ed25519 public key>:<base64 ed25519 signature>` over `GET,<the request URL>,<base64 of
+the hex sha256 of an empty body>`, from a key in `ollama_keys` (user "ollama-key"); the signature is
+checked with `cryptography`, independently of Loom.
 
 Run this file to check the harness against the real registry in all three modes:
     .venv/bin/python Tests/Integration/registry.py
@@ -65,7 +69,7 @@ import bcrypt
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from cryptography.x509.oid import NameOID
 
 REGISTRY_BIN = os.environ.get("LOOM_DOCKER_REGISTRY", shutil.which("docker-registry") or "/usr/bin/docker-registry")
@@ -128,6 +132,7 @@ class TokenIssuer:
         self.cert_path = Path(directory) / "token-root.pem"
         self.cert_path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
         self.issued = []
+        self.ollama_keys = set()   # base64 ssh-ed25519 public key blobs the issuer trusts
         self.port = free_port()
         self.realm = f"http://127.0.0.1:{self.port}/token"
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
@@ -168,6 +173,24 @@ class TokenIssuer:
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return signing_input + "." + _b64url(signature)
 
+    def signer(self, request):
+        """"ollama-key" when the request carries a valid Ollama signature by a key in `ollama_keys`."""
+        public, sep, signature = (request.headers.get("Authorization") or "").partition(":")
+        if not sep or public not in self.ollama_keys:
+            return None
+        blob = base64.b64decode(public)
+        key = ed25519.Ed25519PublicKey.from_public_bytes(blob[-32:])
+        empty = base64.b64encode(hashlib.sha256(b"").hexdigest().encode()).decode()
+        message = f"GET,http://127.0.0.1:{self.port}{request.path},{empty}".encode()
+        try:
+            key.verify(base64.b64decode(signature), message)
+        except Exception:
+            return None
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(request.path).query)
+        if abs(int(query.get("ts", ["0"])[0]) - time.time()) > 300 or not query.get("nonce"):
+            return None
+        return "ollama-key"
+
     def _handler(self):
         issuer = self
 
@@ -189,13 +212,14 @@ class TokenIssuer:
                 url = urllib.parse.urlsplit(self.path)
                 if url.path != "/token":
                     return self._answer(404, {"errors": [{"code": "NOT_FOUND"}]})
-                if self.headers.get("Authorization") != basic_header():
+                user = USER if self.headers.get("Authorization") == basic_header() else issuer.signer(self)
+                if user is None:
                     return self._answer(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
                                         [("WWW-Authenticate", 'Basic realm="loom-test-token"')])
                 query = urllib.parse.parse_qs(url.query)
                 scopes = [s for value in query.get("scope", []) for s in value.split(" ") if s]
-                token = issuer.token(USER, query.get("service", [SERVICE])[0], scopes)
-                issuer.issued.append((USER, scopes))
+                token = issuer.token(user, query.get("service", [SERVICE])[0], scopes)
+                issuer.issued.append((user, scopes))
                 issued_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                 self._answer(200, {"token": token, "access_token": token, "expires_in": 300, "issued_at": issued_at})
 

@@ -51,6 +51,7 @@ import warnings
 from pathlib import Path
 
 import ollama
+from cryptography.hazmat.primitives import serialization
 import requests
 
 HERE = Path(__file__).resolve().parent
@@ -61,7 +62,7 @@ from test_server import LOOM, MODEL, MODEL_FILE, ROOT, SERVE, Server  # noqa: E4
 
 F16_FILE = ROOT / ".cache/models/SmolLM2-135M-Instruct.F16.gguf"
 REQUIRE = os.environ.get("LOOM_REQUIRE_MODELS") == "1"
-NO_CREDENTIALS = {"LOOM_REGISTRY_AUTH": "/nonexistent/loom-registry-auth.json"}
+NO_CREDENTIALS = {"LOOM_REGISTRY_AUTH": "/nonexistent/loom-registry-auth.json", "LOOM_REGISTRY_KEY": "/nonexistent/id_ed25519"}
 PROMPT = "Say hi"
 NUM_PREDICT = 16
 MIB = 1 << 20
@@ -431,6 +432,37 @@ class RoundTripTests(RegistryTestCase):
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertAnswers(run.stdout)
 
+    def test_push_mounts_layers_from_their_source_repository(self):
+        """Layers whose `from` names a model on the same registry are mounted from its repository
+        (POST …/blobs/uploads/?mount=<digest>&from=<ns/model> → 201), not uploaded again."""
+        source = self.upload("library/mount-source")
+        target = self.name("library/mount-target")
+        store = self.temp_dir("loom-mount-")
+        m = json.loads(self.manifest)
+        for layer in m["layers"] + [m["config"]]:
+            layer["from"] = source
+        data = json.dumps(m).encode()
+        path = manifest_file(store, target)
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+        (store / "blobs").mkdir()
+        for digest, blob in self.blobs.items():
+            os.link(blob, blob_file(store, digest))
+        server = self.start_server(store)
+        self.reg.wait_idle()
+        before = len(self.reg.logged())
+        status, _, objects = registry_call(server, "push", target)
+        self.assertEqual((status, objects[-1]), (200, {"status": "success"}), objects)
+        self.assertPushStatuses(objects, data)
+        self.reg.wait_idle()
+        calls = self.reg.logged()[before:]
+        mounts = sorted(u.split("mount=")[1].split("&")[0] for method, u, code, _ in calls
+                        if method == "POST" and "mount=" in u and "from=library/mount-source" in u and code == 201)
+        self.assertEqual(mounts, sorted(d for d, _ in references(data)), calls)
+        self.assertEqual([c for c in calls if c[0] in ("PATCH", "PUT") and "/blobs/uploads/" in c[1]], [], "nothing uploaded")
+        code, served, _ = self.reg.manifest("library/mount-target", "135m")
+        self.assertEqual((code, served), (200, data))
+
     def test_loom_run_pulls_a_missing_model(self):
         name = self.upload("library/runme")
         c = self.start_server()
@@ -537,6 +569,36 @@ class AuthTests(RegistryTestCase):
             scopes = [s for _, asked in reg.issuer.issued[issued:] for s in asked]
             self.assertTrue(any(s.startswith("repository:library/smollm2:") and "pull" in s for s in scopes), scopes)
             self.assertTrue(any(s.startswith("repository:library/pushed:") and "push" in s for s in scopes), scopes)
+
+    def test_ollama_key(self):
+        """Token auth by Ollama's ed25519 key signature (no password): a key the issuer trusts pulls and
+        pushes; an unknown key is refused. The key file is written by `cryptography` (OpenSSH form)."""
+        from cryptography.hazmat.primitives.asymmetric import ed25519 as ed
+        reg = self.start_registry(auth="token")
+        reg.upload_model("library/smollm2", "135m", self.manifest, self.blobs)
+        name = f"{reg.host}/library/smollm2:135m"
+        work = self.temp_dir("loom-key-")
+        keys = {}
+        for label in ("trusted", "unknown"):
+            k = ed.Ed25519PrivateKey.generate()
+            path = work / f"id_{label}"
+            path.write_bytes(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()))
+            keys[label] = path
+            if label == "trusted":
+                reg.issuer.ollama_keys.add(k.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).split()[1].decode())
+        stranger = self.start_server(env={"LOOM_REGISTRY_KEY": str(keys["unknown"])})
+        status, _, objects = registry_call(stranger, "pull", name, stream=False)
+        self.assertIn("unauthorized", objects[0].get("error", "").lower(), objects)
+        self.assertStoreEmpty(stranger.models)
+        friend = self.start_server(env={"LOOM_REGISTRY_KEY": str(keys["trusted"])})
+        self.assertPullStatuses(list(ollama.Client(host=friend.url, timeout=TIMEOUT).pull(name, insecure=True, stream=True)), self.manifest)
+        self.assertPulledLike(friend.models, name, reg, "library/smollm2", "135m", self.manifest)
+        target = f"{reg.host}/library/keyed:135m"
+        copy(friend, name, target)
+        self.assertPushStatuses(list(ollama.Client(host=friend.url, timeout=TIMEOUT).push(target, insecure=True, stream=True)), self.manifest)
+        self.assertEqual(reg.manifest("library/keyed", "135m")[1], self.manifest)
+        self.assertTrue(any(user == "ollama-key" and any(":push" in sc or "push" in sc for sc in scopes) for user, scopes in reg.issuer.issued),
+                        reg.issuer.issued)
 
     def test_htpasswd(self):
         self.check("htpasswd")

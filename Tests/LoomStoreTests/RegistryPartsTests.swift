@@ -133,3 +133,33 @@ import Testing
         _ = first
     }
 }
+
+/// Ollama's key signing against Python `cryptography` (an independent OpenSSH encoder and ed25519):
+/// the key below is `Ed25519PrivateKey.from_private_bytes(bytes(range(32)))` written in OpenSSH
+/// form, and the expected public key and signature are what `cryptography` gives for it (ed25519
+/// signatures are deterministic). A test key, used nowhere else.
+@Suite struct OllamaKeyTests {
+    static let key = """
+    -----BEGIN OPENSSH PRIVATE KEY-----
+    b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtz
+    c2gtZWQyNTUxOQAAACADoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuAAA
+    AIipUvLMqVLyzAAAAAtzc2gtZWQyNTUxOQAAACADoQe/884Qvh1w3RjnS8CZZ+TW
+    MJulDV8d3IZkElUxuAAAAEAAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e
+    HwOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4AAAAAAECAwQF
+    -----END OPENSSH PRIVATE KEY-----
+    """
+
+    @Test func signsAsOllama() throws {
+        let key = try OllamaKey(openSSH: Self.key)
+        #expect(key.publicKey == "AAAAC3NzaC1lZDI1NTE5AAAAIAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4")
+        let url = "http://127.0.0.1:5000/token?service=s&scope=repository:a/b:pull&ts=1&nonce=n"
+        #expect(try key.authorization(get: url) == "AAAAC3NzaC1lZDI1NTE5AAAAIAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4:"
+            + "T/3UAtOhY9eaKehoXkVSsS7mU+dIQhFn9E/es9Mbi8c3g9poXwee59oz4SQWGjDXvcBA5dOy8OGycK/yTAxtCQ==")
+    }
+
+    @Test func refusesWhatItCannotUse() {
+        #expect(throws: RegistryError.self) { try OllamaKey(openSSH: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----") }
+        #expect(throws: RegistryError.self) { try OllamaKey(openSSH: String(Self.key.dropLast(40))) }
+        #expect(OllamaKey.load(environment: ["LOOM_REGISTRY_KEY": "/nonexistent/id_ed25519"]) == nil)
+    }
+}

@@ -1,7 +1,8 @@
 // RegistryClient: HTTP to registries on async-http-client, with the two things every call needs —
 // authentication and redirects — done once here:
-//   401 + `WWW-Authenticate: Bearer realm,service,scope` → GET realm?service=…&scope=… (HTTP Basic
-//       with the host's Credentials when there are any) → {"token"|"access_token": …} → retry with
+//   401 + `WWW-Authenticate: Bearer realm,service,scope` → GET realm?service=…&scope=…&ts=…&nonce=…
+//       (HTTP Basic with the host's Credentials when there are any, else signed with Ollama's ed25519
+//       key when there is one: OllamaKey) → {"token"|"access_token": …} → retry with
 //       `Authorization: Bearer …`; `Basic realm=…` → retry with the host's login. A second 401 (or no
 //       login to offer) is RegistryError.unauthorized. Tokens are kept per registry host.
 //   3xx + Location → followed (at most 10); the registry's Authorization goes only to its own host,
@@ -18,6 +19,7 @@ import Synchronization
 public final class RegistryClient: Sendable {
     let http: HTTPClient
     let credentials: Credentials
+    let key: OllamaKey?
     /// Registry host → the Authorization value that worked last.
     let authorizations = Mutex<[String: String]>([:])
     static let userAgent = "loom/0.1 (amd64 linux)"
@@ -32,9 +34,10 @@ public final class RegistryClient: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    public init(credentials: Credentials = .load()) {
+    public init(credentials: Credentials = .load(), key: OllamaKey? = .load()) {
         http = Self.sharedHTTP
         self.credentials = credentials
+        self.key = key
     }
 
     /// Sends `method url`; `body` makes a fresh body for each attempt (auth retries, redirects).
@@ -89,11 +92,18 @@ public final class RegistryClient: Sendable {
             if let service = challenge.service { items.append(URLQueryItem(name: "service", value: service)) }
             for scope in (challenge.scope ?? "").split(separator: " ") { items.append(URLQueryItem(name: "scope", value: String(scope))) }
             items.append(URLQueryItem(name: "ts", value: String(Int(Date().timeIntervalSince1970))))
+            let nonce = (0..<16).map { _ in UInt8.random(in: 0...255) }
+            items.append(URLQueryItem(name: "nonce", value: Data(nonce).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")))
             components.queryItems = items
             guard let tokenURL = components.string else { throw .unauthorized }
             var request = HTTPClientRequest(url: tokenURL)
             request.headers.add(name: "User-Agent", value: Self.userAgent)
-            if let login { request.headers.add(name: "Authorization", value: login.basicHeader) }
+            if let login {
+                request.headers.add(name: "Authorization", value: login.basicHeader)
+            } else if let key {
+                request.headers.add(name: "Authorization", value: try key.authorization(get: tokenURL))
+            }
             let response: HTTPClientResponse
             do { response = try await http.execute(request, timeout: .seconds(60)) } catch {
                 throw .transport("GET \(tokenURL): \(error)")
