@@ -97,6 +97,9 @@ public struct ChatResponse: Sendable, Equatable, Encodable {
     public var doneReason: String?
     public var metrics: Metrics?
     public var logprobs: [TokenLogprob]?
+    /// The `stop` string that ended the answer, on the last object (not part of Ollama's wire
+    /// format; Anthropic's `stop_sequence` reports it).
+    public var stopSequence: String?
 
     enum CodingKeys: String, CodingKey { case model, message, done, logprobs, createdAt = "created_at", doneReason = "done_reason" }
 

@@ -120,6 +120,7 @@ final class GenerationJob: @unchecked Sendable {
         }
         let tail = stopFilter.finish(decoder.flush())
         if !tail.isEmpty { continuation.yield(.text(tail)) }
+        stats.stopSequence = stopFilter.matched
         stats.evalCount = generated
         stats.tokens = tokens
         stats.evalDuration = Self.now() - evalStart
@@ -161,6 +162,8 @@ extension GenerationJob {
 struct StopFilter {
     let stops: [String]
     var pending = ""
+    /// The stop sequence that ended the text, once one has.
+    var matched: String?
 
     init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
 
@@ -170,6 +173,7 @@ struct StopFilter {
             if let r = pending.range(of: s) {
                 let out = String(pending[..<r.lowerBound])
                 pending = ""
+                matched = s
                 return (out, true)
             }
         }

@@ -107,6 +107,8 @@ public struct GenerationStats: Sendable, Equatable {
     /// Time spent loading the model, reported on the engine's first request only (then 0).
     public var loadDuration: UInt64 = 0
     public var doneReason = DoneReason.stop
+    /// The `stop` string that ended generation (nil when it ended otherwise).
+    public var stopSequence: String?
     /// The prompt's tokens (after truncation) followed by the generated ones (Ollama's `context`).
     public var tokens: [Int32] = []
 }

@@ -8,6 +8,7 @@
 //   POST /api/embeddings    {"embedding": …} (legacy)
 //   GET  /api/ps            loaded models
 //   POST /api/pull, /api/push  registry transfers, NDJSON progress (or the last object)
+//   /v1/…                   OpenAI- and Anthropic-compatible routes (CompatRoutes.swift)
 //   other paths 404 "404 page not found"; known paths with another method 405 "405 method not allowed"
 // Errors before the first byte: {"error": …} with the error's status (§1.3); after it: a final
 // {"error": …} line in the 200 stream. CORS and Host checks per AccessPolicy. One log line per
@@ -59,7 +60,7 @@ public struct OllamaResponder: HTTPResponder {
         }
         if !policy.allows(host: request.head.authority) { response = Response(status: .forbidden) }
         // generate/chat/create log their own line when they succeed (with the token count).
-        if !isStreaming(response) && !(response.status == .ok && ["/api/generate", "/api/chat", "/api/create"].contains(path)) {
+        if !isStreaming(response) && !path.hasPrefix("/v1/") && !(response.status == .ok && ["/api/generate", "/api/chat", "/api/create"].contains(path)) {
             log("\(method) \(path) \(response.status.code) \(Self.seconds(since: start))")
         }
         return response
@@ -71,6 +72,7 @@ public struct OllamaResponder: HTTPResponder {
         let path = request.uri.path
         if request.method == .options { return Response(status: .noContent, headers: Self.corsHeaders) }
         if path.hasPrefix("/api/blobs/") { return await blob(request, digest: String(path.dropFirst("/api/blobs/".count))) }
+        if path.hasPrefix("/v1/") { return await compat(request, path: path) }
         guard let methods = Self.routes[path] else { return Self.text(.notFound, "404 page not found") }
         guard methods.contains(request.method) else { return Self.text(.methodNotAllowed, "405 method not allowed") }
         switch path {

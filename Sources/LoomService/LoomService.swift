@@ -152,8 +152,10 @@ public final class LoomService: OllamaService {
                 case let .thinking(piece): message.thinking = piece
                 case let .toolCall(call): message.toolCalls = [Self.wire(call)]
                 case let .done(stats):
-                    return ChatResponse(model: name, createdAt: Timestamp.now(), message: message, done: true,
-                                        doneReason: stats.doneReason.rawValue, metrics: Self.metrics(stats), logprobs: logprobs)
+                    var last = ChatResponse(model: name, createdAt: Timestamp.now(), message: message, done: true,
+                                            doneReason: stats.doneReason.rawValue, metrics: Self.metrics(stats), logprobs: logprobs)
+                    last.stopSequence = stats.stopSequence
+                    return last
                 case .logprob: return nil
                 }
                 return ChatResponse(model: name, createdAt: Timestamp.now(), message: message, logprobs: logprobs)
