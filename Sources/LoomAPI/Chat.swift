@@ -76,6 +76,10 @@ public struct ChatRequest: Sendable, Decodable {
     public var shift: Bool?
     public var logprobs: Bool?
     public var topLogprobs: Int?
+    /// `think` is dropped instead of refused when the model cannot think (not on the wire: set by
+    /// the Anthropic translation, whose clients ask for thinking whatever the model, as Ollama's
+    /// `relax_thinking` does).
+    public var relaxThinking = false
 
     enum CodingKeys: String, CodingKey {
         case model, messages, tools, format, stream, options, think, truncate, shift, logprobs

@@ -142,6 +142,10 @@ public final class LoomService: OllamaService {
             let turn: ChatTurn
             do {
                 turn = try engine.prepare(conversation, options: ChatOptions(generation: generation, tools: tools, think: think))
+            } catch EngineError.thinkingUnsupported where request.relaxThinking {
+                do { turn = try engine.prepare(conversation, options: ChatOptions(generation: generation, tools: tools, think: nil)) } catch {
+                    throw Self.apiError(error, name: name, entry: entry)
+                }
             } catch {
                 throw Self.apiError(error, name: name, entry: entry)
             }

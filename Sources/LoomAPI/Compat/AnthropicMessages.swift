@@ -6,7 +6,8 @@
 //   options       max_tokens (required) → num_predict, temperature, top_p, top_k,
 //                 stop_sequences → stop
 //   tools         {name, description, input_schema} → native function tools; tool_choice none drops them
-//   thinking      {"type": "enabled"} → think true, {"type": "disabled"} → false
+//   thinking      {"type": "enabled" | "adaptive"} → think true (dropped when the model cannot
+//                 think), {"type": "disabled"} → false, other types ignored
 // Response: a `message` with thinking / text / tool_use blocks, stop_reason end_turn | max_tokens |
 // stop_sequence | tool_use, usage. Stream: message_start, then per block content_block_start,
 // content_block_delta (text_delta, thinking_delta, input_json_delta), content_block_stop, then
@@ -45,7 +46,7 @@ public enum AnthropicMessages {
         let model = try body.model()
         guard let maxTokens = try body.int("max_tokens") else { throw .badRequest("max_tokens: Field required") }
         guard maxTokens >= 1 else { throw .badRequest("max_tokens: must be at least 1") }
-        guard let raw = try body.array("messages") else { throw .badRequest("messages: Field required") }
+        guard let raw = try body.array("messages"), !raw.isEmpty else { throw .badRequest("messages is required") }
         var messages: [Message] = []
         switch body["system"] {
         case let .string(s)?: messages.append(Message(role: "system", content: s))
@@ -81,11 +82,14 @@ public enum AnthropicMessages {
             })
         }
         if let thinking = try body.object("thinking") {
+            // Unknown types are ignored, as Ollama does; thinking asked of a model that cannot think
+            // is dropped, not refused.
             switch try thinking.string("type") {
             case "enabled", "adaptive": chat.think = .bool(true)
             case "disabled": chat.think = .bool(false)
-            case let other: throw .badRequest("thinking.type: Input should be 'enabled' or 'disabled', not \(other ?? "null")")
+            default: break
             }
+            chat.relaxThinking = true
         }
         return AnthropicRequest(chat: chat, model: model, stream: try body.bool("stream") ?? false)
     }
