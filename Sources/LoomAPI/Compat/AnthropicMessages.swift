@@ -75,10 +75,7 @@ public enum AnthropicMessages {
             chat.tools = .array(try tools.map { t throws(APIError) in
                 let tool = try CompatBody(value: t)
                 guard let name = try tool.string("name") else { throw .badRequest("tools: each tool needs a name") }
-                var function: [JSONValue.Member] = [("name", .string(name))]
-                if let d = try tool.string("description") { function.append(("description", .string(d))) }
-                function.append(("parameters", tool["input_schema"] ?? ["type": "object", "properties": [:]]))
-                return ["type": "function", "function": .object(function)]
+                return CompatBody.functionTool(name: name, description: try tool.string("description"), parameters: tool["input_schema"])
             })
         }
         if let thinking = try body.object("thinking") {

@@ -86,6 +86,17 @@ public struct CompatBody: Sendable {
     }
 }
 
+extension CompatBody {
+    /// A native function tool (`{"type": "function", "function": {name, description, parameters}}`)
+    /// from the flat tool objects of the Responses and Anthropic APIs.
+    public static func functionTool(name: String, description: String?, parameters: JSONValue?) -> JSONValue {
+        var function: [JSONValue.Member] = [("name", .string(name))]
+        if let description { function.append(("description", .string(description))) }
+        function.append(("parameters", parameters ?? ["type": "object", "properties": [:]]))
+        return ["type": "function", "function": .object(function)]
+    }
+}
+
 /// Identifiers and times the compatible APIs put in their responses.
 public enum CompatIDs {
     /// `prefix` + random lowercase alphanumerics.

@@ -60,10 +60,7 @@ public enum OpenAIResponses {
                 guard kind == nil || kind == "function", let name = try tool.string("name") else {
                     throw .badRequest("tools: only function tools with a name are supported")
                 }
-                var function: [JSONValue.Member] = [("name", .string(name))]
-                if let d = try tool.string("description") { function.append(("description", .string(d))) }
-                function.append(("parameters", tool["parameters"] ?? ["type": "object", "properties": [:]]))
-                return ["type": "function", "function": .object(function)]
+                return CompatBody.functionTool(name: name, description: try tool.string("description"), parameters: tool["parameters"])
             })
         }
         var textFormat: JSONValue = ["type": "text"]
@@ -271,24 +268,14 @@ public struct OpenAIResponsesStream: Sendable {
             outputIndex += 1
         }
         if !r.message.content.isEmpty && calls.isEmpty {
-            if !textStarted {
-                textStarted = true
-                out.append(event("response.output_item.added", [("output_index", JSONValue(outputIndex)), ("item", messageItem(status: "in_progress"))]))
-                out.append(event("response.content_part.added", [("item_id", .string(messageID)), ("output_index", JSONValue(outputIndex)),
-                                                                  ("content_index", 0), ("part", ["type": "output_text", "text": "", "annotations": [], "logprobs": []])]))
-            }
+            out += startText()
             text += r.message.content
             out.append(event("response.output_text.delta", [("item_id", .string(messageID)), ("output_index", JSONValue(outputIndex)),
                                                              ("content_index", 0), ("delta", .string(r.message.content)), ("logprobs", [])]))
         }
         if r.done {
             if calls.isEmpty {
-                if !textStarted {
-                    textStarted = true
-                    out.append(event("response.output_item.added", [("output_index", JSONValue(outputIndex)), ("item", messageItem(status: "in_progress"))]))
-                    out.append(event("response.content_part.added", [("item_id", .string(messageID)), ("output_index", JSONValue(outputIndex)),
-                                                                      ("content_index", 0), ("part", ["type": "output_text", "text": "", "annotations": [], "logprobs": []])]))
-                }
+                out += startText()
                 out.append(event("response.output_text.done", [("item_id", .string(messageID)), ("output_index", JSONValue(outputIndex)),
                                                                 ("content_index", 0), ("text", .string(text)), ("logprobs", [])]))
                 out.append(event("response.content_part.done", [("item_id", .string(messageID)), ("output_index", JSONValue(outputIndex)),
@@ -298,6 +285,15 @@ public struct OpenAIResponsesStream: Sendable {
             out.append(event("response.completed", [("response", object(status: "completed", output: output, usage: Self.usage(r.metrics), completed: true))]))
         }
         return out
+    }
+
+    /// The message item and its output_text part, opened once.
+    mutating func startText() -> [(String, JSONValue)] {
+        guard !textStarted else { return [] }
+        textStarted = true
+        return [event("response.output_item.added", [("output_index", JSONValue(outputIndex)), ("item", messageItem(status: "in_progress"))]),
+                event("response.content_part.added", [("item_id", .string(messageID)), ("output_index", JSONValue(outputIndex)),
+                                                      ("content_index", 0), ("part", ["type": "output_text", "text": "", "annotations": [], "logprobs": []])])]
     }
 
     mutating func finishReasoning() -> [(String, JSONValue)] {
