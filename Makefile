@@ -79,6 +79,7 @@ bench: release models
 	.build/release/loom bench embed --threads 2 $(MINILM)
 	$(PYTHON) Scripts/bench_server.py
 	LOOM_SERVE=.build/release/serve $(PYTHON) Scripts/bench_pull.py
+	LOOM_SERVE=.build/release/serve $(PYTHON) Scripts/bench_serve.py
 	.build/release/loom bench generate $(MODEL) -n 256 --format json \
 	  --prompt "$$(printf '<|im_start|>user\nDescribe a cat as JSON.<|im_end|>\n<|im_start|>assistant\n')"
 

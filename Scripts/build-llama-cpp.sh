@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Build llama.cpp's `llama-bench`, `llama-embedding`, `llama-quantize`, `llama-perplexity`, `llama-tokenize` and `llama-simple` (greedy text) as
-# *measuring tools* (for `loom bench model` / `loom bench embed`, the K-quant goldens and the
-# perplexity comparisons): never a dependency of Loom, never linked, only run as separate processes
+# Build llama.cpp's `llama-bench`, `llama-embedding`, `llama-quantize`, `llama-perplexity`,
+# `llama-tokenize`, `llama-simple` (greedy text) and `llama-server` as *measuring tools* (for
+# `loom bench model` / `loom bench embed`, the K-quant goldens, the perplexity comparisons and
+# Scripts/bench_serve.py): never a dependency of Loom, never linked, only run as separate processes
 # so their figures can be put next to ours.
 #
 # Source: the PyPI sdist llama-cpp-python==0.3.36 (vendored llama.cpp), fetched and verified by
 # Scripts/fetch-llama-cpp-data.sh into the cache. CMake and Ninja come from PyPI into the venv.
-# Output: $LOOM_CACHE/llama-cpp/build/bin/llama-{bench,embedding,quantize,perplexity,tokenize,simple} (default cache:
-# <repo>/.cache). Idempotent.
+# Output: $LOOM_CACHE/llama-cpp/build/bin/llama-{bench,embedding,quantize,perplexity,tokenize,simple,server}
+# (default cache: <repo>/.cache). Idempotent. llama-server is built without its web UI (no npm, no
+# download of prebuilt assets).
 #
 # Environment: LOOM_CACHE, PYTHON (default .venv/bin/python).
 set -euo pipefail
@@ -20,7 +22,7 @@ src=$cache/llama-cpp/src
 build=$cache/llama-cpp/build
 PYTHON=${PYTHON:-$root/.venv/bin/python}
 
-tools="llama-bench llama-embedding llama-quantize llama-perplexity llama-tokenize llama-simple"
+tools="llama-bench llama-embedding llama-quantize llama-perplexity llama-tokenize llama-simple llama-server"
 missing=0
 for t in $tools; do [ -x "$build/bin/$t" ] || missing=1; done
 if [ $missing = 0 ]; then echo "llama.cpp tools: $build/bin ($tools)"; exit 0; fi
@@ -35,7 +37,8 @@ if [ ! -f "$src/CMakeLists.txt" ]; then
   rm -rf "$src" && mv "$src.tmp" "$src"
 fi
 PATH=$venvbin:$PATH cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF \
+  -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=ON \
+  -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
   -DBUILD_SHARED_LIBS=OFF >/dev/null
 PATH=$venvbin:$PATH cmake --build "$build" --target $tools -j "$(nproc)"
 echo "llama.cpp tools: $build/bin ($tools)"

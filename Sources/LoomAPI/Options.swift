@@ -22,6 +22,9 @@ public struct Options: Sendable, Equatable {
     public var stop: [String]?
     public var numBatch: Int?
     public var numThread: Int?
+    /// Never end on an end-of-generation token (llama.cpp's `ignore_eos`; a Loom extension for
+    /// benchmarks that need fixed output lengths).
+    public var ignoreEOS: Bool?
 
     public init() {}
 
@@ -66,6 +69,9 @@ public struct Options: Sendable, Equatable {
                     stops.append(s)
                 }
                 stop = stops
+            } else if key == "ignore_eos" {
+                guard let b = value.boolValue else { throw .internalError("option \"ignore_eos\" must be of type bool") }
+                ignoreEOS = b
             }
             // Other keys: ignored (Ollama logs "invalid option provided").
         }

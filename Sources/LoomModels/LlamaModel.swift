@@ -261,4 +261,8 @@ extension LlamaFamilyModel {
     public func shift(_ state: DecoderState, keep: Int, discard: Int) {
         decoder.shift(state, keep: keep, discard: discard)
     }
+
+    public func forward(batch: [BatchEntry], workspace: DecoderState, pool: ThreadPool) -> [[Float]] {
+        decoder.forward(batch: batch, workspace: workspace, pool: pool)
+    }
 }

@@ -1,5 +1,6 @@
-// One generation on the engine's sequence: prefix reuse, prefill, the sampling loop, stop strings
-// and statistics. Runs on a compute thread; requests on one engine are serialized by its lock.
+// One generation on one of the engine's slots: prefix reuse, prefill, the sampling loop, stop
+// strings and statistics. Runs on a compute thread of its own; its forward passes go through the
+// engine's BatchStepper, batched with the other slots' (continuous batching).
 
 import Foundation
 import LoomKernels
@@ -37,10 +38,12 @@ final class GenerationJob: @unchecked Sendable {
     }
 
     func run() {
-        engine.lock.lock()
-        defer { engine.lock.unlock() }
+        let slot = engine.acquireSlot(for: promptTokens)
+        defer { engine.releaseSlot(slot) }
+        engine.stepper.register()
+        defer { engine.stepper.unregister() }
         do {
-            let stats = try generate()
+            let stats = try generate(on: slot)
             continuation.yield(.done(stats))
             continuation.finish()
         } catch {
@@ -48,9 +51,9 @@ final class GenerationJob: @unchecked Sendable {
         }
     }
 
-    func generate() throws -> GenerationStats {
+    func generate(on slot: Slot) throws -> GenerationStats {
         let start = Self.now()
-        let e = engine, model = e.model, cache = e.cache
+        let e = engine, model = e.model, cache = slot.cache
         var tokens = promptTokens
         let numKeep = min(max(options.numKeep, 0), cache.capacity / 2)
         guard !tokens.isEmpty else { throw EngineError.promptTooLong(tokens: 0, context: cache.capacity) }
@@ -61,9 +64,9 @@ final class GenerationJob: @unchecked Sendable {
         }
         // Longest common prefix with the cache; at least one token is evaluated for fresh logits.
         var keep = 0
-        while keep < min(tokens.count - 1, e.cachedTokens.count) && e.cachedTokens[keep] == tokens[keep] { keep += 1 }
+        while keep < min(tokens.count - 1, slot.cachedTokens.count) && slot.cachedTokens[keep] == tokens[keep] { keep += 1 }
         cache.truncate(to: keep)
-        e.cachedTokens = Array(tokens[..<keep])
+        slot.cachedTokens = Array(tokens[..<keep])
         var stats = GenerationStats()
         stats.promptEvalCount = tokens.count - keep
         // Prefill in batches of at most batchSize tokens; the last batch's logits start decoding.
@@ -72,8 +75,8 @@ final class GenerationJob: @unchecked Sendable {
         while at < tokens.count {
             if cancelled.isSet { break }
             let end = min(tokens.count, at + e.batchSize)
-            logits = model.forward(Array(tokens[at..<end]), state: e.state, pool: e.pool)
-            e.cachedTokens.append(contentsOf: tokens[at..<end])
+            logits = e.stepper.forward(Array(tokens[at..<end]), state: slot.state)
+            slot.cachedTokens.append(contentsOf: tokens[at..<end])
             at = end
         }
         stats.promptEvalDuration = Self.now() - start
@@ -112,11 +115,11 @@ final class GenerationJob: @unchecked Sendable {
             if cache.count == cache.capacity {
                 guard options.shift, cache.count > numKeep + 1 else { stats.doneReason = .length; break }
                 let discard = (cache.count - numKeep) / 2
-                model.shift(e.state, keep: numKeep, discard: discard)
-                e.cachedTokens.removeSubrange(numKeep..<(numKeep + discard))
+                model.shift(slot.state, keep: numKeep, discard: discard)
+                slot.cachedTokens.removeSubrange(numKeep..<(numKeep + discard))
             }
-            logits = model.forward([next], state: e.state, pool: e.pool)
-            e.cachedTokens.append(next)
+            logits = e.stepper.forward([next], state: slot.state)
+            slot.cachedTokens.append(next)
         }
         let tail = stopFilter.finish(decoder.flush())
         if !tail.isEmpty { continuation.yield(.text(tail)) }
@@ -124,7 +127,7 @@ final class GenerationJob: @unchecked Sendable {
         stats.evalCount = generated
         stats.tokens = tokens
         stats.evalDuration = Self.now() - evalStart
-        if !e.loadReported { stats.loadDuration = e.loadDuration; e.loadReported = true }
+        stats.loadDuration = e.takeLoadDuration()
         stats.totalDuration = Self.now() - start + stats.loadDuration
         return stats
     }

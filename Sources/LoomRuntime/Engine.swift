@@ -3,13 +3,16 @@
 //   let engine = try Engine.load(path: "model.gguf")
 //   for try await event in engine.chat([ChatMessage(role: "user", content: "Hi")]) { … }
 //
-// One engine holds one sequence: its KV cache and the tokens in it. A request renders the chat
-// template (or takes the prompt raw), tokenizes, keeps the longest cached prefix of the new prompt
-// (a chat's next turn only evaluates the new tokens), prefills the rest, then samples token by
-// token, streaming text that is whole UTF-8 and never part of a stop string, until EOS/EOT, a stop
-// string, num_predict, the context end, or cancellation. Compute runs on the engine's own thread,
-// never on Swift's cooperative pool. Requests are serialized.
+// An engine holds `parallel` sequences (slots: a KV cache and the tokens in it each). A request
+// renders the chat template (or takes the prompt raw), tokenizes, takes the free slot with the
+// longest cached prefix of the new prompt (a chat's next turn, or any request sharing a system
+// prompt with an earlier one, only evaluates the new tokens), prefills the rest, then samples
+// token by token, streaming text that is whole UTF-8 and never part of a stop string, until
+// EOS/EOT, a stop string, num_predict, the context end, or cancellation. The slots' forward passes
+// run batched (continuous batching, BatchStepper.swift). Compute runs on compute threads, never
+// on Swift's cooperative pool.
 
+import Foundation
 import LoomGGUF
 import LoomJSON
 import LoomKernels
@@ -189,17 +192,24 @@ public final class Engine: @unchecked Sendable {
     /// The model's Jinja chat template (`tokenizer.chat_template`), if it has one.
     public let chatTemplateSource: String?
     let pool: ThreadPool
-    /// The sequence: KV cache and forward-pass buffers, allocated once.
-    let state: DecoderState
-    var cache: KVCache { state.cache }
+    /// The sequences (KV cache and forward-pass buffers each, allocated once): requests run
+    /// `slots.count` at a time, batched together (BatchStepper.swift).
+    let slots: [Slot]
+    let slotCondition = NSCondition()
+    var useCounter: UInt64 = 0
+    /// Coalesces the slots' forward passes.
+    let stepper: BatchStepper
+    /// The first slot's state, KV cache and cached tokens (a one-slot engine's only sequence).
+    var state: DecoderState { slots[0].state }
+    var cache: KVCache { slots[0].cache }
+    var cachedTokens: [Int32] { slots[0].cachedTokens }
     /// Most prompt tokens per forward pass (prefill runs in batches of this size).
     public let batchSize: Int
-    /// Tokens whose keys/values are in `cache`.
-    var cachedTokens: [Int32] = []
-    let lock = NSLockLite()
+    /// Sequences served at once.
+    public var parallel: Int { slots.count }
     /// Control tokens that end a turn.
     let endTokens: Set<Int32>
-    /// Nanoseconds `load` took; `loadReported` (under `lock`) says whether a request has counted it.
+    /// Nanoseconds `load` took; `loadReported` (under `slotCondition`) says whether a request has counted it.
     public internal(set) var loadDuration: UInt64 = 0
     var loadReported = false
     /// Every token's bytes in a trie, for output constraints (built on first use; control tokens
@@ -212,14 +222,14 @@ public final class Engine: @unchecked Sendable {
     /// tokens (clamped to the model's) on `threads` threads, prefilling up to `batchSize` tokens per
     /// pass, keys/values in `cacheType`. `template` (Jinja) replaces the GGUF's `tokenizer.chat_template`.
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
-                            cacheType: KVCacheType = .f16, template: String? = nil) throws(EngineError) -> Engine {
+                            cacheType: KVCacheType = .f16, template: String? = nil, parallel: Int = 1) throws(EngineError) -> Engine {
         try load(info: ModelInfo(path: path), contextLength: contextLength, threads: threads, batchSize: batchSize,
-                 cacheType: cacheType, template: template)
+                 cacheType: cacheType, template: template, parallel: parallel)
     }
 
     /// `load(path:…)` of a file already opened.
     public static func load(info: ModelInfo, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
-                            cacheType: KVCacheType = .f16, template override: String? = nil) throws(EngineError) -> Engine {
+                            cacheType: KVCacheType = .f16, template override: String? = nil, parallel: Int = 1) throws(EngineError) -> Engine {
         let start = GenerationJob.now()
         guard case let .decoder(type) = info.architecture else { throw .embeddingOnly }
         do {
@@ -232,7 +242,7 @@ public final class Engine: @unchecked Sendable {
             let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
                                 templateSource: source,
                                 contextLength: max(4, min(contextLength, model.shape.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
-                                batchSize: max(1, batchSize), cacheType: cacheType)
+                                batchSize: max(1, batchSize), cacheType: cacheType, parallel: parallel)
             engine.loadDuration = GenerationJob.now() - start
             return engine
         } catch let e as TemplateError {
@@ -243,7 +253,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: any DecoderModel, template: ChatTemplate?, templateSource: String? = nil,
-         contextLength: Int, threads: Int, batchSize: Int, cacheType: KVCacheType) {
+         contextLength: Int, threads: Int, batchSize: Int, cacheType: KVCacheType, parallel: Int = 1) {
         chatTemplateSource = templateSource
         self.batchSize = batchSize
         self.vocabulary = vocabulary
@@ -251,18 +261,20 @@ public final class Engine: @unchecked Sendable {
         self.model = model
         self.template = template
         pool = ThreadPool(threads: threads)
-        state = model.makeState(capacity: contextLength, cacheType: cacheType, batch: batchSize, threads: threads)
+        slots = (0..<max(1, parallel)).map { Slot(index: $0, state: model.makeState(capacity: contextLength, cacheType: cacheType, batch: batchSize, threads: threads)) }
+        stepper = BatchStepper(model: model, pool: pool,
+                               workspace: model.makeState(capacity: 1, cacheType: cacheType, batch: parallel > 1 ? batchSize + parallel : 1, threads: threads))
         let names: Set<String> = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"]
         var ends = Set([vocabulary.eos, vocabulary.eot].compactMap { $0 })
         for (i, t) in vocabulary.tokens.enumerated() where names.contains(t) && vocabulary.type(i) == .control { ends.insert(Int32(i)) }
         endTokens = ends
     }
 
-    /// Bytes held by the KV cache.
-    public var kvCacheBytes: Int { cache.byteCount }
+    /// Bytes held by the KV caches of all slots.
+    public var kvCacheBytes: Int { slots.reduce(0) { $0 + $1.cache.byteCount } }
 
-    /// Bytes held by the sequence's state: the KV cache and the forward pass's buffers.
-    public var stateBytes: Int { state.byteCount }
+    /// Bytes held by the sequences' states (KV caches and forward-pass buffers) and the batch workspace.
+    public var stateBytes: Int { slots.reduce(stepper.workspace.byteCount) { $0 + $1.state.byteCount } }
 
     /// The context length (KV cache positions).
     public var contextLength: Int { cache.capacity }

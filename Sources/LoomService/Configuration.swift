@@ -1,6 +1,6 @@
 // ServiceConfiguration: the scheduler's settings, from Ollama's environment variables (§16):
 //   OLLAMA_KEEP_ALIVE (5m), OLLAMA_MAX_LOADED_MODELS (3 on CPU), OLLAMA_MAX_QUEUE (512),
-//   OLLAMA_NUM_PARALLEL (1), OLLAMA_CONTEXT_LENGTH (4096 on this class of machine).
+//   OLLAMA_NUM_PARALLEL (4), OLLAMA_CONTEXT_LENGTH (4096 on this class of machine).
 
 import Foundation
 import LoomAPI
@@ -13,8 +13,9 @@ public struct ServiceConfiguration: Sendable {
     public var maxLoadedModels = 3
     /// Most requests waiting for a model load or a free slot; beyond it → 503.
     public var maxQueue = 512
-    /// Requests one loaded model serves at once.
-    public var numParallel = 1
+    /// Requests one loaded model serves at once, batched together (Ollama's "auto": 4 on a machine
+    /// of this size, memory permitting — each is a KV cache of num_ctx).
+    public var numParallel = 4
     /// num_ctx when a request gives none.
     public var contextLength = 4096
     /// Threads per model when a request gives no num_thread (nil = online CPUs).

@@ -225,7 +225,8 @@ public final class LoomService: OllamaService {
     func runnerOptions(_ o: Options) -> RunnerOptions {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         let threads = (o.numThread ?? 0) > 0 ? o.numThread.map { min($0, cpus) } : config.threads
-        return RunnerOptions(numCtx: max(4, o.numCtx ?? config.contextLength), numBatch: max(1, o.numBatch ?? 512), numThread: threads)
+        return RunnerOptions(numCtx: max(4, o.numCtx ?? config.contextLength), numBatch: max(1, o.numBatch ?? 512), numThread: threads,
+                             parallel: config.numParallel)
     }
 
     func generateOptions(_ o: Options, truncate: Bool?, shift: Bool?) -> GenerateOptions {
@@ -244,8 +245,10 @@ public final class LoomService: OllamaService {
         // Ollama's engine does: with context shift a model that never ends a turn would run forever.
         let cap = 10 * runnerOptions(o).numCtx
         let predict = (o.numPredict ?? -1) < 0 ? cap : (o.numPredict ?? cap)
-        return GenerateOptions(sampling: s, numPredict: predict, stop: o.stop ?? [], numKeep: o.numKeep ?? 4,
-                               truncate: truncate ?? true, shift: shift ?? true)
+        var options = GenerateOptions(sampling: s, numPredict: predict, stop: o.stop ?? [], numKeep: o.numKeep ?? 4,
+                                      truncate: truncate ?? true, shift: shift ?? true)
+        options.ignoreEOS = o.ignoreEOS ?? false
+        return options
     }
 
     /// A runtime log-probability in Ollama's shape (§5.5; bytes omitted when empty, top_logprobs

@@ -21,6 +21,8 @@ struct RunnerOptions: Hashable, Sendable {
     var numCtx: Int
     var numBatch: Int
     var numThread: Int?
+    /// Sequences served at once, batched (OLLAMA_NUM_PARALLEL): one KV cache of num_ctx each.
+    var parallel = 1
 }
 
 /// A loaded model (a generator or an embedder). Mutable state is only touched on the scheduler actor.
@@ -178,13 +180,13 @@ actor Scheduler {
         throw .internalError("model requires more system memory (\(gib(need))) than is available (\(gib(available)))")
     }
 
-    /// Bytes the model would hold: its file and a KV cache of `num_ctx` f16 positions.
+    /// Bytes the model would hold: its file and `parallel` KV caches of `num_ctx` f16 positions.
     static func estimate(_ entry: ModelEntry, _ options: RunnerOptions, files: ModelFiles) -> Int {
         guard let info = try? files.info(entry.path) else {
             return (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
         }
         if info.isEncoder { return info.fileSize }
-        return info.fileSize + info.shape.kvCacheBytes(positions: min(options.numCtx, info.shape.contextLength), bytesPerValue: 2)
+        return info.fileSize + options.parallel * info.shape.kvCacheBytes(positions: min(options.numCtx, info.shape.contextLength), bytesPerValue: 2)
     }
 
     static func availableMemory() -> Int? {
@@ -201,7 +203,7 @@ actor Scheduler {
                 do {
                     let info = try files.info(entry.path)
                     let model = try LoadedModel.load(info: info, contextLength: options.numCtx, threads: options.numThread,
-                                                     batchSize: options.numBatch, template: entry.template)
+                                                     batchSize: options.numBatch, template: entry.template, parallel: options.parallel)
                     c.resume(returning: Runner(entry: entry, model: model, options: options,
                                                size: info.fileSize + (model.engine?.kvCacheBytes ?? 0),
                                                details: ModelDetails.from(info.file), keepAlive: keepAlive))

@@ -67,6 +67,29 @@ public protocol DecoderModel: AnyObject, Sendable {
     func forward(_ tokens: [Int32], state: DecoderState, pool: ThreadPool, output: ForwardOutput, path: MatMulPath) -> [Float]
     /// Drops cached positions keep..<keep+discard and moves the later ones down (context shift).
     func shift(_ state: DecoderState, keep: Int, discard: Int)
+    /// One pass over several sequences at once (continuous batching): each entry's tokens run at
+    /// its own positions against its own cache, the matmuls read every weight row once for all of
+    /// them, and each entry gets its last token's logits — the same bits as `forward` would give
+    /// it alone. `workspace` (a state of this model) holds the pass's activations.
+    func forward(batch: [BatchEntry], workspace: DecoderState, pool: ThreadPool) -> [[Float]]
+}
+
+/// One sequence's part of a batched pass.
+public struct BatchEntry: @unchecked Sendable {
+    public var tokens: [Int32]
+    public var state: DecoderState
+
+    public init(tokens: [Int32], state: DecoderState) {
+        self.tokens = tokens
+        self.state = state
+    }
+}
+
+extension DecoderModel {
+    /// Entry by entry (models without a batched pass).
+    public func forward(batch: [BatchEntry], workspace: DecoderState, pool: ThreadPool) -> [[Float]] {
+        batch.map { forward($0.tokens, state: $0.state, pool: pool, output: .lastLogits, path: .auto) }
+    }
 }
 
 /// An encoder that embeds whole sequences (BERT family).
