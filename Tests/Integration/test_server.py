@@ -1183,7 +1183,7 @@ class ShutdownTests(unittest.TestCase):
 
 class QueueTests(unittest.TestCase):
     def test_queue_overflow_answers_503(self):
-        server = Server(env={"OLLAMA_MAX_QUEUE": "1"})
+        server = Server(env={"OLLAMA_MAX_QUEUE": "1", "OLLAMA_NUM_PARALLEL": "1"})
         try:
             statuses = []
             lock = threading.Lock()

@@ -154,6 +154,6 @@ struct SchedulerTests {
             try ServiceConfiguration(environment: ["OLLAMA_MAX_QUEUE": "lots"])
         }
         let defaults = try ServiceConfiguration(environment: [:])
-        #expect(defaults.maxLoadedModels == 3 && defaults.maxQueue == 512 && defaults.numParallel == 1 && defaults.contextLength == 4096)
+        #expect(defaults.maxLoadedModels == 3 && defaults.maxQueue == 512 && defaults.numParallel == 4 && defaults.contextLength == 4096)
     }
 }
