@@ -349,6 +349,64 @@ class ServerTests(unittest.TestCase):
         self.assertTrue(any("client gone" in line for line in self.server.lines), self.server.lines[-5:])
 
 
+class BatchingTests(unittest.TestCase):
+    """Continuous batching (OLLAMA_NUM_PARALLEL slots decoding together): eight chats with different
+    histories answer at once exactly what each answers alone; with one slot, a client that
+    disconnects mid-stream gives the slot back at the next step."""
+
+    def test_eight_concurrent_chats_with_different_histories(self):
+        server = Server(env={"OLLAMA_NUM_PARALLEL": "8"})
+        try:
+            client = ollama.Client(host=server.url)
+            names = ["Ada", "Brahe", "Curie", "Darwin", "Euler", "Faraday", "Gauss", "Hopper"]
+
+            def chat(i):
+                messages = [{"role": "user", "content": f"Hello, my name is {names[i]} and I like {i + 2} cats."},
+                            {"role": "assistant", "content": f"Nice to meet you, {names[i]}!"},
+                            {"role": "user", "content": "What is my name, and how many cats do I like?"}]
+                return client.chat(model=MODEL, messages=messages, options={"temperature": 0, "num_predict": 24}).message.content
+
+            alone = [chat(i) for i in range(8)]
+            together = [None] * 8
+
+            def run(i):
+                together[i] = chat(i)
+
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(300)
+            self.assertTrue(all(a.strip() for a in alone), alone)
+            self.assertEqual(together, alone)
+            self.assertGreaterEqual(sum(names[i] in alone[i] for i in range(8)), 4, alone)   # the histories are theirs
+        finally:
+            server.stop()
+
+    def test_disconnect_frees_the_only_slot(self):
+        server = Server(env={"OLLAMA_NUM_PARALLEL": "1"})
+        try:
+            client = ollama.Client(host=server.url)
+            client.generate(model=MODEL, prompt="Hi", options={"num_predict": 1})   # loaded
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+            body = json.dumps({"model": MODEL, "prompt": "Write a very long story.",
+                               "options": {"num_predict": 4000, "ignore_eos": True}})
+            sock.sendall(f"POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
+            data = b""
+            while data.count(b'"done":false') < 3:
+                chunk = sock.recv(4096)
+                self.assertTrue(chunk, data)
+                data += chunk
+            sock.close()
+            start = time.time()
+            r = client.generate(model=MODEL, prompt="Hi", options={"num_predict": 4})
+            self.assertTrue(r.done)
+            # 4000 forced tokens take > 10 s here; the next request waited for at most a few steps.
+            self.assertLess(time.time() - start, 5)
+        finally:
+            server.stop()
+
+
 class StoreTests(unittest.TestCase):
     """The model store through HTTP: blobs, create, tags, show, copy, delete, and a store laid out by
     hand as Ollama writes it (§13)."""
