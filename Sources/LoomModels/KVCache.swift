@@ -1,21 +1,45 @@
 // KVCache: keys and values of every layer for the tokens seen so far, in fp16 (llama.cpp's and
-// Ollama's default) or f32.
+// Ollama's default), f32, or ggml's q8_0 / q4_0 blocks (llama.cpp's `-ctk/-ctv q8_0`, Ollama's
+// OLLAMA_KV_CACHE_TYPE).
 //
 //   k, v: [layers, capacity, kvHeads · headDim] of `type`, one row per position
+//         (q8_0: 34 bytes per 32 values, fp16 d + 32 int8; q4_0: 18 bytes per 32, fp16 d + 16
+//          bytes of nibbles, x = (q − 8)·d; a head row is whole blocks, headDim % 32 == 0)
 //
+// `store` converts f32 rows when they are written: f16 by rounding, q8_0/q4_0 by LoomKernels'
+// reference quantizers (Blocks/Q8_0, Blocks/Q4_0 — ggml's `quantize_row_q8_0_ref` /
+// `quantize_row_q4_0_ref`, so the bytes are llama.cpp's). Attention reads the rows as stored and
+// dequantizes in registers (Ops.attention); nothing else keeps a dequantized copy.
 // `count` positions are valid; `store` writes rows at count…; `truncate(to:)` keeps a prefix (how a
 // chat's next turn reuses the common prefix of its prompt); `shift(keep:discard:)` drops positions
 // keep..<keep+discard and moves the rest down (the model re-rotates the moved keys, see
-// LlamaModel.shift).
+// LlamaModel.shift; a quantized key is dequantized, rotated and quantized again, as llama.cpp does).
 
 import LoomKernels
+import LoomTensor
 
 /// The element type of a KV cache.
 public enum KVCacheType: String, Sendable, CaseIterable {
-    case f16, f32
+    case f16, f32, q8_0, q4_0
 
-    /// Bytes per element.
-    public var size: Int { self == .f16 ? 2 : 4 }
+    /// The GGUF/ggml type of the stored rows.
+    public var ggmlType: GGMLType {
+        switch self {
+        case .f16: return .f16
+        case .f32: return .f32
+        case .q8_0: return .q8_0
+        case .q4_0: return .q4_0
+        }
+    }
+
+    /// Values per block (1 for f16/f32; a head's width must be a multiple of it).
+    public var blockSize: Int { ggmlType.blockSize }
+
+    /// Bytes of a row of `values` values (a multiple of `blockSize`).
+    public func rowBytes(_ values: Int) -> Int { values / ggmlType.blockSize * ggmlType.bytesPerBlock }
+
+    /// Whether heads of `headDim` values can be stored (whole blocks).
+    public func supports(headDim: Int) -> Bool { headDim > 0 && headDim % blockSize == 0 }
 }
 
 /// Per-layer key/value storage for one sequence.
@@ -24,19 +48,25 @@ public final class KVCache: @unchecked Sendable {
     public let capacity: Int
     public let rowWidth: Int
     public let type: KVCacheType
+    /// Bytes of one position's row (`rowWidth` values of `type`).
+    public let rowBytes: Int
+    /// The attention loop (kernel lab: `.perHead` only to measure the grouped one against it).
+    public var attentionKernel: AttentionKernel = .grouped
     let k: UnsafeMutableRawPointer
     let v: UnsafeMutableRawPointer
     /// Positions filled.
     public internal(set) var count = 0
 
-    /// Room for `capacity` positions of `rowWidth` (= kvHeads · headDim) values per layer.
+    /// Room for `capacity` positions of `rowWidth` (= kvHeads · headDim) values per layer; for
+    /// q8_0/q4_0 each head's headDim must be a multiple of 32 (`KVCacheType.supports`).
     public init(layers: Int, capacity: Int, rowWidth: Int, type: KVCacheType = .f16) {
-        precondition(layers > 0 && capacity > 0 && rowWidth > 0)
+        precondition(layers > 0 && capacity > 0 && rowWidth > 0 && rowWidth % type.blockSize == 0)
         self.layers = layers
         self.capacity = capacity
         self.rowWidth = rowWidth
         self.type = type
-        let bytes = layers * capacity * rowWidth * type.size
+        rowBytes = type.rowBytes(rowWidth)
+        let bytes = layers * capacity * rowBytes
         k = .allocate(byteCount: bytes, alignment: 64)
         v = .allocate(byteCount: bytes, alignment: 64)
         k.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
@@ -49,7 +79,7 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Bytes held by keys and values together.
-    public var byteCount: Int { 2 * layers * capacity * rowWidth * type.size }
+    public var byteCount: Int { 2 * layers * capacity * rowBytes }
 
     /// Keeps the first `n` positions.
     public func truncate(to n: Int) {
@@ -58,22 +88,42 @@ public final class KVCache: @unchecked Sendable {
 
     /// Byte offset of (layer, position).
     @inline(__always)
-    func offset(_ layer: Int, _ position: Int) -> Int { ((layer * capacity) + position) * rowWidth * type.size }
+    func offset(_ layer: Int, _ position: Int) -> Int { ((layer * capacity) + position) * rowBytes }
 
     /// Writes `rows` rows of keys and values (f32, [rows, rowWidth]) at positions `position…` of `layer`.
     func store(layer: Int, position: Int, rows: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
         precondition(position + rows <= capacity)
-        let n = rows * rowWidth, at = offset(layer, position)
+        let at = offset(layer, position)
+        write(keys, rows: rows, to: k + at)
+        write(values, rows: rows, to: v + at)
+    }
+
+    /// Converts `rows` f32 rows [rows, rowWidth] into `type` at `out`.
+    private func write(_ x: UnsafePointer<Float>, rows: Int, to out: UnsafeMutableRawPointer) {
+        let n = rows * rowWidth
         switch type {
         case .f32:
-            (k + at).assumingMemoryBound(to: Float.self).update(from: keys, count: n)
-            (v + at).assumingMemoryBound(to: Float.self).update(from: values, count: n)
+            out.assumingMemoryBound(to: Float.self).update(from: x, count: n)
         case .f16:
-            let kd = (k + at).assumingMemoryBound(to: Float16.self), vd = (v + at).assumingMemoryBound(to: Float16.self)
-            for i in 0..<n {
-                kd[i] = Float16(keys[i])
-                vd[i] = Float16(values[i])
-            }
+            let d = out.assumingMemoryBound(to: Float16.self)
+            for i in 0..<n { d[i] = Float16(x[i]) }
+        case .q8_0:
+            for r in 0..<rows { Q8_0.quantize(x + r * rowWidth, count: rowWidth, into: out + r * rowBytes) }
+        case .q4_0:
+            for r in 0..<rows { Q4_0.quantize(x + r * rowWidth, count: rowWidth, into: out + r * rowBytes) }
+        }
+    }
+
+    /// Widens `rows` rows of `type` at `p` to f32 [rows, rowWidth].
+    private func read(_ p: UnsafeRawPointer, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        let n = rows * rowWidth
+        switch type {
+        case .f32: out.update(from: p.assumingMemoryBound(to: Float.self), count: n)
+        case .f16:
+            let s = p.assumingMemoryBound(to: Float16.self)
+            for i in 0..<n { out[i] = Float(s[i]) }
+        case .q8_0: Q8_0.dequantize(p, count: n, into: out)
+        case .q4_0: Q4_0.dequantize(p, count: n, into: out)
         }
     }
 
@@ -81,16 +131,9 @@ public final class KVCache: @unchecked Sendable {
     func attention(layer: Int, q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, shape: AttentionShape,
                    heads: Range<Int>, tokens: Range<Int>? = nil, scratch: UnsafeMutablePointer<Float>, scratchCount: Int) {
         let at = offset(layer, 0)
-        switch type {
-        case .f32:
-            Ops.attention(q: q, kCache: UnsafePointer((k + at).assumingMemoryBound(to: Float.self)),
-                          vCache: UnsafePointer((v + at).assumingMemoryBound(to: Float.self)),
-                          out: out, shape: shape, heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount)
-        case .f16:
-            Ops.attention(q: q, kCache: UnsafePointer((k + at).assumingMemoryBound(to: Float16.self)),
-                          vCache: UnsafePointer((v + at).assumingMemoryBound(to: Float16.self)),
-                          out: out, shape: shape, heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount)
-        }
+        Ops.attention(q: q, kCache: UnsafeRawPointer(k + at), vCache: UnsafeRawPointer(v + at), type: type.ggmlType,
+                      out: out, shape: shape, heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount,
+                      kernel: attentionKernel)
     }
 
     /// Drops positions keep..<keep+discard of every layer and moves the later rows down; the caller
@@ -99,7 +142,6 @@ public final class KVCache: @unchecked Sendable {
         precondition(keep >= 0 && discard >= 0 && keep + discard <= count)
         let moved = count - keep - discard
         for layer in 0..<layers {
-            let rowBytes = rowWidth * type.size
             (k + offset(layer, keep)).copyMemory(from: k + offset(layer, keep + discard), byteCount: moved * rowBytes)
             (v + offset(layer, keep)).copyMemory(from: v + offset(layer, keep + discard), byteCount: moved * rowBytes)
         }
@@ -107,29 +149,33 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Applies `body` to the keys of `layer` at positions `range`, as f32 [range.count, rowWidth],
-    /// writing back what it leaves in the buffer.
+    /// writing back what it leaves in the buffer (converted to `type` again).
     func updateKeys(layer: Int, positions range: Range<Int>, _ body: (UnsafeMutablePointer<Float>) -> Void) {
-        let n = range.count * rowWidth, at = offset(layer, range.lowerBound)
-        switch type {
-        case .f32:
+        let at = offset(layer, range.lowerBound)
+        if type == .f32 {
             body((k + at).assumingMemoryBound(to: Float.self))
-        case .f16:
-            let p = (k + at).assumingMemoryBound(to: Float16.self)
-            let buf = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
-            defer { buf.deallocate() }
-            for i in 0..<n { buf[i] = Float(p[i]) }
-            body(buf)
-            for i in 0..<n { p[i] = Float16(buf[i]) }
+            return
         }
+        let buf = UnsafeMutablePointer<Float>.allocate(capacity: max(range.count * rowWidth, 1))
+        defer { buf.deallocate() }
+        read(k + at, rows: range.count, into: buf)
+        body(buf)
+        write(buf, rows: range.count, to: k + at)
     }
 
     /// One cached row (keys or values) of `layer` at `position`, widened to f32 (for tests and tools).
     public func row(keys: Bool, layer: Int, position: Int) -> [Float] {
         precondition(layer < layers && position < count)
-        let base = (keys ? k : v) + offset(layer, position)
-        switch type {
-        case .f32: return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: rowWidth))
-        case .f16: return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: rowWidth).map { Float($0) }
+        var out = [Float](repeating: 0, count: rowWidth)
+        out.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { read((keys ? k : v) + offset(layer, position), rows: 1, into: base) }
         }
+        return out
+    }
+
+    /// The stored bytes of one row (keys or values) of `layer` at `position` (for tests).
+    public func rawRow(keys: Bool, layer: Int, position: Int) -> [UInt8] {
+        precondition(layer < layers && position < count)
+        return Array(UnsafeRawBufferPointer(start: (keys ? k : v) + offset(layer, position), count: rowBytes))
     }
 }
