@@ -1,6 +1,7 @@
-// The KV cache's element types: q8_0 / q4_0 rows are ggml's blocks of each head row (the bytes of
-// LoomKernels' reference quantizers, which are bit-exact with gguf.quants), reads dequantize them,
-// the sizes are 34/64 and 18/64 of f16; and perplexity of SmolLM2 Q4_0 over GPL-3 (ctx 512) with a
+// The KV cache's element types: q8_0 / q4_0 rows are ggml's blocks of each head row, rotated as
+// llama.cpp rotates them (the bytes of LoomKernels' reference quantizers, which are bit-exact with
+// gguf.quants), reads dequantize and rotate back, attention through a rotated cache matches the f32
+// cache's within the quantization error, the sizes are 34/64 and 18/64 of f16; and perplexity of SmolLM2 Q4_0 over GPL-3 (ctx 512) with a
 // q8_0 cache within 0.5% of the f16 cache's (q4_0 printed, not asserted).
 
 import Foundation
@@ -14,10 +15,12 @@ import Testing
 
 @Suite("KV cache types")
 struct KVCacheTypeTests {
-    @Test("q8_0 / q4_0 rows are each head's ggml blocks; rows read back dequantized", arguments: [KVCacheType.q8_0, .q4_0])
-    func storedBytes(type: KVCacheType) {
+    @Test("q8_0 / q4_0 rows are each head's ggml blocks of H·x (64-wide Walsh–Hadamard, llama.cpp's); rows read back",
+          arguments: [KVCacheType.q8_0, .q4_0], [true, false])
+    func storedBytes(type: KVCacheType, rotate: Bool) {
         let kvHeads = 3, headDim = 64, width = kvHeads * headDim, rows = 5
-        let cache = KVCache(layers: 2, capacity: 8, rowWidth: width, type: type)
+        let cache = KVCache(layers: 2, capacity: 8, rowWidth: width, type: type, headDim: headDim, rotate: rotate)
+        #expect(cache.keyRotation == (rotate ? 64 : 0) && cache.valueRotation == (rotate ? 64 : 0))
         var rng = SystemRandomNumberGenerator()
         let keys = (0..<(rows * width)).map { _ in Float.random(in: -3...3, using: &rng) }
         let values = (0..<(rows * width)).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -28,27 +31,75 @@ struct KVCacheTypeTests {
         let blockBytes = type.ggmlType.bytesPerBlock
         for (isKey, x) in [(true, keys), (false, values)] {
             for r in 0..<rows {
-                var want: [UInt8] = []
-                for h in 0..<kvHeads {   // each head row quantized on its own
+                var want: [UInt8] = [], back: [Float] = []
+                for h in 0..<kvHeads {   // each head row rotated and quantized on its own
                     var head = [UInt8](repeating: 0, count: headDim / 32 * blockBytes)
                     let start = r * width + h * headDim
-                    Array(x[start..<(start + headDim)]).withUnsafeBufferPointer { src in
+                    var values = Array(x[start..<(start + headDim)])
+                    if rotate { values.withUnsafeMutableBufferPointer { Ops.hadamard($0.baseAddress!, count: headDim, block: 64) } }
+                    var deq = [Float](repeating: 0, count: headDim)
+                    values.withUnsafeBufferPointer { src in
                         head.withUnsafeMutableBytes { dst in
                             if type == .q8_0 { Q8_0.quantize(src.baseAddress!, count: headDim, into: dst.baseAddress!) }
                             else { Q4_0.quantize(src.baseAddress!, count: headDim, into: dst.baseAddress!) }
                         }
                     }
+                    head.withUnsafeBytes { b in deq.withUnsafeMutableBufferPointer { o in
+                        if type == .q8_0 { Q8_0.dequantize(b.baseAddress!, count: headDim, into: o.baseAddress!) }
+                        else { Q4_0.dequantize(b.baseAddress!, count: headDim, into: o.baseAddress!) }
+                        if rotate { Ops.hadamard(o.baseAddress!, count: headDim, block: 64) }
+                    } }
                     want += head
+                    back += deq
                 }
                 #expect(cache.rawRow(keys: isKey, layer: 1, position: 2 + r) == want, "\(type) keys \(isKey) row \(r)")
-                var deq = [Float](repeating: 0, count: width)
-                want.withUnsafeBytes { b in deq.withUnsafeMutableBufferPointer { o in
-                    if type == .q8_0 { Q8_0.dequantize(b.baseAddress!, count: width, into: o.baseAddress!) }
-                    else { Q4_0.dequantize(b.baseAddress!, count: width, into: o.baseAddress!) }
-                } }
-                #expect(cache.row(keys: isKey, layer: 1, position: 2 + r) == deq)
+                #expect(cache.row(keys: isKey, layer: 1, position: 2 + r) == back)
             }
         }
+    }
+
+    @Test("rotation blocks follow llama.cpp: quantized types and headDim % 64 == 0 only")
+    func rotationRule() {
+        #expect(KVCache.rotation(type: .q8_0, headDim: 64) == (64, 64))
+        #expect(KVCache.rotation(type: .q4_0, headDim: 128) == (128, 64))
+        #expect(KVCache.rotation(type: .q8_0, headDim: 192) == (64, 64))
+        #expect(KVCache.rotation(type: .q8_0, headDim: 256) == (256, 64))
+        #expect(KVCache.rotation(type: .q8_0, headDim: 96) == (0, 0))
+        #expect(KVCache.rotation(type: .q8_0, headDim: 32) == (0, 0))
+        #expect(KVCache.rotation(type: .f16, headDim: 64) == (0, 0))
+        #expect(KVCache.rotation(type: .q8_0, headDim: nil) == (0, 0))
+    }
+
+    @Test("attention through a rotated quantized cache stays within the quantization error of the f32 cache's",
+          arguments: [(KVCacheType.q8_0, 64), (.q8_0, 128), (.q4_0, 64), (.q4_0, 128)])
+    func rotatedAttention(type: KVCacheType, headDim: Int) {
+        let kvHeads = 2, nHead = 6, n = 50, width = kvHeads * headDim
+        var rng = SystemRandomNumberGenerator()
+        let keys = (0..<(n * width)).map { _ in Float.random(in: -2...2, using: &rng) }
+        let values = (0..<(n * width)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let q = (0..<(nHead * headDim)).map { _ in Float.random(in: -2...2, using: &rng) }
+        let shape = AttentionShape(nTokens: 1, nHead: nHead, nKVHead: kvHeads, headDim: headDim, nKV: n, pos0: n - 1)
+        func attend(_ cache: KVCache) -> [Float] {
+            keys.withUnsafeBufferPointer { k in values.withUnsafeBufferPointer { v in
+                cache.store(layer: 0, position: 0, rows: n, keys: k.baseAddress!, values: v.baseAddress!)
+            } }
+            cache.count = n
+            var qc = q, out = [Float](repeating: .nan, count: q.count), scratch = [Float](repeating: 0, count: shape.scratchCount)
+            qc.withUnsafeMutableBufferPointer { qp in out.withUnsafeMutableBufferPointer { op in scratch.withUnsafeMutableBufferPointer { sp in
+                cache.attention(layer: 0, q: qp.baseAddress!, out: op.baseAddress!, shape: shape, heads: 0..<nHead,
+                                scratch: sp.baseAddress!, scratchCount: shape.scratchCount)
+            } } }
+            return out
+        }
+        let exact = attend(KVCache(layers: 1, capacity: n, rowWidth: width, type: .f32, headDim: headDim))
+        let rotated = attend(KVCache(layers: 1, capacity: n, rowWidth: width, type: type, headDim: headDim))
+        let plain = attend(KVCache(layers: 1, capacity: n, rowWidth: width, type: type, headDim: headDim, rotate: false))
+        let scale = exact.map(abs).max() ?? 1
+        let errRotated = zip(rotated, exact).map { abs($0 - $1) }.max() ?? .infinity
+        let errPlain = zip(plain, exact).map { abs($0 - $1) }.max() ?? .infinity
+        print("\(type) headDim \(headDim): max |Δ| vs f32 rotated \(errRotated), not rotated \(errPlain) (max |out| \(scale))")
+        #expect(errRotated < (type == .q8_0 ? 0.02 : 0.3) * scale)
+        #expect(errPlain < (type == .q8_0 ? 0.02 : 0.3) * scale)
     }
 
     @Test("KV bytes: q8_0 is 34/64 of f16, q4_0 18/64 (SmolLM2 at 4096 positions)")
