@@ -29,8 +29,7 @@ public final class LlamaState: DecoderState, @unchecked Sendable {
         self.threads = threads
         scores = FloatBuffer(count: threads * AttentionShape.scoreRows(nHead: hp.heads, nKVHead: hp.kvHeads) * capacity)
         scratch = MatMulScratch(maxTokens: 1, maxCols: Self.maxCols(hp), threads: threads)
-        super.init(cache: KVCache(layers: hp.layers, capacity: capacity, rowWidth: hp.kvHeads * hp.headDim, type: cacheType,
-                                  headDim: hp.headDim))
+        super.init(cache: KVCache(layers: hp.layers, capacity: capacity, kvHeads: hp.kvHeads, headDim: hp.headDim, type: cacheType))
         reserve(max(1, batch), threads: threads)
     }
 

@@ -1,6 +1,7 @@
 // Grouped-query attention (Ops+AttentionGrouped.swift) and quantized KV caches (KVRowFormat.swift):
 //   * for f32/f16 caches the grouped loop gives the same bits as the per-head loop (the loop before
-//     it), whatever the tile widths (scratch rows), head ranges and token ranges;
+//     it), whatever the tile widths (scratch rows), head ranges, token ranges and layout (row-major
+//     or head-major);
 //   * over a q8_0 / q4_0 cache, attention equals attention over an f32 cache holding the
 //     dequantized values (within 1e-5 of max |out|; today the same bits, since the loads dequantize
 //     exactly as Q8_0/Q4_0.dequantize do);
@@ -120,6 +121,40 @@ struct OpsAttentionGroupedTests {
             var byTokens = [Float](repeating: .nan, count: q.count)
             for part in 0..<3 { Self.run(q, k, v, type: type, s, kernel: .grouped, tokens: s.tokens(part: part, of: 3), into: &byTokens) }
             #expect(Self.same(byTokens, full), "\(type) token split")
+        }
+    }
+
+    @Test("a head-major layout (each KV head's rows contiguous, with spare capacity) gives the row-major bits",
+          arguments: shapes.indices)
+    func headMajorLayout(index: Int) {
+        let s = Self.shapes[index]
+        let (q, k32, v32) = OpsAttentionTests.inputs(s, seed: UInt64(300 + index))
+        let valid = s.pos0 + s.nTokens, capacity = s.nKV + 5
+        for type in [GGMLType.f16, .q8_0, .q4_0] {
+            let k = Self.cache(k32, type: type, shape: s, valid: valid), v = Self.cache(v32, type: type, shape: s, valid: valid)
+            let head = s.headDim / type.blockSize * type.bytesPerBlock
+            func headMajor(_ rows: [UInt8]) -> [UInt8] {
+                var out = [UInt8](repeating: 0xFF, count: s.nKVHead * capacity * head)
+                for j in 0..<s.nKV {
+                    for h in 0..<s.nKVHead {
+                        let from = (j * s.nKVHead + h) * head, to = (h * capacity + j) * head
+                        out[to..<(to + head)] = rows[from..<(from + head)]
+                    }
+                }
+                return out
+            }
+            var rowMajor = [Float](repeating: .nan, count: q.count)
+            Self.run(q, k, v, type: type, s, kernel: .grouped, into: &rowMajor)
+            let kh = headMajor(k), vh = headMajor(v)
+            for kernel in AttentionKernel.allCases {
+                var got = [Float](repeating: .nan, count: q.count), scratch = [Float](repeating: .nan, count: s.scratchCount)
+                kh.withUnsafeBytes { kp in vh.withUnsafeBytes { vp in q.opsRead { qp in got.opsWrite { op in scratch.opsWrite { sp in
+                    Ops.attention(q: qp, kCache: kp.baseAddress!, vCache: vp.baseAddress!, type: type, out: op, shape: s,
+                                  scratch: sp, scratchCount: s.scratchCount, kernel: kernel,
+                                  layout: .headMajor(s, capacity: capacity, type: type))
+                } } } } }
+                #expect(Self.same(got, rowMajor), "\(type) \(kernel) \(s)")
+            }
         }
     }
 

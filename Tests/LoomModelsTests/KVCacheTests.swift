@@ -19,7 +19,7 @@ struct KVCacheTypeTests {
           arguments: [KVCacheType.q8_0, .q4_0], [true, false])
     func storedBytes(type: KVCacheType, rotate: Bool) {
         let kvHeads = 3, headDim = 64, width = kvHeads * headDim, rows = 5
-        let cache = KVCache(layers: 2, capacity: 8, rowWidth: width, type: type, headDim: headDim, rotate: rotate)
+        let cache = KVCache(layers: 2, capacity: 8, kvHeads: kvHeads, headDim: headDim, type: type, rotate: rotate)
         #expect(cache.keyRotation == (rotate ? 64 : 0) && cache.valueRotation == (rotate ? 64 : 0))
         var rng = SystemRandomNumberGenerator()
         let keys = (0..<(rows * width)).map { _ in Float.random(in: -3...3, using: &rng) }
@@ -60,14 +60,15 @@ struct KVCacheTypeTests {
 
     @Test("rotation blocks follow llama.cpp: quantized types and headDim % 64 == 0 only")
     func rotationRule() {
-        #expect(KVCache.rotation(type: .q8_0, headDim: 64) == (64, 64))
-        #expect(KVCache.rotation(type: .q4_0, headDim: 128) == (128, 64))
-        #expect(KVCache.rotation(type: .q8_0, headDim: 192) == (64, 64))
-        #expect(KVCache.rotation(type: .q8_0, headDim: 256) == (256, 64))
-        #expect(KVCache.rotation(type: .q8_0, headDim: 96) == (0, 0))
-        #expect(KVCache.rotation(type: .q8_0, headDim: 32) == (0, 0))
-        #expect(KVCache.rotation(type: .f16, headDim: 64) == (0, 0))
-        #expect(KVCache.rotation(type: .q8_0, headDim: nil) == (0, 0))
+        #expect(KVCacheType.q8_0.rotation(headDim: 64) == (64, 64))
+        #expect(KVCacheType.q4_0.rotation(headDim: 128) == (128, 64))
+        #expect(KVCacheType.q8_0.rotation(headDim: 192) == (64, 64))
+        #expect(KVCacheType.q8_0.rotation(headDim: 256) == (256, 64))
+        #expect(KVCacheType.q8_0.rotation(headDim: 96) == (0, 0))
+        #expect(KVCacheType.q8_0.rotation(headDim: 32) == (0, 0))
+        #expect(KVCacheType.f16.rotation(headDim: 64) == (0, 0))
+        #expect(KVCache(layers: 1, capacity: 4, kvHeads: 2, headDim: 128, type: .q4_0).keyRotation == 128)
+        #expect(KVCache(layers: 1, capacity: 4, kvHeads: 2, headDim: 128, type: .q4_0, rotate: false).keyRotation == 0)
     }
 
     @Test("attention through a rotated quantized cache stays within the quantization error of the f32 cache's",
@@ -91,9 +92,9 @@ struct KVCacheTypeTests {
             } } }
             return out
         }
-        let exact = attend(KVCache(layers: 1, capacity: n, rowWidth: width, type: .f32, headDim: headDim))
-        let rotated = attend(KVCache(layers: 1, capacity: n, rowWidth: width, type: type, headDim: headDim))
-        let plain = attend(KVCache(layers: 1, capacity: n, rowWidth: width, type: type, headDim: headDim, rotate: false))
+        let exact = attend(KVCache(layers: 1, capacity: n, kvHeads: kvHeads, headDim: headDim, type: .f32))
+        let rotated = attend(KVCache(layers: 1, capacity: n, kvHeads: kvHeads, headDim: headDim, type: type))
+        let plain = attend(KVCache(layers: 1, capacity: n, kvHeads: kvHeads, headDim: headDim, type: type, rotate: false))
         let scale = exact.map(abs).max() ?? 1
         let errRotated = zip(rotated, exact).map { abs($0 - $1) }.max() ?? .infinity
         let errPlain = zip(plain, exact).map { abs($0 - $1) }.max() ?? .infinity
@@ -104,7 +105,7 @@ struct KVCacheTypeTests {
 
     @Test("KV bytes: q8_0 is 34/64 of f16, q4_0 18/64 (SmolLM2 at 4096 positions)")
     func bytes() {
-        func size(_ t: KVCacheType) -> Int { KVCache(layers: 30, capacity: 4096, rowWidth: 3 * 64, type: t).byteCount }
+        func size(_ t: KVCacheType) -> Int { KVCache(layers: 30, capacity: 4096, kvHeads: 3, headDim: 64, type: t).byteCount }
         let f16 = size(.f16)
         #expect(f16 == 2 * 30 * 4096 * 192 * 2)
         #expect(size(.f32) == 2 * f16)

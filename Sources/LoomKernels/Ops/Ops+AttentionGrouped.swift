@@ -1,12 +1,13 @@
 // Grouped-query attention that reads each KV head's rows once for a tile of its query heads.
 //
-//   q:   [nTokens, nHead, headDim] f32        k, v: [nKV, nKVHead, headDim] in a KVRowFormat
+//   q:   [nTokens, nHead, headDim] f32        k, v: rows of headDim values in a KVRowFormat, at the
+//                                            byte strides of a KVLayout (position, KV head)
 //   out: [nTokens, nHead, headDim] f32        scores: [rows, pos0 + nTokens] f32 scratch
 // For a query token and a run of w ≤ 4 consecutive query heads h…h+w−1 that share KV head
 // h / group (a "tile"):
 //   pass 1, over the visible K rows once: per row, the row is loaded (and dequantized) once and
 //           dotted with the w query rows: sᵣⱼ = scale · qᵣ·kⱼ into score row r;
-//   softmax: per head, pᵣⱼ = exp(sᵣⱼ − max) in place, Σ;
+//   softmax: per head, pᵣⱼ = exp(sᵣⱼ − max) in place, Σ (the max tracked in pass 1);
 //   pass 2, over the V rows once: per row, loaded once and accumulated into the w outputs.
 // Each head's arithmetic is exactly the per-head loop's (Ops+Attention.swift: the same two 8-lane
 // dot accumulators, tree sum and scalar tail; the same 4×8 / 8 / 1-lane weighted sums, in the
@@ -32,13 +33,13 @@ extension Ops {
     static func groupedAttention<F: KVRowFormat>(
         _: F.Type, _ q: UnsafePointer<Float>, _ k: UnsafeRawPointer, _ v: UnsafeRawPointer,
         _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>, _ tokens: Range<Int>,
-        _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int, maxTile: Int
+        _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int, maxTile: Int, _ layout: KVLayout
     ) {
         checkAttention(shape, heads, tokens, scratchCount)
         let nHead = shape.nHead, headDim = shape.headDim, group = nHead / shape.nKVHead
         let rowLength = shape.pos0 + shape.nTokens
         let rows = max(1, min(maxTile, maxHeadTile, group, scratchCount / max(1, rowLength)))
-        let stride = F.bytes(shape.nKVHead * headDim), headBytes = F.bytes(headDim)
+        let stride = layout.positionStride, headStride = layout.headStride
         for t in tokens {
             let p = shape.pos0 + t
             let first = shape.window.map { max(0, p - $0 + 1) } ?? 0
@@ -49,7 +50,7 @@ extension Ops {
                 let run = min(heads.upperBound, (kvHead + 1) * group) - h   // heads of this KV head still to do
                 let tiles = (run + rows - 1) / rows
                 let w = (run + tiles - 1) / tiles
-                let at = first * stride + kvHead * headBytes
+                let at = first * stride + kvHead * headStride
                 let tile = GroupTile(q: q + (t * nHead + h) * headDim, k: k + at, v: v + at, stride: stride, count: n,
                                      headDim: headDim, scale: shape.scale, scores: scores, rowLength: rowLength,
                                      out: out + (t * nHead + h) * headDim)
@@ -81,18 +82,19 @@ struct GroupTile {
 
     @inline(__always)
     func run<F: KVRowFormat, T: HeadTile>(_ f: F.Type, _ t: T.Type) {
-        scorePass(f, t)
+        let maxima = scorePass(f, t)
         var inverse = SIMD4<Float>()
         for r in 0..<T.width {
-            let s = scores + r * rowLength
-            inverse[r] = 1 / Ops.expSubtractingMax(s, n: count, max: Ops.maximum(s, count))
+            inverse[r] = 1 / Ops.expSubtractingMax(scores + r * rowLength, n: count, max: maxima[r])
         }
         valuePass(f, t, inverse)
     }
 
-    /// Score row r, position j = scale · q_r · k_j, each K row loaded once for the w heads.
+    /// Score row r, position j = scale · q_r · k_j, each K row loaded once for the w heads; returns
+    /// each row's maximum (the value `Ops.maximum` finds: max is exact in any order).
     @inline(__always)
-    func scorePass<F: KVRowFormat, T: HeadTile>(_: F.Type, _: T.Type) {
+    func scorePass<F: KVRowFormat, T: HeadTile>(_: F.Type, _: T.Type) -> SIMD4<Float> {
+        var m0 = -Float.infinity, m1 = -Float.infinity, m2 = -Float.infinity, m3 = -Float.infinity
         let w = T.width
         let q0 = q, q1 = q + headDim, q2 = q + 2 * headDim, q3 = q + 3 * headDim
         let s0 = scores, s1 = scores + rowLength, s2 = scores + 2 * rowLength, s3 = scores + 3 * rowLength
@@ -128,12 +130,13 @@ struct GroupTile {
                 if w > 3 { d3.addProduct(q3[i], x) }
                 i += 1
             }
-            s0[j] = d0 * scale
-            if w > 1 { s1[j] = d1 * scale }
-            if w > 2 { s2[j] = d2 * scale }
-            if w > 3 { s3[j] = d3 * scale }
+            d0 *= scale; s0[j] = d0; m0 = Swift.max(m0, d0)
+            if w > 1 { d1 *= scale; s1[j] = d1; m1 = Swift.max(m1, d1) }
+            if w > 2 { d2 *= scale; s2[j] = d2; m2 = Swift.max(m2, d2) }
+            if w > 3 { d3 *= scale; s3[j] = d3; m3 = Swift.max(m3, d3) }
             row += stride
         }
+        return SIMD4(m0, m1, m2, m3)
     }
 
     /// out_r = inverse[r] · Σⱼ p_rj · v_j, each V row loaded once for the w heads (32, 8, then 1 lanes).
