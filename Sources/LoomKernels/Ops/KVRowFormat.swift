@@ -12,6 +12,7 @@
 // `load8` returns exactly the f32 values `Q8_0.dequantize` / `Q4_0.dequantize` give (f32(q)·d, one
 // rounding), so attention over a quantized cache computes the same bits as attention over an f32
 // cache holding the dequantized values: the dequantization happens in registers, on the fly.
+// Offsets use wrapping arithmetic (the caller keeps i in the row): no overflow checks in the hot loops.
 // With -DLOOM_AVX2 the widening is F16C / AVX2 intrinsics: the generic SIMD conversions
 // (`SIMD8<Float>(SIMD8<Int32>)`, `SIMD8<Float>(SIMD8<Float16>)`) compile to the same instructions in
 // a small file but are left as outlined calls inside this module's hot loops (perf: 13% of the
@@ -31,14 +32,22 @@ protocol KVRowFormat {
     static func value(_ row: UnsafeRawPointer, _ i: Int) -> Float
 }
 
+extension KVRowFormat {
+    /// Values i..<i+16 (i a multiple of 16): two 8-value loads.
+    @inline(__always)
+    static func load16(_ row: UnsafeRawPointer, _ i: Int) -> SIMD16<Float> {
+        SIMD16(lowHalf: load8(row, i), highHalf: load8(row, i + 8))
+    }
+}
+
 /// f32 rows.
 enum F32Rows: KVRowFormat {
     @inline(__always) static func bytes(_ n: Int) -> Int { 4 * n }
     @inline(__always) static func load8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
-        row.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+        row.loadUnaligned(fromByteOffset: 4 &* i, as: SIMD8<Float>.self)
     }
     @inline(__always) static func value(_ row: UnsafeRawPointer, _ i: Int) -> Float {
-        row.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+        row.loadUnaligned(fromByteOffset: 4 &* i, as: Float.self)
     }
 }
 
@@ -47,13 +56,13 @@ enum F16Rows: KVRowFormat {
     @inline(__always) static func bytes(_ n: Int) -> Int { 2 * n }
     @inline(__always) static func load8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
         #if LOOM_AVX2
-        _mm256_cvtph_ps(row.loadUnaligned(fromByteOffset: 2 * i, as: __m128i.self))
+        _mm256_cvtph_ps(row.loadUnaligned(fromByteOffset: 2 &* i, as: __m128i.self))
         #else
-        SIMD8<Float>(row.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<Float16>.self))
+        SIMD8<Float>(row.loadUnaligned(fromByteOffset: 2 &* i, as: SIMD8<Float16>.self))
         #endif
     }
     @inline(__always) static func value(_ row: UnsafeRawPointer, _ i: Int) -> Float {
-        Float(row.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self))
+        Float(row.loadUnaligned(fromByteOffset: 2 &* i, as: Float16.self))
     }
 }
 
@@ -63,11 +72,11 @@ enum Q8_0Rows: KVRowFormat {
 
     /// The scale of the block holding value i.
     @inline(__always) static func scale(_ row: UnsafeRawPointer, _ i: Int) -> Float {
-        Float(row.loadUnaligned(fromByteOffset: (i >> 5) * 34, as: Float16.self))
+        Float(row.loadUnaligned(fromByteOffset: (i &>> 5) &* 34, as: Float16.self))
     }
 
     @inline(__always) static func load8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
-        let at = (i >> 5) * 34 + 2 + (i & 31)
+        let at = (i &>> 5) &* 34 &+ 2 &+ (i & 31)
         #if LOOM_AVX2
         let f: SIMD8<Float> = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_cvtsi64_si128(row.loadUnaligned(fromByteOffset: at, as: Int64.self))))
         #else
@@ -77,7 +86,7 @@ enum Q8_0Rows: KVRowFormat {
     }
 
     @inline(__always) static func value(_ row: UnsafeRawPointer, _ i: Int) -> Float {
-        Float(row.load(fromByteOffset: (i >> 5) * 34 + 2 + (i & 31), as: Int8.self)) * scale(row, i)
+        Float(row.load(fromByteOffset: (i &>> 5) &* 34 &+ 2 &+ (i & 31), as: Int8.self)) * scale(row, i)
     }
 }
 
@@ -87,12 +96,12 @@ enum Q4_0Rows: KVRowFormat {
 
     /// The scale of the block holding value i.
     @inline(__always) static func scale(_ row: UnsafeRawPointer, _ i: Int) -> Float {
-        Float(row.loadUnaligned(fromByteOffset: (i >> 5) * 18, as: Float16.self))
+        Float(row.loadUnaligned(fromByteOffset: (i &>> 5) &* 18, as: Float16.self))
     }
 
     @inline(__always) static func load8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
         let w = i & 31
-        let at = (i >> 5) * 18 + 2 + (w & 15)
+        let at = (i &>> 5) &* 18 &+ 2 &+ (w & 15)
         #if LOOM_AVX2
         let b = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(row.loadUnaligned(fromByteOffset: at, as: Int64.self)))
         let n = w < 16 ? _mm256_and_si256(b, _mm256_set1_epi32(15)) : _mm256_srli_epi32(b, 4)
@@ -106,7 +115,7 @@ enum Q4_0Rows: KVRowFormat {
 
     @inline(__always) static func value(_ row: UnsafeRawPointer, _ i: Int) -> Float {
         let w = i & 31
-        let q = row.load(fromByteOffset: (i >> 5) * 18 + 2 + (w & 15), as: UInt8.self)
+        let q = row.load(fromByteOffset: (i &>> 5) &* 18 &+ 2 &+ (w & 15), as: UInt8.self)
         return Float(Int(w < 16 ? q & 15 : q >> 4) - 8) * scale(row, i)
     }
 }
