@@ -82,7 +82,7 @@ extension LlamaModel {
                    tokens T: Int, pos0: Int, pool: ThreadPool) {
         let shape = AttentionShape(nTokens: T, nHead: hp.heads, nKVHead: hp.kvHeads, headDim: hp.headDim, nKV: pos0 + T, pos0: pos0,
                                    scale: hp.variant.attentionScale, window: window)
-        let cache = s.cache, scores = s.scores.base, row = cache.capacity
+        let cache = s.cache, scores = s.scores.base, row = s.scoreRowsPerThread
         pool.run { thread, threads in
             let byTokens = T >= 4 * threads
             let heads = byTokens ? 0..<shape.nHead : ThreadPool.split(shape.nHead, part: thread, of: threads)

@@ -1,6 +1,6 @@
 // LlamaState: one llama sequence's run state (llama2.c's RunState), allocated once with its KV
 // cache and reused by every forward pass: the activations of a batch of up to `batch` tokens,
-// one attention score row per thread, and the matmuls' scratch. A pass longer than `batch`
+// attention score rows per thread (one per head of a grouped-attention tile), and the matmuls' scratch. A pass longer than `batch`
 // (perplexity, an embedding of a long input) grows the buffers once.
 
 import LoomKernels
@@ -20,20 +20,23 @@ public final class LlamaState: DecoderState, @unchecked Sendable {
     private(set) var o = FloatBuffer(count: 0)     // [B, dim] projection output
     private(set) var g = FloatBuffer(count: 0)     // [B, ffn] gate, then swiglu
     private(set) var u = FloatBuffer(count: 0)     // [B, ffn] up
-    private(set) var scores: FloatBuffer           // [threads, capacity] one score row per thread
+    private(set) var scores: FloatBuffer           // [threads, scoreRows, capacity] score rows per thread
     private(set) var positions = UnsafeMutablePointer<Int32>.allocate(capacity: 1)   // [B]
     private(set) var scratch: MatMulScratch
 
     init(hp: LlamaHyperparameters, capacity: Int, cacheType: KVCacheType, batch: Int, threads: Int) {
         self.hp = hp
         self.threads = threads
-        scores = FloatBuffer(count: threads * capacity)
+        scores = FloatBuffer(count: threads * AttentionShape.scoreRows(nHead: hp.heads, nKVHead: hp.kvHeads) * capacity)
         scratch = MatMulScratch(maxTokens: 1, maxCols: Self.maxCols(hp), threads: threads)
-        super.init(cache: KVCache(layers: hp.layers, capacity: capacity, rowWidth: hp.kvHeads * hp.headDim, type: cacheType))
+        super.init(cache: KVCache(layers: hp.layers, capacity: capacity, kvHeads: hp.kvHeads, headDim: hp.headDim, type: cacheType))
         reserve(max(1, batch), threads: threads)
     }
 
     deinit { positions.deallocate() }
+
+    /// Floats of score rows one thread's attention call gets.
+    var scoreRowsPerThread: Int { AttentionShape.scoreRows(nHead: hp.heads, nKVHead: hp.kvHeads) * cache.capacity }
 
     static func maxCols(_ hp: LlamaHyperparameters) -> Int { max(hp.dim, hp.ffnDim, hp.heads * hp.headDim) }
 
@@ -42,7 +45,7 @@ public final class LlamaState: DecoderState, @unchecked Sendable {
     func reserve(_ tokens: Int, threads newThreads: Int) {
         if newThreads > threads {
             threads = newThreads
-            scores = FloatBuffer(count: threads * cache.capacity)
+            scores = FloatBuffer(count: threads * scoreRowsPerThread)
             scratch = MatMulScratch(maxTokens: max(batch, 1), maxCols: Self.maxCols(hp), threads: threads)
         }
         guard tokens > batch else { return }

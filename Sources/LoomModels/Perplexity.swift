@@ -27,11 +27,12 @@ public struct PerplexityResult: Sendable {
 
 extension DecoderModel {
     /// -log softmax(logits at position i)[tokens[i+1]] for i in `from`..<T-1, from one forward
-    /// pass over `tokens` on an empty cache. Returns T-1-from values.
-    public func nextTokenNLL(_ tokens: [Int32], from: Int = 0, pool: ThreadPool, path: MatMulPath = .auto) -> [Double] {
+    /// pass over `tokens` on an empty cache of `cacheType`. Returns T-1-from values.
+    public func nextTokenNLL(_ tokens: [Int32], from: Int = 0, cacheType: KVCacheType = .f16, pool: ThreadPool,
+                             path: MatMulPath = .auto) -> [Double] {
         let T = tokens.count, V = shape.vocabulary
         guard T >= 2 else { return [] }
-        let state = makeState(capacity: T, cacheType: .f16, batch: T, threads: pool.threadCount)
+        let state = makeState(capacity: T, cacheType: cacheType, batch: T, threads: pool.threadCount)
         let logits = forward(tokens, state: state, pool: pool, output: .allLogits, path: path)   // [T, V]
         var out: [Double] = []
         out.reserveCapacity(T - 1 - from)
@@ -47,15 +48,17 @@ extension DecoderModel {
 
     /// llama.cpp's perplexity over `tokens` with chunks of `chunk` tokens (a trailing partial chunk
     /// is dropped, as llama.cpp does); `chunk` is capped at the model's context length. `bos` (the
-    /// vocabulary's BOS when it adds one) replaces each chunk's first token.
-    public func perplexity(_ tokens: [Int32], chunk: Int, bos: Int32? = nil, pool: ThreadPool, path: MatMulPath = .auto) -> PerplexityResult {
+    /// vocabulary's BOS when it adds one) replaces each chunk's first token. Keys and values are
+    /// cached in `cacheType` (llama-perplexity's -ctk/-ctv).
+    public func perplexity(_ tokens: [Int32], chunk: Int, bos: Int32? = nil, cacheType: KVCacheType = .f16, pool: ThreadPool,
+                           path: MatMulPath = .auto) -> PerplexityResult {
         let n = min(max(chunk, 2), shape.contextLength)
         var result = PerplexityResult(nll: [], perChunk: [])
         var start = 0
         while start + n <= tokens.count {
             var part = Array(tokens[start..<(start + n)])
             if let bos { part[0] = bos }
-            result.nll += nextTokenNLL(part, from: n / 2, pool: pool, path: path)
+            result.nll += nextTokenNLL(part, from: n / 2, cacheType: cacheType, pool: pool, path: path)
             result.perChunk.append(result.perplexity)
             start += n
         }

@@ -164,6 +164,9 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case thinkingUnsupported
     /// Tools were offered and the template does not support them.
     case toolsUnsupported
+    /// The KV cache type stores whole blocks per head and the model's head width is not a multiple
+    /// of the block (q8_0/q4_0 need headDim % 32 == 0).
+    case unsupportedCacheType(KVCacheType, headDim: Int)
 
     public var description: String {
         switch self {
@@ -179,6 +182,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .embeddingOnly: return "the model only computes embeddings"
         case .thinkingUnsupported: return "the model does not support thinking"
         case .toolsUnsupported: return "the model does not support tools"
+        case let .unsupportedCacheType(type, headDim):
+            return "a \(type.rawValue) KV cache needs heads of a multiple of \(type.blockSize) values; this model's have \(headDim)"
         }
     }
 }
@@ -235,6 +240,9 @@ public final class Engine: @unchecked Sendable {
         do {
             let vocabulary = try Vocabulary(metadata: info.file.metadata)
             let model = try type.init(architecture: info.architectureName, metadata: info.metadata, weights: GGUFWeightSource(file: info.file))
+            guard cacheType.supports(headDim: model.shape.headDim) else {
+                throw EngineError.unsupportedCacheType(cacheType, headDim: model.shape.headDim)
+            }
             let source = override ?? info.chatTemplate
             let template = try source.map { s throws(TemplateError) in
                 try ChatTemplate(source: s, name: override == nil ? "tokenizer.chat_template" : "template")
@@ -247,6 +255,8 @@ public final class Engine: @unchecked Sendable {
             return engine
         } catch let e as TemplateError {
             throw .template(e)
+        } catch let e as EngineError {
+            throw e
         } catch {
             throw .load("\(error)")
         }

@@ -1,8 +1,12 @@
 // Causal multi-head attention with grouped-query heads (GQA) over a KV cache, for decode and prefill.
 //
 //   q:      [nTokens, nHead, headDim]      f32, already RoPE'd
-//   kCache: [nKV, nKVHead, headDim]        one row per position; f32 or f16
-//   vCache: [nKV, nKVHead, headDim]        one row per position (not transposed); f32 or f16
+//   kCache: [nKV, nKVHead, headDim]        one row per position; f32, f16, q8_0 or q4_0 (KVRowFormat.swift)
+//   vCache: [nKV, nKVHead, headDim]        one row per position (not transposed); same type
+//   or, with a `KVLayout`, any byte strides between positions and between KV heads: KVCache keeps
+//   each KV head's rows contiguous ([nKVHead, capacity, headDim]), so a head's pass over its K or V
+//   rows streams sequential memory (the row-major layout reads 2 of every 6 cache lines per pass,
+//   which the hardware prefetchers follow badly: 2.4× slower from DRAM in a microbenchmark)
 //   out:    [nTokens, nHead, headDim]      f32
 // Query token t sits at absolute position p = pos0 + t and attends to cache positions 0...p, or with a
 // sliding window of w positions (`AttentionShape.window`) to max(0, p − w + 1)...p: key j is visible
@@ -13,19 +17,26 @@
 //   out = Σⱼ pⱼ·vⱼ                (accumulated in f32, normalized once at the end)
 // This is the math of llama.cpp's non-flash path (ggml_mul_mat → ggml_soft_max_ext with the causal
 // mask → ggml_mul_mat) and of ggml_compute_forward_flash_attn_ext_f16 (which differs only in
-// rounding: it keeps Q and the accumulator in f16). Here K/V f16 are widened to f32 on load.
+// rounding: it keeps Q and the accumulator in f16). Here K/V are widened (dequantized) to f32 on
+// load, in registers.
 //
 // Work split: `heads` selects the query heads and `tokens` the query tokens to compute, so a thread
 // pool can hand each thread a disjoint head range (decode) or a token range of equal causal cost
 // (`AttentionShape.tokens(part:of:)`, prefill); calls with disjoint ranges write disjoint parts of
 // `out`, and each (token, head) is computed the same way whatever the split.
-// Scratch: `scratch` holds one row of scores, at least `shape.scratchCount` = pos0 + nTokens floats
-// (nKV is always enough); each concurrent call needs its own.
+// Scratch: `scratch` holds rows of scores of pos0 + nTokens floats each: one row is the minimum,
+// `shape.scoreRows` rows (`shape.scratchCount` floats) let up to 4 heads of a GQA group share one
+// pass over their K/V rows; each concurrent call needs its own.
+// Kernels (`AttentionKernel`, a kernel lab): `grouped` (Ops+AttentionGrouped.swift) reads each KV
+// head's rows once per tile of its query heads; `perHead` is the loop below, one head at a time,
+// kept as the benchmark baseline. For f32/f16 both give the same bits (OpsAttentionTests).
 // Vectorized: 8-lane dot products over headDim, the vector `Ops.exp`, P·V with 4×8 accumulators.
 // Tested against a scalar Double reference (OpsAttentionTests) within 2e-5 of max |out|.
 // Measured (Zen 3, 1 thread, -O -wmo -target-cpu native, f16 cache, 9 heads / 3 KV heads × 64):
-// ≈ 10 ns per (position, head), i.e. 1.4 ms per token for 30 layers at ctx 512. Next steps if it
-// matters: share each K/V row across the GQA group, K in transposed 8-position tiles.
+// ≈ 10 ns per (position, head), i.e. 1.4 ms per token for 30 layers at ctx 512, per head.
+// Next step if it matters: K in transposed 8-position tiles (changes the f16 bits).
+
+import LoomTensor
 
 /// The shape of one attention call (see Ops+Attention.swift for the buffer layouts).
 public struct AttentionShape: Sendable, Equatable {
@@ -62,8 +73,17 @@ public struct AttentionShape: Sendable, Equatable {
         self.scale = scale ?? 1 / Float(headDim).squareRoot()
     }
 
-    /// Floats of scratch one attention call needs: the scores of its longest row, pos0 + nTokens.
-    public var scratchCount: Int { pos0 + nTokens }
+    /// Score rows the grouped kernel uses: the GQA group size, at most 4.
+    public var scoreRows: Int { Self.scoreRows(nHead: nHead, nKVHead: nKVHead) }
+
+    /// Score rows the grouped kernel uses for `nHead` query heads over `nKVHead` KV heads.
+    public static func scoreRows(nHead: Int, nKVHead: Int) -> Int {
+        min(Ops.maxHeadTile, max(1, nHead / max(1, nKVHead)))
+    }
+
+    /// Floats of scratch for the fastest path: `scoreRows` rows of pos0 + nTokens (the longest
+    /// score row). One row, pos0 + nTokens, is the minimum (heads then go one at a time).
+    public var scratchCount: Int { scoreRows * (pos0 + nTokens) }
 
     /// Part `part` of `parts` consecutive token ranges with (nearly) equal causal cost: token t
     /// attends to pos0 + t + 1 positions, so later tokens cost more and get shorter ranges.
@@ -79,6 +99,33 @@ public struct AttentionShape: Sendable, Equatable {
             return lo
         }
         return boundary(part)..<boundary(part + 1)
+    }
+}
+
+/// Where the K and V rows of an attention call are: byte strides between positions and between KV
+/// heads (the same for K and V).
+public struct KVLayout: Sendable, Equatable {
+    /// Bytes from a head's row at position j to its row at position j + 1.
+    public var positionStride: Int
+    /// Bytes from KV head h's row to KV head h + 1's row at the same position.
+    public var headStride: Int
+
+    /// A layout with these strides.
+    public init(positionStride: Int, headStride: Int) {
+        self.positionStride = positionStride
+        self.headStride = headStride
+    }
+
+    /// [nKV, nKVHead, headDim] of `type`: one row of every head per position (the default).
+    public static func rowMajor(_ shape: AttentionShape, type: GGMLType) -> KVLayout {
+        let head = type.byteCount(elements: shape.headDim) ?? 0
+        return KVLayout(positionStride: shape.nKVHead * head, headStride: head)
+    }
+
+    /// [nKVHead, capacity, headDim] of `type`: each head's rows contiguous.
+    public static func headMajor(_ shape: AttentionShape, capacity: Int, type: GGMLType) -> KVLayout {
+        let head = type.byteCount(elements: shape.headDim) ?? 0
+        return KVLayout(positionStride: head, headStride: capacity * head)
     }
 }
 
@@ -113,61 +160,125 @@ extension Float16: KVElement {
     @inline(__always) var asFloat: Float { Float(self) }
 }
 
+/// Which attention loop runs (a kernel lab; see Ops+Attention.swift).
+public enum AttentionKernel: String, Sendable, CaseIterable {
+    /// Each KV head's rows read once for up to 4 of its query heads (the default).
+    case grouped
+    /// One query head at a time (the loop before grouped attention; the benchmark baseline).
+    case perHead
+}
+
 extension Ops {
+    /// KV cache element types `attention` reads.
+    public static let attentionCacheTypes: Set<GGMLType> = [.f32, .f16, .q8_0, .q4_0]
+
+    /// Causal GQA attention over a KV cache of `type` (f32, f16, q8_0 or q4_0; see the file header).
+    /// - Parameters:
+    ///   - q: [nTokens, nHead, headDim]; kCache, vCache: [nKV, nKVHead, headDim] values of `type`
+    ///     (for q8_0/q4_0, headDim is a multiple of 32 and each head row is whole blocks);
+    ///   - out: [nTokens, nHead, headDim]; only the heads in `heads` are written.
+    ///   - heads: query heads to compute (nil = all), for splitting work across threads.
+    ///   - tokens: query tokens to compute (nil = all).
+    ///   - scratch: ≥ pos0 + nTokens floats (shape.scratchCount for the fastest path), overwritten.
+    ///   - kernel: the loop (`.grouped` unless measuring).
+    ///   - layout: the rows' strides (nil = row-major [nKV, nKVHead, headDim]); the per-head loop of
+    ///     f32/f16 reads row-major caches only (with another layout it runs the grouped loop one
+    ///     head at a time).
+    public static func attention(
+        q: UnsafePointer<Float>, kCache: UnsafeRawPointer, vCache: UnsafeRawPointer, type: GGMLType,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, kernel: AttentionKernel = .grouped, layout: KVLayout? = nil
+    ) {
+        let heads = heads ?? 0..<shape.nHead, tokens = tokens ?? 0..<shape.nTokens
+        let tile = kernel == .grouped ? maxHeadTile : 1
+        let rowMajor = KVLayout.rowMajor(shape, type: type), layout = layout ?? rowMajor
+        let legacy = kernel == .perHead && layout == rowMajor
+        switch type {
+        case .f32:
+            if legacy {
+                let count = shape.nKV * shape.nKVHead * shape.headDim
+                attentionKernel(kCache.bindMemory(to: Float.self, capacity: count), vCache.bindMemory(to: Float.self, capacity: count),
+                                q, out, shape, heads, tokens, scratch, scratchCount)
+            } else {
+                groupedAttention(F32Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+            }
+        case .f16:
+            if legacy {
+                let count = shape.nKV * shape.nKVHead * shape.headDim
+                attentionKernel(kCache.bindMemory(to: Float16.self, capacity: count), vCache.bindMemory(to: Float16.self, capacity: count),
+                                q, out, shape, heads, tokens, scratch, scratchCount)
+            } else {
+                groupedAttention(F16Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+            }
+        case .q8_0:
+            precondition(shape.headDim % 32 == 0, "attention: a q8_0 cache needs headDim % 32 == 0, got \(shape.headDim)")
+            groupedAttention(Q8_0Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+        case .q4_0:
+            precondition(shape.headDim % 32 == 0, "attention: a q4_0 cache needs headDim % 32 == 0, got \(shape.headDim)")
+            groupedAttention(Q4_0Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+        default:
+            preconditionFailure("attention: no \(type) KV cache")
+        }
+    }
+
     /// Causal GQA attention over an f32 KV cache (see the file header for layouts and math).
     /// - Parameters:
     ///   - q: [nTokens, nHead, headDim]; kCache, vCache: [nKV, nKVHead, headDim];
     ///   - out: [nTokens, nHead, headDim]; only the heads in `heads` are written.
     ///   - heads: query heads to compute (nil = all), for splitting work across threads.
-    ///   - scratch: ≥ shape.scratchCount floats, overwritten.
+    ///   - scratch: ≥ pos0 + nTokens floats (shape.scratchCount for the fastest path), overwritten.
     public static func attention(
         q: UnsafePointer<Float>, kCache: UnsafePointer<Float>, vCache: UnsafePointer<Float>,
         out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
-        scratch: UnsafeMutablePointer<Float>, scratchCount: Int
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, kernel: AttentionKernel = .grouped
     ) {
-        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, tokens ?? 0..<shape.nTokens, scratch, scratchCount)
+        attention(q: q, kCache: UnsafeRawPointer(kCache), vCache: UnsafeRawPointer(vCache), type: .f32, out: out, shape: shape,
+                  heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount, kernel: kernel)
     }
 
     /// Causal GQA attention over an f16 KV cache (`Float16` elements; see the f32 overload).
     public static func attention(
         q: UnsafePointer<Float>, kCache: UnsafePointer<Float16>, vCache: UnsafePointer<Float16>,
         out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
-        scratch: UnsafeMutablePointer<Float>, scratchCount: Int
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, kernel: AttentionKernel = .grouped
     ) {
-        attentionKernel(q, kCache, vCache, out, shape, heads ?? 0..<shape.nHead, tokens ?? 0..<shape.nTokens, scratch, scratchCount)
+        attention(q: q, kCache: UnsafeRawPointer(kCache), vCache: UnsafeRawPointer(vCache), type: .f16, out: out, shape: shape,
+                  heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount, kernel: kernel)
     }
 
     /// Causal GQA attention over an f16 KV cache stored as raw fp16 bit patterns (as in GGUF/ggml).
     public static func attention(
         q: UnsafePointer<Float>, kCache: UnsafePointer<UInt16>, vCache: UnsafePointer<UInt16>,
         out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
-        scratch: UnsafeMutablePointer<Float>, scratchCount: Int
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, kernel: AttentionKernel = .grouped
     ) {
-        let count = shape.nKV * shape.nKVHead * shape.headDim
-        kCache.withMemoryRebound(to: Float16.self, capacity: count) { k in
-            vCache.withMemoryRebound(to: Float16.self, capacity: count) { v in
-                attentionKernel(q, k, v, out, shape, heads ?? 0..<shape.nHead, tokens ?? 0..<shape.nTokens, scratch, scratchCount)
-            }
-        }
+        attention(q: q, kCache: UnsafeRawPointer(kCache), vCache: UnsafeRawPointer(vCache), type: .f16, out: out, shape: shape,
+                  heads: heads, tokens: tokens, scratch: scratch, scratchCount: scratchCount, kernel: kernel)
     }
 
-    /// The attention loop, specialized per KV element type.
-    @inline(never)
-    static func attentionKernel<KV: KVElement>(
-        _ q: UnsafePointer<Float>, _ k: UnsafePointer<KV>, _ v: UnsafePointer<KV>,
-        _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>, _ tokens: Range<Int>,
-        _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int
-    ) {
-        let nHead = shape.nHead, nKVHead = shape.nKVHead, headDim = shape.headDim
+    /// The shape invariants every attention loop checks.
+    static func checkAttention(_ shape: AttentionShape, _ heads: Range<Int>, _ tokens: Range<Int>, _ scratchCount: Int) {
+        let nHead = shape.nHead, nKVHead = shape.nKVHead
         precondition(nHead >= 1 && nKVHead >= 1 && nHead % nKVHead == 0,
                      "attention: nHead \(nHead) must be a positive multiple of nKVHead \(nKVHead)")
-        precondition(headDim >= 1 && shape.nTokens >= 0 && shape.pos0 >= 0, "attention: bad shape")
+        precondition(shape.headDim >= 1 && shape.nTokens >= 0 && shape.pos0 >= 0, "attention: bad shape")
         precondition(shape.nKV >= shape.pos0 + shape.nTokens,
                      "attention: nKV \(shape.nKV) < pos0 + nTokens \(shape.pos0 + shape.nTokens)")
         precondition(heads.lowerBound >= 0 && heads.upperBound <= nHead, "attention: heads out of range")
         precondition(tokens.lowerBound >= 0 && tokens.upperBound <= shape.nTokens, "attention: tokens out of range")
-        precondition(scratchCount >= shape.scratchCount,
-                     "attention: scratch \(scratchCount) < \(shape.scratchCount) floats")
+        precondition(scratchCount >= shape.pos0 + shape.nTokens,
+                     "attention: scratch \(scratchCount) < \(shape.pos0 + shape.nTokens) floats")
+    }
+
+    /// The per-head loop (`AttentionKernel.perHead`), specialized per KV element type.
+    @inline(never)
+    static func attentionKernel<KV: KVElement>(
+        _ k: UnsafePointer<KV>, _ v: UnsafePointer<KV>, _ q: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>, _ tokens: Range<Int>,
+        _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int
+    ) {
+        checkAttention(shape, heads, tokens, scratchCount)
+        let nHead = shape.nHead, nKVHead = shape.nKVHead, headDim = shape.headDim
         let group = nHead / nKVHead
         let rowStride = nKVHead * headDim
         let scale = shape.scale

@@ -39,6 +39,11 @@ public struct ModelShape: Sendable, Equatable {
     public func kvCacheBytes(positions: Int, bytesPerValue: Int) -> Int {
         2 * layers * positions * kvHeads * headDim * bytesPerValue
     }
+
+    /// Bytes of a KV cache of `positions` positions of `type` (as `KVCache.byteCount`).
+    public func kvCacheBytes(positions: Int, type: KVCacheType) -> Int {
+        2 * layers * positions * type.rowBytes(kvHeads * headDim)
+    }
 }
 
 /// What a forward pass returns.
