@@ -42,9 +42,8 @@ extension LlamaModel {
         for j in singles..<counts.count { segments.append(offsets[j]..<offsets[j + 1]) }
 
         ws.reserve(R, threads: pool.threadCount)
-        let dim = hp.dim, hd = hp.headDim, ff = hp.ffnDim, qDim = hp.heads * hd, kvDim = hp.kvHeads * hd
-        let x = ws.x.base, h = ws.h.base, q = ws.q.base, k = ws.k.base, v = ws.v.base
-        let att = ws.att.base, o = ws.o.base, g = ws.g.base, u = ws.u.base
+        let dim = hp.dim, qDim = hp.heads * hp.headDim, kvDim = hp.kvHeads * hp.headDim
+        let x = ws.x.base, h = ws.h.base, q = ws.q.base, k = ws.k.base, v = ws.v.base, att = ws.att.base
         func mm(_ w: PackedMatrix, _ input: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ bias: FloatBuffer?) {
             for seg in segments {
                 MatMul.run(w, input + seg.lowerBound * w.cols, tokens: seg.count, out + seg.lowerBound * w.rows, scratch: ws.scratch, pool: pool, path: .auto)
@@ -60,36 +59,13 @@ extension LlamaModel {
         }
         if let scale = va.embeddingScale { Ops.scale(x, by: scale, out: x, n: R * dim) }
         for (l, layer) in layers.enumerated() {
-            Ops.rmsNorm(x, weight: layer.attnNorm.base, out: h, rows: R, n: dim, eps: eps)
-            mm(layer.wq, h, q, layer.bq)
-            mm(layer.wk, h, k, layer.bk)
-            mm(layer.wv, h, v, layer.bv)
-            if let qNorm = layer.qNorm, let kNorm = layer.kNorm {
-                Ops.rmsNorm(q, weight: qNorm.base, out: q, rows: R * hp.heads, n: hd, eps: eps)
-                Ops.rmsNorm(k, weight: kNorm.base, out: k, rows: R * hp.kvHeads, n: hd, eps: eps)
+            layerPass(layer, rows: R, buffers: ws, positions: ws.positions, mm: mm) {
+                for (j, s) in states.enumerated() {
+                    let r = offsets[j]
+                    s.cache.store(layer: l, position: pos0[j], rows: counts[j], keys: k + r * kvDim, values: v + r * kvDim)
+                    attention(layer: l, window: layer.window, q: q + r * qDim, out: att + r * qDim, state: s, tokens: counts[j], pos0: pos0[j], pool: pool)
+                }
             }
-            Ops.rope(q, positions: ws.positions, nTokens: R, nHeads: hp.heads, headDim: hd, cache: layer.rope, style: hp.ropeStyle)
-            Ops.rope(k, positions: ws.positions, nTokens: R, nHeads: hp.kvHeads, headDim: hd, cache: layer.rope, style: hp.ropeStyle)
-            for (j, s) in states.enumerated() {
-                let r = offsets[j]
-                s.cache.store(layer: l, position: pos0[j], rows: counts[j], keys: k + r * kvDim, values: v + r * kvDim)
-                attention(layer: l, window: layer.window, q: q + r * qDim, out: att + r * qDim, state: s, tokens: counts[j], pos0: pos0[j], pool: pool)
-            }
-            mm(layer.wo, att, o, nil)
-            if let post = layer.attnPostNorm { Ops.rmsNorm(o, weight: post.base, out: o, rows: R, n: dim, eps: eps) }
-            Ops.addInPlace(x, o, n: R * dim)
-            Ops.rmsNorm(x, weight: layer.ffnNorm.base, out: h, rows: R, n: dim, eps: eps)
-            mm(layer.gate, h, g, nil)
-            mm(layer.up, h, u, nil)
-            switch va.activation {
-            case .silu: Ops.swiglu(gate: g, up: u, out: g, n: R * ff)
-            case .geluTanh:
-                Ops.gelu(g, out: g, n: R * ff)
-                Ops.mul(g, u, out: g, n: R * ff)
-            }
-            mm(layer.down, g, o, nil)
-            if let post = layer.ffnPostNorm { Ops.rmsNorm(o, weight: post.base, out: o, rows: R, n: dim, eps: eps) }
-            Ops.addInPlace(x, o, n: R * dim)
         }
         for (j, s) in states.enumerated() { s.cache.count = pos0[j] + counts[j] }
         // Each entry's last row, normed into h[j]; the logits of the one-token entries in one
