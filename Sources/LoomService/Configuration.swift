@@ -1,9 +1,12 @@
 // ServiceConfiguration: the scheduler's settings, from Ollama's environment variables (§16):
 //   OLLAMA_KEEP_ALIVE (5m), OLLAMA_MAX_LOADED_MODELS (3 on CPU), OLLAMA_MAX_QUEUE (512),
-//   OLLAMA_NUM_PARALLEL (4), OLLAMA_CONTEXT_LENGTH (4096 on this class of machine).
+//   OLLAMA_NUM_PARALLEL (4), OLLAMA_CONTEXT_LENGTH (4096 on this class of machine),
+//   OLLAMA_KV_CACHE_TYPE (f16; q8_0 or q4_0 store keys and values as ggml blocks, 0.53× / 0.28× the
+//   bytes — a model whose head width is not a multiple of 32 keeps f16, as Ollama does).
 
 import Foundation
 import LoomAPI
+import LoomModels
 
 /// How the service schedules models.
 public struct ServiceConfiguration: Sendable {
@@ -20,6 +23,8 @@ public struct ServiceConfiguration: Sendable {
     public var contextLength = 4096
     /// Threads per model when a request gives no num_thread (nil = online CPUs).
     public var threads: Int?
+    /// Element type of every generator's KV cache.
+    public var kvCacheType = KVCacheType.f16
 
     public init() {}
 
@@ -41,5 +46,12 @@ public struct ServiceConfiguration: Sendable {
         if let v = try int("OLLAMA_MAX_QUEUE"), v > 0 { maxQueue = v }
         if let v = try int("OLLAMA_NUM_PARALLEL"), v > 0 { numParallel = v }
         if let v = try int("OLLAMA_CONTEXT_LENGTH"), v > 0 { contextLength = v }
+        if let raw = environment["OLLAMA_KV_CACHE_TYPE"], !raw.trimmingCharacters(in: .whitespaces).isEmpty {
+            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let type = KVCacheType(rawValue: name), type != .f32 else {
+                throw .badRequest("OLLAMA_KV_CACHE_TYPE: invalid value \"\(raw)\"")
+            }
+            kvCacheType = type
+        }
     }
 }

@@ -1,7 +1,7 @@
 // Scheduler: which models are loaded, for how long, and who may use them (§4).
 //
 //   acquire(entry, options)  → a Runner with a free slot: the loaded one if its runner options
-//                              (num_ctx, num_batch, num_thread) match; otherwise (re)load it, after
+//                              (num_ctx, num_batch, num_thread, KV cache type) match; otherwise (re)load it, after
 //                              a memory check and evicting the least recently used idle model when
 //                              OLLAMA_MAX_LOADED_MODELS are resident. A request that has to wait (for
 //                              a load or a slot) counts against OLLAMA_MAX_QUEUE; beyond it → 503.
@@ -23,6 +23,8 @@ struct RunnerOptions: Hashable, Sendable {
     var numThread: Int?
     /// Sequences served at once, batched (OLLAMA_NUM_PARALLEL): one KV cache of num_ctx each.
     var parallel = 1
+    /// OLLAMA_KV_CACHE_TYPE; a model whose heads are not whole blocks of it loads with f16.
+    var cacheType: KVCacheType = .f16
 }
 
 /// A loaded model (a generator or an embedder). Mutable state is only touched on the scheduler actor.
@@ -180,13 +182,14 @@ actor Scheduler {
         throw .internalError("model requires more system memory (\(gib(need))) than is available (\(gib(available)))")
     }
 
-    /// Bytes the model would hold: its file and `parallel` KV caches of `num_ctx` f16 positions.
+    /// Bytes the model would hold: its file and `parallel` KV caches of `num_ctx` positions.
     static func estimate(_ entry: ModelEntry, _ options: RunnerOptions, files: ModelFiles) -> Int {
         guard let info = try? files.info(entry.path) else {
             return (try? FileManager.default.attributesOfItem(atPath: entry.path)[.size] as? Int) ?? 0
         }
         if info.isEncoder { return info.fileSize }
-        return info.fileSize + options.parallel * info.shape.kvCacheBytes(positions: min(options.numCtx, info.shape.contextLength), bytesPerValue: 2)
+        let type: KVCacheType = options.cacheType.supports(headDim: info.shape.headDim) ? options.cacheType : .f16
+        return info.fileSize + options.parallel * info.shape.kvCacheBytes(positions: min(options.numCtx, info.shape.contextLength), type: type)
     }
 
     static func availableMemory() -> Int? {
@@ -202,8 +205,10 @@ actor Scheduler {
             let thread = Thread {
                 do {
                     let info = try files.info(entry.path)
+                    let cacheType = options.cacheType.supports(headDim: info.shape.headDim) ? options.cacheType : .f16
                     let model = try LoadedModel.load(info: info, contextLength: options.numCtx, threads: options.numThread,
-                                                     batchSize: options.numBatch, template: entry.template, parallel: options.parallel)
+                                                     batchSize: options.numBatch, cacheType: cacheType, template: entry.template,
+                                                     parallel: options.parallel)
                     c.resume(returning: Runner(entry: entry, model: model, options: options,
                                                size: info.fileSize + (model.engine?.kvCacheBytes ?? 0),
                                                details: ModelDetails.from(info.file), keepAlive: keepAlive))

@@ -31,6 +31,9 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "Most chunks to evaluate (default: all).")
     var chunks: Int?
 
+    @Option(help: "KV cache type: f16, f32, q8_0, q4_0 (llama-perplexity's -ctk/-ctv).")
+    var cacheType: KVCacheType = .f16
+
     func run() throws {
         let info = try ModelInfo(path: model)
         let vocabulary = try Vocabulary(metadata: info.file.metadata)
@@ -45,13 +48,16 @@ struct PerplexityCommand: ParsableCommand {
         guard tokens.count >= n else {
             throw InputError("\(text) has \(tokens.count) tokens, fewer than one chunk of \(n)")
         }
-        print("\(tokens.count) tokens, \(tokens.count / n) chunks of \(n)")
+        guard cacheType.supports(headDim: llama.shape.headDim) else {
+            throw InputError("a \(cacheType.rawValue) KV cache needs heads of a multiple of \(cacheType.blockSize) values; this model's have \(llama.shape.headDim)")
+        }
+        print("\(tokens.count) tokens, \(tokens.count / n) chunks of \(n), \(cacheType.rawValue) KV cache")
         let pool = ThreadPool(threads: threads ?? ThreadPool.shared.threadCount)
         let start = Date()
         var all: [Double] = []
         for c in 0..<(tokens.count / n) {
             let part = llama.perplexity(Array(tokens[(c * n)..<((c + 1) * n)]), chunk: n,
-                                        bos: vocabulary.addBOS ? vocabulary.bos : nil, pool: pool)
+                                        bos: vocabulary.addBOS ? vocabulary.bos : nil, cacheType: cacheType, pool: pool)
             all += part.nll
             print("[\(c + 1)]\(String(format: "%.4f", PerplexityResult(nll: all, perChunk: []).perplexity))", terminator: c % 8 == 7 ? "\n" : ",")
         }

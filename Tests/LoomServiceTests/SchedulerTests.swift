@@ -2,12 +2,13 @@
 // idle model; OLLAMA_MAX_QUEUE bounds the requests waiting for a (re)load (beyond it: 503); a
 // num_ctx change reloads (ps context_length follows, clamped to the model's); keep_alive expiry
 // unloads an idle model; an unload request while the model is busy takes effect when it finishes;
-// the OLLAMA_* variables parse. Waits poll /api/ps with a generous limit; nothing asserts speed.
+// the OLLAMA_* variables parse; OLLAMA_KV_CACHE_TYPE sizes the loaded KV cache. Waits poll /api/ps with a generous limit; nothing asserts speed.
 // A request holds its slot until its stream ends, so "busy" is a generation of 100 000 tokens
 // that the test cancels by dropping its consumer (which also shows cancellation frees the slot).
 
 import Foundation
 import LoomAPI
+import LoomModels
 import LoomService
 import Testing
 
@@ -155,5 +156,31 @@ struct SchedulerTests {
         }
         let defaults = try ServiceConfiguration(environment: [:])
         #expect(defaults.maxLoadedModels == 3 && defaults.maxQueue == 512 && defaults.numParallel == 4 && defaults.contextLength == 4096)
+        #expect(defaults.kvCacheType == .f16)
+        #expect(try ServiceConfiguration(environment: ["OLLAMA_KV_CACHE_TYPE": "q8_0"]).kvCacheType == .q8_0)
+        #expect(try ServiceConfiguration(environment: ["OLLAMA_KV_CACHE_TYPE": " Q4_0 "]).kvCacheType == .q4_0)
+        #expect(try ServiceConfiguration(environment: ["OLLAMA_KV_CACHE_TYPE": ""]).kvCacheType == .f16)
+        #expect(throws: APIError.badRequest("OLLAMA_KV_CACHE_TYPE: invalid value \"q5_1\"")) {
+            try ServiceConfiguration(environment: ["OLLAMA_KV_CACHE_TYPE": "q5_1"])
+        }
+    }
+
+    @Test("OLLAMA_KV_CACHE_TYPE sizes the loaded cache (ps size); heads that are not whole q8_0 blocks keep f16")
+    func kvCacheType() async throws {
+        var wide = TinyModel.Spec(); wide.heads = 2; wide.kvHeads = 1   // 32-wide heads: one block
+        let dir = try F.modelDirectory(["wide": wide, "narrow": TinyModel.Spec()])   // narrow: 16-wide heads
+        func size(_ model: String, _ type: KVCacheType) async throws -> Int {
+            var config = ServiceConfiguration()
+            config.threads = 1
+            config.kvCacheType = type
+            config.numParallel = 1
+            let service = LoomService(catalog: DirectoryCatalog(directory: dir), configuration: config)
+            try await Self.load(service, model, ctx: 64)
+            return try #require(await service.ps().models.first).size
+        }
+        // wide: keys and values × 2 layers × 64 positions × 32 values: f16 16384 B, q8_0 8704 B, q4_0 4608 B.
+        let f16 = try await size("wide", .f16), q8 = try await size("wide", .q8_0), q4 = try await size("wide", .q4_0)
+        #expect(f16 - q8 == 16384 - 8704 && f16 - q4 == 16384 - 4608)
+        #expect(try await size("narrow", .q8_0) == (try await size("narrow", .f16)))
     }
 }

@@ -6,8 +6,12 @@
 import ArgumentParser
 import Foundation
 import LoomKernels
+import LoomModels
 import LoomRuntime
 import LoomSampling
+
+extension KVCacheType: ExpressibleByArgument {}
+extension AttentionKernel: ExpressibleByArgument {}
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,6 +69,15 @@ struct ModelBench: ParsableCommand {
     @Option(name: .customShort("r"), help: "Repetitions of each test.")
     var repeats = 3
 
+    @Option(name: .customShort("d"), help: "Tokens already in the KV cache when each test starts, comma-separated (llama-bench's -d).")
+    var depth = "0"
+
+    @Option(help: "KV cache type: f16, f32, q8_0, q4_0 (llama-bench's -ctk/-ctv).")
+    var cacheType: KVCacheType = .f16
+
+    @Option(help: "Attention loop: grouped, or perHead (the loop before grouped attention, to measure against).")
+    var attention: AttentionKernel = .grouped
+
     @Option(help: "llama-bench binary (default: $LLAMA_BENCH, else .cache/llama-cpp/build/bin/llama-bench if built).")
     var llamaBench: String?
 
@@ -75,9 +88,17 @@ struct ModelBench: ParsableCommand {
         let env = ProcessInfo.processInfo.environment["LLAMA_BENCH"]
         let candidates = [llamaBench, env, ".cache/llama-cpp/build/bin/llama-bench"].compactMap { $0 }
         let binary = noLlama ? nil : candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let depths = depth.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !depths.isEmpty, depths.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError("-d: token counts ≥ 0, comma-separated")
+        }
         let pool = ThreadPool(threads: threads ?? ThreadPool.shared.threadCount)
-        try ModelBenchmark(files: files, pool: pool, prompt: max(1, prompt), generate: max(1, generate),
-                           repeats: max(1, repeats), llamaBench: binary).run()
+        var bench = ModelBenchmark(files: files, pool: pool, prompt: max(1, prompt), generate: max(1, generate),
+                                   repeats: max(1, repeats), llamaBench: binary)
+        bench.depths = depths.compactMap { $0 }
+        bench.cacheType = cacheType
+        bench.attention = attention
+        try bench.run()
     }
 }
 
