@@ -20,6 +20,8 @@
 // chat's next turn reuses the common prefix of its prompt); `removeRows(keep:discard:)` drops
 // positions keep..<keep+discard and moves the rest down (the model re-rotates the moved keys, see
 // LlamaModel.shift; a quantized key is dequantized, rotated and quantized again, as llama.cpp does).
+// `snapshot` / `restore` copy a prefix's stored bytes out and back in (the engine's prompt cache,
+// LoomRuntime/PromptCache.swift): no conversion, so a restored prefix gives the same bits as recomputing it.
 
 import LoomKernels
 import LoomTensor
@@ -178,6 +180,44 @@ public final class KVCache: @unchecked Sendable {
         }
     }
 
+    /// A copy of the first `count` positions (default: all filled) as stored — rotated, quantized —
+    /// for `restore` into a cache of the same shape and type (the engine's prompt cache).
+    public func snapshot(count n: Int? = nil) -> KVSnapshot {
+        let n = max(0, min(n ?? count, count))
+        let snap = KVSnapshot(positions: n, layers: layers, kvHeads: kvHeads, headBytes: headBytes, type: type,
+                              rotation: keyRotation * 1_000 + valueRotation)
+        let run = n * headBytes
+        for layer in 0..<layers {
+            for h in 0..<kvHeads {
+                let i = (layer * kvHeads + h) * run, at = offset(layer, h, 0)
+                (snap.k + i).copyMemory(from: k + at, byteCount: run)
+                (snap.v + i).copyMemory(from: v + at, byteCount: run)
+            }
+        }
+        return snap
+    }
+
+    /// Whether `snapshot` was taken from a cache of this shape and type (and fits its capacity).
+    public func accepts(_ snapshot: KVSnapshot) -> Bool {
+        snapshot.layers == layers && snapshot.kvHeads == kvHeads && snapshot.headBytes == headBytes && snapshot.type == type
+            && snapshot.rotation == keyRotation * 1_000 + valueRotation && snapshot.positions <= capacity
+    }
+
+    /// Replaces the cache's contents with the first `positions` positions of `snapshot` (default: all
+    /// of it); the cache must `accept` it.
+    public func restore(_ snapshot: KVSnapshot, positions: Int? = nil) {
+        precondition(accepts(snapshot), "KVCache.restore: a snapshot of another cache shape")
+        let n = max(0, min(positions ?? snapshot.positions, snapshot.positions)), run = snapshot.positions * headBytes
+        for layer in 0..<layers {
+            for h in 0..<kvHeads {
+                let i = (layer * kvHeads + h) * run, at = offset(layer, h, 0)
+                (k + at).copyMemory(from: snapshot.k + i, byteCount: n * headBytes)
+                (v + at).copyMemory(from: snapshot.v + i, byteCount: n * headBytes)
+            }
+        }
+        count = n
+    }
+
     /// One cached row (keys or values, every head) of `layer` at `position`, widened to f32 and
     /// rotated back (for tests and tools).
     public func row(keys: Bool, layer: Int, position: Int) -> [Float] {
@@ -200,4 +240,37 @@ public final class KVCache: @unchecked Sendable {
             Array(UnsafeRawBufferPointer(start: (keys ? k : v) + offset(layer, h, position), count: headBytes))
         }
     }
+}
+
+/// Stored keys and values of a cache's first `positions` positions (`KVCache.snapshot`):
+///   k, v: [layers, kvHeads, positions, headBytes] bytes, as the cache stores them.
+public final class KVSnapshot: @unchecked Sendable {
+    public let positions: Int
+    let layers: Int, kvHeads: Int, headBytes: Int
+    let type: KVCacheType
+    /// The cache's key and value rotation widths (1000·key + value): rows are only valid in a cache
+    /// that rotates them the same way.
+    let rotation: Int
+    let k: UnsafeMutableRawPointer
+    let v: UnsafeMutableRawPointer
+
+    init(positions: Int, layers: Int, kvHeads: Int, headBytes: Int, type: KVCacheType, rotation: Int) {
+        self.positions = positions
+        self.layers = layers
+        self.kvHeads = kvHeads
+        self.headBytes = headBytes
+        self.type = type
+        self.rotation = rotation
+        let half = max(1, layers * kvHeads * positions * headBytes)
+        k = .allocate(byteCount: half, alignment: 64)
+        v = .allocate(byteCount: half, alignment: 64)
+    }
+
+    deinit {
+        k.deallocate()
+        v.deallocate()
+    }
+
+    /// Bytes held (keys and values).
+    public var byteCount: Int { 2 * layers * kvHeads * positions * headBytes }
 }

@@ -12,6 +12,9 @@
 // leads, waits until every registered sequence has asked (at most `gather`, so a sequence busy
 // sampling or rendering never stalls the others for longer), runs the batch and hands each its
 // logits; a caller arriving while a batch runs joins the next one. Alone, a sequence runs at once.
+// A pass takes every decode step but prompt chunks only up to `prefillBudget` (num_batch) tokens,
+// first come first served: the others wait for the next pass, so the decoding sequences advance
+// every step and concurrent prompts finish one after another instead of all at the end.
 // The batched pass gives each sequence the bits it would get alone, so seeded outputs do not
 // depend on the load. `exclusive` runs other uses of the thread pool (embeddings) between steps.
 
@@ -46,6 +49,9 @@ final class BatchStepper: @unchecked Sendable {
     var registered = 0
     var pending: [Request] = []
     var running = false
+    /// Most prompt tokens of one pass (num_batch): prefill chunks beyond it wait for the next pass,
+    /// so a new prompt delays the decoding sequences by at most one chunk per step.
+    let prefillBudget: Int
     /// Longest a leader waits for the other registered sequences.
     static let gather: TimeInterval = 0.004
 
@@ -55,8 +61,9 @@ final class BatchStepper: @unchecked Sendable {
         init(_ entry: BatchEntry) { self.entry = entry }
     }
 
-    init(model: any DecoderModel, pool: ThreadPool, workspace: DecoderState) {
+    init(model: any DecoderModel, pool: ThreadPool, workspace: DecoderState, prefillBudget: Int) {
         self.model = model
+        self.prefillBudget = max(1, prefillBudget)
         self.pool = pool
         self.workspace = workspace
     }
@@ -90,8 +97,7 @@ final class BatchStepper: @unchecked Sendable {
                 if !condition.wait(until: deadline) { break }
             }
             if request.logits != nil || running { continue }
-            let batch = pending
-            pending = []
+            let batch = Self.take(&pending, prefillBudget: prefillBudget)
             running = true
             condition.unlock()
             let results = model.forward(batch: batch.map(\.entry), workspace: workspace, pool: pool)
@@ -100,6 +106,26 @@ final class BatchStepper: @unchecked Sendable {
             running = false
             condition.broadcast()
         }
+    }
+
+    /// The requests of the next pass, taken out of `pending`: every decode step (one token), and the
+    /// prefill chunks in arrival order until one would pass `prefillBudget` tokens (the first one
+    /// always fits); that one and the chunks after it wait for the next pass, first in line.
+    static func take(_ pending: inout [Request], prefillBudget: Int) -> [Request] {
+        var batch: [Request] = [], later: [Request] = [], prefill = 0
+        for r in pending {
+            let n = r.entry.tokens.count
+            if n == 1 {
+                batch.append(r)
+            } else if later.isEmpty && (prefill == 0 || prefill + n <= prefillBudget) {
+                prefill += n
+                batch.append(r)
+            } else {
+                later.append(r)   // and every chunk after it: none overtakes a waiting one
+            }
+        }
+        pending = later
+        return batch
     }
 
     /// Runs `body` with the thread pool to itself, between batches.

@@ -62,7 +62,9 @@ final class GenerationJob: @unchecked Sendable {
             guard options.truncate else { throw EngineError.promptTooLong(tokens: tokens.count, context: cache.capacity) }
             tokens.removeSubrange(numKeep..<(numKeep + tokens.count - cache.capacity))
         }
-        // Longest common prefix with the cache; at least one token is evaluated for fresh logits.
+        // A longer prefix in the prompt cache replaces the slot's (PromptCache.swift); then the longest
+        // common prefix with the cache is kept; at least one token is evaluated for fresh logits.
+        e.preparePrefix(slot, for: tokens)
         var keep = 0
         while keep < min(tokens.count - 1, slot.cachedTokens.count) && slot.cachedTokens[keep] == tokens[keep] { keep += 1 }
         cache.truncate(to: keep)

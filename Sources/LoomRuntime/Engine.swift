@@ -204,6 +204,8 @@ public final class Engine: @unchecked Sendable {
     var useCounter: UInt64 = 0
     /// Coalesces the slots' forward passes.
     let stepper: BatchStepper
+    /// Prefixes saved from slots before other requests overwrite them (PromptCache.swift).
+    let promptCache: PromptCache
     /// The first slot's state, KV cache and cached tokens (a one-slot engine's only sequence).
     var state: DecoderState { slots[0].state }
     var cache: KVCache { slots[0].cache }
@@ -225,16 +227,20 @@ public final class Engine: @unchecked Sendable {
 
     /// Loads a decoder GGUF (any architecture of `ModelRegistry`) with a context of `contextLength`
     /// tokens (clamped to the model's) on `threads` threads, prefilling up to `batchSize` tokens per
-    /// pass, keys/values in `cacheType`. `template` (Jinja) replaces the GGUF's `tokenizer.chat_template`.
+    /// pass, keys/values in `cacheType`, serving `parallel` sequences at once (BatchStepper.swift) and
+    /// keeping up to `promptCache` bytes of prompt prefixes beyond them (PromptCache.swift; 0: none).
+    /// `template` (Jinja) replaces the GGUF's `tokenizer.chat_template`.
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
-                            cacheType: KVCacheType = .f16, template: String? = nil, parallel: Int = 1) throws(EngineError) -> Engine {
+                            cacheType: KVCacheType = .f16, template: String? = nil, parallel: Int = 1,
+                            promptCache: Int = 0) throws(EngineError) -> Engine {
         try load(info: ModelInfo(path: path), contextLength: contextLength, threads: threads, batchSize: batchSize,
-                 cacheType: cacheType, template: template, parallel: parallel)
+                 cacheType: cacheType, template: template, parallel: parallel, promptCache: promptCache)
     }
 
     /// `load(path:…)` of a file already opened.
     public static func load(info: ModelInfo, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
-                            cacheType: KVCacheType = .f16, template override: String? = nil, parallel: Int = 1) throws(EngineError) -> Engine {
+                            cacheType: KVCacheType = .f16, template override: String? = nil, parallel: Int = 1,
+                            promptCache: Int = 0) throws(EngineError) -> Engine {
         let start = GenerationJob.now()
         guard case let .decoder(type) = info.architecture else { throw .embeddingOnly }
         do {
@@ -250,7 +256,7 @@ public final class Engine: @unchecked Sendable {
             let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
                                 templateSource: source,
                                 contextLength: max(4, min(contextLength, model.shape.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
-                                batchSize: max(1, batchSize), cacheType: cacheType, parallel: parallel)
+                                batchSize: max(1, batchSize), cacheType: cacheType, parallel: parallel, promptCache: promptCache)
             engine.loadDuration = GenerationJob.now() - start
             return engine
         } catch let e as TemplateError {
@@ -263,7 +269,8 @@ public final class Engine: @unchecked Sendable {
     }
 
     init(vocabulary: Vocabulary, tokenizer: any Tokenizer, model: any DecoderModel, template: ChatTemplate?, templateSource: String? = nil,
-         contextLength: Int, threads: Int, batchSize: Int, cacheType: KVCacheType, parallel: Int = 1) {
+         contextLength: Int, threads: Int, batchSize: Int, cacheType: KVCacheType, parallel: Int = 1, promptCache: Int = 0) {
+        self.promptCache = PromptCache(budget: promptCache)
         chatTemplateSource = templateSource
         self.batchSize = batchSize
         self.vocabulary = vocabulary
@@ -273,7 +280,8 @@ public final class Engine: @unchecked Sendable {
         pool = ThreadPool(threads: threads)
         slots = (0..<max(1, parallel)).map { Slot(index: $0, state: model.makeState(capacity: contextLength, cacheType: cacheType, batch: batchSize, threads: threads)) }
         stepper = BatchStepper(model: model, pool: pool,
-                               workspace: model.makeState(capacity: 1, cacheType: cacheType, batch: parallel > 1 ? batchSize + parallel : 1, threads: threads))
+                               workspace: model.makeState(capacity: 1, cacheType: cacheType, batch: parallel > 1 ? batchSize + parallel : 1, threads: threads),
+                               prefillBudget: batchSize)
         let names: Set<String> = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"]
         var ends = Set([vocabulary.eos, vocabulary.eot].compactMap { $0 })
         for (i, t) in vocabulary.tokens.enumerated() where names.contains(t) && vocabulary.type(i) == .control { ends.insert(Int32(i)) }

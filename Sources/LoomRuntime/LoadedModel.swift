@@ -10,23 +10,25 @@ public enum LoadedModel: Sendable {
     case embedder(Embedder)
 
     /// Loads `path` as its `general.architecture` says (options as `Engine.load` / `Embedder.load`;
-    /// `parallel` slots for a generator).
+    /// `parallel` slots and `promptCache` bytes of saved prompt prefixes for a generator).
     public static func load(path: String, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
-                            cacheType: KVCacheType = .f16, template: String? = nil, parallel: Int = 1) throws(EngineError) -> LoadedModel {
+                            cacheType: KVCacheType = .f16, template: String? = nil, parallel: Int = 1,
+                            promptCache: Int = 0) throws(EngineError) -> LoadedModel {
         try load(info: ModelInfo(path: path), contextLength: contextLength, threads: threads, batchSize: batchSize,
-                 cacheType: cacheType, template: template, parallel: parallel)
+                 cacheType: cacheType, template: template, parallel: parallel, promptCache: promptCache)
     }
 
     /// Loads a file already opened (no second parse of its header).
     public static func load(info: ModelInfo, contextLength: Int = 4096, threads: Int? = nil, batchSize: Int = 512,
-                            cacheType: KVCacheType = .f16, template: String? = nil, parallel: Int = 1) throws(EngineError) -> LoadedModel {
+                            cacheType: KVCacheType = .f16, template: String? = nil, parallel: Int = 1,
+                            promptCache: Int = 0) throws(EngineError) -> LoadedModel {
         switch info.architecture {
         case .encoder:
             return .embedder(try Embedder.load(info: info, contextLength: contextLength, threads: threads,
                                                batchSize: max(batchSize, contextLength)))
         case .decoder:
             return .generator(try Engine.load(info: info, contextLength: contextLength, threads: threads, batchSize: batchSize,
-                                              cacheType: cacheType, template: template, parallel: parallel))
+                                              cacheType: cacheType, template: template, parallel: parallel, promptCache: promptCache))
         }
     }
 

@@ -2,7 +2,9 @@
 //   OLLAMA_KEEP_ALIVE (5m), OLLAMA_MAX_LOADED_MODELS (3 on CPU), OLLAMA_MAX_QUEUE (512),
 //   OLLAMA_NUM_PARALLEL (4), OLLAMA_CONTEXT_LENGTH (4096 on this class of machine),
 //   OLLAMA_KV_CACHE_TYPE (f16; q8_0 or q4_0 store keys and values as ggml blocks, 0.53× / 0.28× the
-//   bytes — a model whose head width is not a multiple of 32 keeps f16, as Ollama does).
+//   bytes — a model whose head width is not a multiple of 32 keeps f16, as Ollama does);
+//   and Loom's own LOOM_PROMPT_CACHE (MiB of prompt prefixes a loaded generator keeps beyond its
+//   slots, LRU; default 512, 0 turns it off — llama-server's --cache-ram).
 
 import Foundation
 import LoomAPI
@@ -25,6 +27,8 @@ public struct ServiceConfiguration: Sendable {
     public var threads: Int?
     /// Element type of every generator's KV cache.
     public var kvCacheType = KVCacheType.f16
+    /// Bytes of prompt prefixes each loaded generator keeps beyond its slots (LOOM_PROMPT_CACHE, MiB).
+    public var promptCacheBytes = 512 << 20
 
     public init() {}
 
@@ -46,6 +50,7 @@ public struct ServiceConfiguration: Sendable {
         if let v = try int("OLLAMA_MAX_QUEUE"), v > 0 { maxQueue = v }
         if let v = try int("OLLAMA_NUM_PARALLEL"), v > 0 { numParallel = v }
         if let v = try int("OLLAMA_CONTEXT_LENGTH"), v > 0 { contextLength = v }
+        if let v = try int("LOOM_PROMPT_CACHE") { promptCacheBytes = v << 20 }
         if let raw = environment["OLLAMA_KV_CACHE_TYPE"], !raw.trimmingCharacters(in: .whitespaces).isEmpty {
             let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
             guard let type = KVCacheType(rawValue: name), type != .f32 else {

@@ -226,7 +226,8 @@ public final class LoomService: OllamaService {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         let threads = (o.numThread ?? 0) > 0 ? o.numThread.map { min($0, cpus) } : config.threads
         return RunnerOptions(numCtx: max(4, o.numCtx ?? config.contextLength), numBatch: max(1, o.numBatch ?? 512), numThread: threads,
-                             parallel: config.numParallel, cacheType: config.kvCacheType)
+                             parallel: config.numParallel, cacheType: config.kvCacheType,
+                             promptCache: config.promptCacheBytes)
     }
 
     func generateOptions(_ o: Options, truncate: Bool?, shift: Bool?) -> GenerateOptions {

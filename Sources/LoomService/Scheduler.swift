@@ -25,6 +25,8 @@ struct RunnerOptions: Hashable, Sendable {
     var parallel = 1
     /// OLLAMA_KV_CACHE_TYPE; a model whose heads are not whole blocks of it loads with f16.
     var cacheType: KVCacheType = .f16
+    /// Bytes of prompt prefixes a generator keeps beyond its slots (LOOM_PROMPT_CACHE).
+    var promptCache = 0
 }
 
 /// A loaded model (a generator or an embedder). Mutable state is only touched on the scheduler actor.
@@ -208,7 +210,7 @@ actor Scheduler {
                     let cacheType = options.cacheType.supports(headDim: info.shape.headDim) ? options.cacheType : .f16
                     let model = try LoadedModel.load(info: info, contextLength: options.numCtx, threads: options.numThread,
                                                      batchSize: options.numBatch, cacheType: cacheType, template: entry.template,
-                                                     parallel: options.parallel)
+                                                     parallel: options.parallel, promptCache: options.promptCache)
                     c.resume(returning: Runner(entry: entry, model: model, options: options,
                                                size: info.fileSize + (model.engine?.kvCacheBytes ?? 0),
                                                details: ModelDetails.from(info.file), keepAlive: keepAlive))

@@ -2,7 +2,7 @@
 // alone and batched eight at a time, for every weight type the fixtures have (the batched pass
 // runs each row through the kernel it would use alone); a request sharing a long system prompt
 // with an earlier one takes that one's slot and evaluates only its new tokens, even after an
-// unrelated request ran in between.
+// unrelated request ran in between; a pass takes prompt chunks up to num_batch tokens, in arrival order.
 
 import Foundation
 import LoomModels
@@ -65,5 +65,20 @@ struct BatchingTests {
         #expect(shared >= 400)
         #expect(first?.promptEvalCount == a.count)
         #expect(second?.promptEvalCount == b.count - shared)
+    }
+
+    @Test("a pass takes every decode step and prompt chunks up to num_batch tokens, first come first served",
+          .enabled(if: ModelFixtures.available))
+    func prefillBudget() throws {
+        let engine = try Engine.load(path: ModelFixtures.smolLM2, contextLength: 64, threads: 1)
+        func request(_ n: Int) -> BatchStepper.Request { .init(BatchEntry(tokens: [Int32](repeating: 1, count: n), state: engine.state)) }
+        let a = request(300), b = request(1), c = request(300), d = request(200), e = request(1)
+        var pending = [a, b, c, d, e]
+        let ids = { (rs: [BatchStepper.Request]) in rs.map(ObjectIdentifier.init) }
+        #expect(ids(BatchStepper.take(&pending, prefillBudget: 512)) == ids([a, b, e]))   // d does not overtake c
+        #expect(ids(pending) == ids([c, d]))
+        #expect(ids(BatchStepper.take(&pending, prefillBudget: 512)) == ids([c, d]))
+        var big = [request(600), request(1)]
+        #expect(BatchStepper.take(&big, prefillBudget: 512).count == 2 && big.isEmpty)   // a first chunk always goes
     }
 }
