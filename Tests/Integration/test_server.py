@@ -406,6 +406,33 @@ class BatchingTests(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_prompt_cache_serves_clients_taking_turns_on_one_slot(self):
+        """Two clients alternate on one slot; each one's next turn restores its conversation from the
+        prompt cache (prompt_eval_count: only the new tokens), and with LOOM_PROMPT_CACHE=0 it does not."""
+        gpl = open(os.path.join(ROOT, "Fixtures/text/GPL-3.txt"), encoding="utf-8").read().split()
+        counts = {}
+        for budget in ("64", "0"):
+            server = Server(env={"OLLAMA_NUM_PARALLEL": "1", "LOOM_PROMPT_CACHE": budget})
+            try:
+                client = ollama.Client(host=server.url)
+                options = {"temperature": 0, "num_predict": 8}
+                histories = {c: [{"role": "system", "content": " ".join(gpl[i:i + 250])}] for c, i in (("a", 0), ("b", 2000))}
+                evals = []
+                for turn in range(2):
+                    for c in ("a", "b"):
+                        histories[c].append({"role": "user", "content": f"Question {turn}: what does it say?"})
+                        r = client.chat(model=MODEL, messages=histories[c], options=options)
+                        histories[c].append({"role": "assistant", "content": r.message.content})
+                        evals.append(r.prompt_eval_count)
+                counts[budget] = evals
+            finally:
+                server.stop()
+        cached, plain = counts["64"], counts["0"]
+        self.assertEqual(cached[:2], plain[:2])               # first turns: everything is new
+        self.assertGreater(min(plain[:2]), 250)
+        self.assertTrue(all(n < 60 for n in cached[2:]), cached)   # second turns: only the new messages
+        self.assertTrue(all(n > 250 for n in plain[2:]), plain)    # without the cache: all again
+
 
 class StoreTests(unittest.TestCase):
     """The model store through HTTP: blobs, create, tags, show, copy, delete, and a store laid out by
