@@ -63,7 +63,15 @@ extension LlamaModel {
                 for (j, s) in states.enumerated() {
                     let r = offsets[j]
                     s.cache.store(layer: l, position: pos0[j], rows: counts[j], keys: k + r * kvDim, values: v + r * kvDim)
-                    attention(layer: l, window: layer.window, q: q + r * qDim, out: att + r * qDim, state: s, tokens: counts[j], pos0: pos0[j], pool: pool)
+                }
+                // The decode steps' attention in one pass of the pool, each longer entry's on its own.
+                let together = singles > 1 ? singles : 0
+                if together > 0 {
+                    decodeAttention(layer: l, window: layer.window, q: q, out: att, states: Array(states[..<together]), pos0: pos0, pool: pool)
+                }
+                for j in together..<states.count {
+                    let r = offsets[j]
+                    attention(layer: l, window: layer.window, q: q + r * qDim, out: att + r * qDim, state: states[j], tokens: counts[j], pos0: pos0[j], pool: pool)
                 }
             }
         }
@@ -86,5 +94,27 @@ extension LlamaModel {
         var result = [[Float]](repeating: [], count: entries.count)
         for (j, i) in order.enumerated() { result[i] = Array(logits[(j * vocab)..<((j + 1) * vocab)]) }
         return result
+    }
+
+    /// Attention of one-token entries (rows 0..<states.count of q and out; entry j at position
+    /// pos0[j]) in one pass of the pool: the (entry, query head) pairs split evenly between the
+    /// threads, each head computed as a decode step alone computes it (Ops.attention per head range).
+    func decodeAttention(layer l: Int, window: Int?, q: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                         states: [LlamaState], pos0: [Int], pool: ThreadPool) {
+        let H = hp.heads, qDim = H * hp.headDim, total = states.count * H
+        let kvHeads = hp.kvHeads, headDim = hp.headDim, scale = hp.variant.attentionScale
+        pool.run { thread, threads in
+            let items = ThreadPool.split(total, part: thread, of: threads)
+            var i = items.lowerBound
+            while i < items.upperBound {
+                let j = i / H, h0 = i % H, h1 = min(H, h0 + items.upperBound - i)
+                let s = states[j]
+                let shape = AttentionShape(nTokens: 1, nHead: H, nKVHead: kvHeads, headDim: headDim, nKV: pos0[j] + 1, pos0: pos0[j],
+                                           scale: scale, window: window)
+                s.cache.attention(layer: l, q: q + j * qDim, out: out + j * qDim, shape: shape, heads: h0..<h1, tokens: 0..<1,
+                                  scratch: s.scores.base + thread * s.scoreRowsPerThread, scratchCount: s.scoreRowsPerThread)
+                i += h1 - h0
+            }
+        }
     }
 }

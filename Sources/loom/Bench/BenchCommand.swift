@@ -78,6 +78,9 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Attention loop: grouped, or perHead (the loop before grouped attention, to measure against).")
     var attention: AttentionKernel = .grouped
 
+    @Option(help: "Sequences decoded together in the tg test (continuous batching's pass; aggregate tokens/s; llama.cpp's column then measures one).")
+    var sequences = 1
+
     @Option(help: "llama-bench binary (default: $LLAMA_BENCH, else .cache/llama-cpp/build/bin/llama-bench if built).")
     var llamaBench: String?
 
@@ -98,6 +101,7 @@ struct ModelBench: ParsableCommand {
         bench.depths = depths.compactMap { $0 }
         bench.cacheType = cacheType
         bench.attention = attention
+        bench.sequences = max(1, sequences)
         try bench.run()
     }
 }

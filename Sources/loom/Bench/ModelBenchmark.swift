@@ -4,6 +4,8 @@
 //
 //   pp N        one forward pass over N random tokens from an empty cache (num_batch = N), tokens/s
 //   tg N        N single-token forward passes from an empty cache, tokens/s
+//   tg N ×S     (--sequences S) S sequences decoded together, one batched pass per step (continuous
+//               batching's pass, without the server), aggregate tokens/s; the roofline is per step
 //   … @ d D     the same after D random tokens already in the cache (llama-bench's -d): the cache is
 //               filled once per file and depth (one pass of D tokens, untimed) and cut back to D
 //               positions before every run, so every run times the same work.
@@ -35,6 +37,8 @@ struct ModelBenchmark {
     var depths: [Int] = [0]
     var cacheType: KVCacheType = .f16
     var attention: AttentionKernel = .grouped
+    /// Sequences the tg test decodes together (one batched forward pass per step; aggregate tokens/s).
+    var sequences = 1
 
     /// Mean and standard deviation of tokens/s.
     struct Rate { var mean: Double; var sd: Double }
@@ -66,7 +70,7 @@ struct ModelBenchmark {
                 let tgRoof = Double(weights + kvRow * (depth + generate / 2)) * tg.mean / bandwidth
                 let at = depth > 0 ? " @ d\(depth)" : ""
                 for (test, ours, other, roof, what) in [("pp\(prompt)\(at)", pp, theirs?.pp, ppRoof, type.isQuantized ? "int8 peak" : "FMA peak"),
-                                                        ("tg\(generate)\(at)", tg, theirs?.tg, tgRoof, "bandwidth")] {
+                                                        ("tg\(generate)\(at)\(sequences > 1 ? " ×\(sequences)" : "")", tg, theirs?.tg, tgRoof / Double(sequences), "bandwidth")] {
                     rows.append([name, size, test, "\(String(format1: ours.mean)) ± \(String(format1: ours.sd))",
                                  other.map { "\(String(format1: $0.mean)) ± \(String(format1: $0.sd))" } ?? "—",
                                  other.map { String(format: "%.2f×", ours.mean / $0.mean) } ?? "—",
@@ -99,12 +103,20 @@ struct ModelBenchmark {
             _ = model.forward(Array(tokens[depth..<(depth + prompt)]), state: ppState, pool: pool)
             return Double(prompt) / (MachineLimits.now() - t0)
         }
-        let tgState = filled(batch: 1)
+        let tgStates = (0..<sequences).map { _ in filled(batch: 1) }
+        let workspace = model.makeState(capacity: 1, cacheType: cacheType, batch: sequences, threads: pool.threadCount)
         func tg() -> Double {
-            tgState.cache.truncate(to: depth)
+            for s in tgStates { s.cache.truncate(to: depth) }
             let t0 = MachineLimits.now()
-            for i in 0..<generate { _ = model.forward([tokens[depth + i]], state: tgState, pool: pool) }
-            return Double(generate) / (MachineLimits.now() - t0)
+            for i in 0..<generate {
+                if sequences == 1 {
+                    _ = model.forward([tokens[depth + i]], state: tgStates[0], pool: pool)
+                } else {
+                    let entries = tgStates.enumerated().map { j, s in BatchEntry(tokens: [tokens[(depth + i + j) % tokens.count]], state: s) }
+                    _ = model.forward(batch: entries, workspace: workspace, pool: pool)
+                }
+            }
+            return Double(generate * sequences) / (MachineLimits.now() - t0)
         }
         _ = pp()
         let ppRates = (0..<repeats).map { _ in pp() }
