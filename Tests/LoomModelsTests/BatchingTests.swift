@@ -21,9 +21,10 @@ struct BatchingTests {
     }
 
     @Test("seeded outputs: alone (one slot, one at a time) == batched (eight slots, all at once)",
-          .enabled(if: ModelFixtures.available), arguments: ["Q4_0", "Q4_1", "Q8_0", "F16"])
+          .enabled(if: ModelFixtures.available), arguments: ["Q4_0", "Q4_1", "Q8_0", "F16", "gemma3"])
     func deterministic(variant: String) async throws {
-        let path = ModelFixtures.path(variant: variant)
+        // gemma3: Gemma 3 270M Q4_K_M (K-quant kernels, sliding-window layers, soft-capped logits).
+        let path = variant == "gemma3" ? Gemma3EngineTests.path : ModelFixtures.path(variant: variant)
         guard FileManager.default.fileExists(atPath: path) else {
             Issue.record("missing \(path) (make models)")
             return
