@@ -156,7 +156,11 @@ extension Float: KVElement {
 extension Float16: KVElement {
     @inline(__always)
     static func load8(_ p: UnsafePointer<Float16>) -> SIMD8<Float> {
+        #if LOOM_AVX2
         SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float16>.self))
+        #else
+        F16Widen.load8(UnsafeRawPointer(p))
+        #endif
     }
     @inline(__always) var asFloat: Float { Float(self) }
 }
