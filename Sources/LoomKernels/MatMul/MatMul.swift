@@ -4,7 +4,9 @@
 //   x: [tokens, cols] f32 · out: [tokens, rows] f32 · W: PackedMatrix [rows, cols]
 //
 // Path, by layout, weight type and batch size (thresholds measured by `loom bench kernels`, see
-// `blasMinTokens`):
+// `blasMinTokens`). "AVX2" below means a kernel path other than baseline (KernelPath): the C
+// kernels of NativeKernels.swift where the type has them, else the Swift AVX2 ones of a
+// -DLOOM_AVX2 build; "portable" means the baseline path:
 //   panel16 (F32/F16/BF16 on AVX2), any batch outer-product GEMM on 16-row panels, GEMV at 1 token
 //                                             (GEMM+Panel.swift); OpenBLAS never beats it
 //   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
