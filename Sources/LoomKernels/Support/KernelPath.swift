@@ -87,7 +87,8 @@ public enum KernelPath: String, Sendable, CaseIterable, Comparable {
     /// a path this CPU runs, else the best one.
     public static let active: KernelPath = {
         do { return try fromEnvironment() ?? best } catch {
-            fputs("loom: \(error); using \(best.rawValue)\n", stderr)
+            let message = "loom: \(error); using \(best.rawValue)\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
             return best
         }
     }()
