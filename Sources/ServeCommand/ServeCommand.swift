@@ -43,7 +43,7 @@ public struct ServeCommand: AsyncParsableCommand {
     static let defaultModel = (name: "smollm2:135m", file: ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf")
 
     /// How much slower a debug build decodes than a release build (SmolLM2 Q4_1, measured: README).
-    static let debugSlowdown = "~10×"
+    static let debugSlowdown = "~40×"
 
     public func run() async throws {
         do { try KernelPath.configure() } catch { throw ValidationError(error.description) }

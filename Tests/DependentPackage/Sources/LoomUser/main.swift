@@ -11,9 +11,15 @@ import LoomSampling
 import Glibc
 #endif
 
+/// Writes `line` and a newline to stderr.
+func printError(_ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count == 2 else {
-    fputs("usage: LoomUser MODEL.gguf\n", stderr)
+    printError("usage: LoomUser MODEL.gguf")
     exit(2)
 }
 do {
@@ -32,6 +38,6 @@ do {
         }
     }
 } catch {
-    fputs("LoomUser: \(error)\n", stderr)
+    printError("LoomUser: \(error)")
     exit(1)
 }
