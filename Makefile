@@ -7,7 +7,9 @@ SWIFT   ?= swift
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 MODEL   := .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
-# CPU-specific kernel selection (see Scripts/swift-flags.sh); LOOM_PORTABLE=1 make … turns it off.
+# The kernels' instruction set is chosen at run time (LOOM_KERNELS=baseline|avx2|avx512 forces
+# one); these flags also compile the Swift AVX2 kernels and target this CPU (Scripts/swift-flags.sh);
+# LOOM_PORTABLE=1 make … builds without them, as a plain `swift build` and Loom's dependents do.
 FLAGS   := $(shell Scripts/swift-flags.sh)
 
 .PHONY: serve test bench deps system-deps venv models build release fixtures clean
@@ -34,9 +36,13 @@ test: deps models
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_anthropic.py
 	@echo "== pull and push against a real registry (Debian's docker-registry: plain, htpasswd, token auth; kill -9 mid-pull)"
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_registry.py
-	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
-	LOOM_KERNELS_ONLY=1 $(SWIFT) build --build-tests --scratch-path .build-portable
-	LOOM_KERNELS_ONLY=1 $(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
+	@echo "== the kernels forced onto the baseline path (LOOM_KERNELS=baseline; the run above tested every path this CPU has)"
+	LOOM_KERNELS=baseline $(SWIFT) test --skip-build $(TESTFLAGS) --filter LoomKernelsTests
+	@echo "== Loom as a dependency: Tests/DependentPackage, a plain swift build (no flags), must decode on this CPU's best kernels"
+	cd Tests/DependentPackage && $(SWIFT) build --scratch-path ../../.build-dependent
+	.build-dependent/debug/LoomUser $(MODEL) | tee .build-dependent/run.txt
+	@grep -Eq '^kernels: ([a-z0-9]+) best: \1$$' .build-dependent/run.txt && grep -Eq '^decode: [1-9][0-9]* tokens' .build-dependent/run.txt \
+	  || { echo "the dependent package did not decode on the CPU's best kernels"; exit 1; }
 
 deps: system-deps venv
 

@@ -32,10 +32,14 @@ let package = Package(
         .target(name: "LoomGGUF", dependencies: ["LoomTensor"]),
         // OpenBLAS's cblas_sgemm for large F32 GEMMs (apt: libopenblas-dev).
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
-        // Quant block layouts, reference + SIMD dot products, GEMV/GEMM, ops, thread pool.
-        // SIMD paths are chosen at compile time by -DLOOM_AVX2 (see Scripts/swift-flags.sh); without
-        // it the portable paths build everywhere, so this package needs no unsafeFlags.
-        .target(name: "LoomKernels", dependencies: ["LoomTensor", "COpenBLAS"]),
+        // The innermost kernel loops for AVX2+FMA+F16C and AVX-512 VNNI, each C function carrying
+        // __attribute__((target(...))) (no unsafeFlags), chosen at run time from the CPU's features.
+        .target(name: "CLoomKernels"),
+        // Quant block layouts, reference + SIMD dot products, GEMV/GEMM, ops, thread pool. The kernel
+        // path (baseline / avx2 / avx512) is chosen at run time (KernelPath); `make` also passes
+        // -target-cpu native -DLOOM_AVX2 (Scripts/swift-flags.sh) for the Swift AVX2 kernels, but
+        // nothing here needs flags, so Loom builds as a versioned dependency.
+        .target(name: "LoomKernels", dependencies: ["LoomTensor", "COpenBLAS", "CLoomKernels"]),
         // JSON, once: an order-preserving JSONValue (numbers keep their text), a strict parser, writers
         // (compact, Python json.dumps), Codable bridges, scans of streamed JSON. Imports nothing.
         .target(name: "LoomJSON"),
@@ -68,7 +72,7 @@ let package = Package(
         .target(
             name: "ServeCommand",
             dependencies: [
-                "LoomAPI", "LoomService", "LoomServer", "LoomStore",
+                "LoomAPI", "LoomService", "LoomServer", "LoomStore", "LoomKernels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -118,7 +122,7 @@ let package = Package(
 // `LOOM_KERNELS_ONLY=1` (used by `make test` for the portable-kernels pass) narrows the package to
 // the kernels and their tests, so that pass does not rebuild the server stack in debug.
 if Context.environment["LOOM_KERNELS_ONLY"] == "1" {
-    let keep: Set<String> = ["LoomTensor", "COpenBLAS", "LoomKernels", "LoomKernelsTests"]
+    let keep: Set<String> = ["LoomTensor", "COpenBLAS", "CLoomKernels", "LoomKernels", "LoomKernelsTests"]
     package.targets = package.targets.filter { keep.contains($0.name) }
     package.products = package.products.filter { keep.contains($0.name) }
     package.dependencies = []

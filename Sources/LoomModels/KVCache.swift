@@ -113,8 +113,7 @@ public final class KVCache: @unchecked Sendable {
         switch type {
         case .f32: out.assumingMemoryBound(to: Float.self).update(from: x, count: headDim)
         case .f16:
-            let d = out.assumingMemoryBound(to: Float16.self)
-            for i in 0..<headDim { d[i] = Float16(x[i]) }
+            FloatRows.convertToF16(x, count: headDim, into: out.assumingMemoryBound(to: Float16.self))
         case .q8_0: Q8_0.quantize(x, count: headDim, into: out)
         case .q4_0: Q4_0.quantize(x, count: headDim, into: out)
         }
@@ -125,8 +124,7 @@ public final class KVCache: @unchecked Sendable {
         switch type {
         case .f32: out.update(from: p.assumingMemoryBound(to: Float.self), count: headDim)
         case .f16:
-            let s = p.assumingMemoryBound(to: Float16.self)
-            for i in 0..<headDim { out[i] = Float(s[i]) }
+            FloatRows.convertFromF16(p.assumingMemoryBound(to: Float16.self), count: headDim, into: out)
         case .q8_0: Q8_0.dequantize(p, count: headDim, into: out)
         case .q4_0: Q4_0.dequantize(p, count: headDim, into: out)
         }

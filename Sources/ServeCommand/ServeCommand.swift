@@ -9,11 +9,16 @@
 // Scheduling follows OLLAMA_KEEP_ALIVE, OLLAMA_MAX_LOADED_MODELS, OLLAMA_MAX_QUEUE,
 // OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. SIGINT/SIGTERM shut down
 // gracefully. Every request is logged in one line on stderr.
+// Start-up lines on stderr: the kernel path chosen for this CPU (LOOM_KERNELS forces one; a path
+// the CPU lacks is refused), a warning in a debug build, and — with neither --import nor --models — the default
+// model (.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf, fetched by `make models`) imported as
+// smollm2:135m when it is there, so `swift run serve` from the checkout serves it.
 
 import ArgumentParser
 import Foundation
 import Hummingbird
 import LoomAPI
+import LoomKernels
 import LoomServer
 import LoomService
 import LoomStore
@@ -34,7 +39,19 @@ public struct ServeCommand: AsyncParsableCommand {
 
     public init() {}
 
+    /// The default model of a checkout (`make models` fetches it) and its name in the store.
+    static let defaultModel = (name: "smollm2:135m", file: ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+
+    /// How much slower a debug build decodes than a release build (SmolLM2 Q4_1, measured: README).
+    static let debugSlowdown = "~40×"
+
     public func run() async throws {
+        do { try KernelPath.configure() } catch { throw ValidationError(error.description) }
+        let stderr = FileHandle.standardError
+        stderr.write(Data("Loom: \(KernelPath.summary)\n".utf8))
+        #if DEBUG
+        stderr.write(Data("Loom: this is a debug build; it generates \(Self.debugSlowdown) slower than `swift run -c release serve`\n".utf8))
+        #endif
         let env = ProcessInfo.processInfo.environment
         let (address, port) = try Self.parseHost(host ?? env["OLLAMA_HOST"] ?? "")
         let directory = models ?? env["OLLAMA_MODELS"] ?? (NSHomeDirectory() + "/.loom/models")
@@ -45,6 +62,14 @@ public struct ServeCommand: AsyncParsableCommand {
         let store = ModelStore(root: directory)
         store.prune()
         let service = LoomService(catalog: StoreCatalog(store: store), store: store, configuration: config)
+        var imports = imports
+        if imports.isEmpty && models == nil {
+            if FileManager.default.fileExists(atPath: Self.defaultModel.file) {
+                imports = ["\(Self.defaultModel.name)=\(Self.defaultModel.file)"]
+            } else {
+                stderr.write(Data("Loom: no --import and no \(Self.defaultModel.file) here (`make models` fetches it); serving the store as it is\n".utf8))
+            }
+        }
         for spec in imports {
             guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--import wants NAME=FILE, got \(spec)") }
             let name = String(spec[..<eq]), file = String(spec[spec.index(after: eq)...])

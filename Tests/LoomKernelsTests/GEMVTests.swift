@@ -13,12 +13,12 @@ import LoomTensor
 struct GEMVTests {
     static let shapes: [(Int, Int)] = [(1, 32), (7, 64), (8, 32), (9, 96), (16, 576), (23, 160), (64, 1536), (192, 576), (40, 1536)]
 
-    static func layouts() -> [PackedMatrix.Layout] {
-        PackedMatrix.preferredLayout(for: .q4_0) == .interleaved8 ? [.rowMajor, .interleaved8] : [.rowMajor]
+    static func layouts(_ path: KernelPath = .active) -> [PackedMatrix.Layout] {
+        PackedMatrix.preferredLayout(for: .q4_0, path: path) == .interleaved8 ? [.rowMajor, .interleaved8] : [.rowMajor]
     }
 
-    @Test("int8 kernels equal the scalar reference", arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
-    func quantized(_ type: GGMLType) throws {
+    @Test("int8 kernels equal the scalar reference on every kernel path", arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0], KernelPath.supported)
+    func quantized(_ type: GGMLType, _ path: KernelPath) throws {
         var rng = KernelRNG(UInt64(type.rawValue) * 977)
         for (rows, cols) in Self.shapes {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
@@ -32,13 +32,14 @@ struct GEMVTests {
                     bytes: UnsafeRawBufferPointer(rebasing: w[r * rowBytes..<(r + 1) * rowBytes]), layout: .rowMajor), 0, a) }
             }
             let magnitude = Self.magnitude(wbytes, type: type, rows: rows, cols: cols, a: a)
-            for layout in Self.layouts() {
-                let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout) }
+            for layout in Self.layouts(path) {
+                let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout, path: path) }
+                #expect(m.layout == layout)
                 var out = [Float](repeating: .nan, count: rows)
                 out.withUnsafeMutableBufferPointer { GEMV.quantized(m, a, $0.baseAddress!, rows: 0..<rows) }
                 for r in 0..<rows {
                     #expect(abs(out[r] - reference[r]) <= 1e-5 * magnitude[r] + 1e-30,
-                            "\(type) \(layout) \(rows)×\(cols) row \(r): \(out[r]) vs \(reference[r])")
+                            "\(type) \(path) \(layout) \(rows)×\(cols) row \(r): \(out[r]) vs \(reference[r])")
                 }
                 // Split at a group boundary: the same bits as one call.
                 if rows > 8 {
@@ -143,20 +144,25 @@ struct GEMVTests {
             let ref = Q8Activations(k: k, capacity: 3)
             x.withUnsafeBufferPointer { xp in
                 for t in 0..<3 {
-                    Q8Activations.quantizeRowReference(xp.baseAddress! + t * k, k: k, q: ref.q + t * k, d: ref.d + t * k / 32, s: ref.s + t * k / 32)
+                    Q8Activations.quantizeRowReference(xp.baseAddress! + t * k, k: k, q: ref.q + t * k, d: ref.d + t * k / 32, s: ref.s + t * k / 32, isum: ref.isum + t * k / 32)
                 }
             }
             for i in 0..<3 * k { #expect(act.q[i] == ref.q[i], "k \(k) element \(i)") }
-            for i in 0..<3 * k / 32 { #expect(act.d[i] == ref.d[i] && act.s[i] == ref.s[i], "k \(k) block \(i)") }
+            for i in 0..<3 * k / 32 { #expect(act.d[i] == ref.d[i] && act.s[i] == ref.s[i] && act.isum[i] == ref.isum[i], "k \(k) block \(i)") }
         }
     }
 
-    @Test("an interleaved8 request is honoured only where its (AVX2) kernels exist")
-    func interleavedOnlyWithKernels() throws {
+    @Test("an interleaved8 request is honoured only where its kernels exist (C ones on avx2/avx512, or a -DLOOM_AVX2 build's)",
+          arguments: KernelPath.supported)
+    func interleavedOnlyWithKernels(_ path: KernelPath) throws {
         var rng = KernelRNG(17)
-        let wbytes = quantizeRows(rng.floats(16 * 64), rows: 16, cols: 64, type: .q5_0)
-        let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: .q5_0, rows: 16, cols: 64, bytes: $0, layout: .interleaved8) }
-        #expect(m.layout == (SIMDPath.compiled == .avx2 ? .interleaved8 : .rowMajor))
+        for type in [GGMLType.q5_0, .q4_K] {
+            let wbytes = quantizeRows(rng.floats(16 * 256), rows: 16, cols: 256, type: type)
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: 16, cols: 256, bytes: $0, layout: .interleaved8, path: path) }
+            let kernels = path != .baseline && (type == .q5_0 || SIMDPath.compiled == .avx2)
+            #expect(m.layout == (kernels ? .interleaved8 : .rowMajor), "\(type) on \(path)")
+            #expect((m.native != nil) == (path != .baseline && type == .q5_0), "\(type) on \(path)")
+        }
     }
 
     @Test("PackedMatrix rejects what it cannot run")

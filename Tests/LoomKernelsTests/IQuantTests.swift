@@ -66,10 +66,10 @@ struct IQuantTests {
     }
 
     @Test("int8 GEMV (rowMajor and interleaved8) equals the reference dot on odd shapes", arguments: [GGMLType.iq4_nl])
-    func gemv(_ type: GGMLType) throws { try GEMVTests().quantized(type) }
+    func gemv(_ type: GGMLType) throws { for path in KernelPath.supported { try GEMVTests().quantized(type, path) } }
 
     @Test("MatMul: own kernels (GEMV, int8 GEMM), OpenBLAS and auto; 1, 2, 3 threads", arguments: [GGMLType.iq4_nl])
-    func matmul(_ type: GGMLType) throws { try MatMulTests().paths(type) }
+    func matmul(_ type: GGMLType) throws { for path in KernelPath.supported { try MatMulTests().paths(type, path) } }
 
     @Test("type table row: block layout, quantize extent, interleaved8 records", arguments: [GGMLType.iq4_nl])
     func table(_ type: GGMLType) throws {

@@ -1,5 +1,7 @@
 // MatMul end to end: every path (GEMV, int8 GEMM, OpenBLAS) against a Double reference over the
-// dequantized weights and the quantized activations, and identical bits for 1, 2 and 3 threads.
+// dequantized weights and the quantized activations, and identical bits for 1, 2 and 3 threads —
+// for every kernel path this CPU runs (KernelPath.supported: baseline, and the C avx2 / avx512
+// kernels where the CPU has them), each matrix prepared for that path.
 
 import Testing
 import LoomTensor
@@ -38,23 +40,24 @@ struct MatMulTests {
         return out
     }
 
-    @Test("own kernels, OpenBLAS and auto match the reference in every layout; 1, 2 and 3 threads give the same bits",
-          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .f32, .f16, .bf16, .q4_K, .q5_K, .q6_K])
-    func paths(_ type: GGMLType) throws {
+    @Test("own kernels, OpenBLAS and auto match the reference in every layout and kernel path; 1, 2 and 3 threads give the same bits",
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .f32, .f16, .bf16, .q4_K, .q5_K, .q6_K], KernelPath.supported)
+    func paths(_ type: GGMLType, _ kernels: KernelPath) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 31 &+ 7)
         for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (21, 17), (19, 512)] where cols % type.blockSize == 0 { for layout in [nil, PackedMatrix.Layout.rowMajor] {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
-            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout) }
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix(type: type, rows: rows, cols: cols, bytes: $0, layout: layout, path: kernels) }
+            #expect(layout != nil || m.layout == PackedMatrix.preferredLayout(for: type, path: kernels))
             for tokens in [1, 3, 4, 7, 9, 33] { for path in [MatMulPath.ownKernels, .openBLAS, .auto] {
                 let x = rng.floats(tokens * cols)
-                let int8 = type.isQuantized && !MatMul.usesBLAS(type, tokens: tokens, path: path, layout: m.layout)
+                let int8 = type.isQuantized && !MatMul.usesBLAS(type, tokens: tokens, path: path, layout: m.layout, kernels: kernels)
                 let ref = Self.reference(wbytes, type: type, rows: rows, cols: cols, x: x, tokens: tokens, int8: int8)
                 let one = Self.run(m, x: x, tokens: tokens, threads: 1, path: path)
                 let mag = ref.map(abs).max() ?? 1
                 let tolerance: Double = 2e-5 * mag * Double(cols).squareRoot() + 1e-6
                 let bad: [Int] = (0..<ref.count).filter { (i: Int) -> Bool in abs(Double(one[i]) - ref[i]) > tolerance }
                 let first: String = bad.first.map { (i: Int) -> String in "\(one[i]) vs \(ref[i])" } ?? ""
-                #expect(bad.isEmpty, "\(type) \(m.layout) \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off, first \(first)")
+                #expect(bad.isEmpty, "\(type) \(kernels) \(m.layout) \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off, first \(first)")
                 for threads in [2, 3] {
                     let other = Self.run(m, x: x, tokens: tokens, threads: threads, path: path)
                     let differing = zip(other, one).filter { $0.bitPattern != $1.bitPattern }.count
@@ -81,17 +84,17 @@ struct MatMulTests {
     }
 
     @Test("panel16 (encoders): every path matches the reference, quantized types are expanded exactly, and a token's bits do not depend on the thread count or the batch",
-          arguments: [GGMLType.f32, .f16, .bf16, .q8_0, .q4_1, .q5_0])
-    func panels(_ type: GGMLType) throws {
+          arguments: [GGMLType.f32, .f16, .bf16, .q8_0, .q4_1, .q5_0], KernelPath.supported)
+    func panels(_ type: GGMLType, _ kernels: KernelPath) throws {
         var rng = KernelRNG(UInt64(type.rawValue) &* 131 &+ 5)
         for (rows, cols) in [(8, 32), (13, 64), (48, 576), (67, 96), (384, 1536)] {
             let wbytes = quantizeRows(rng.floats(rows * cols), rows: rows, cols: cols, type: type)
-            let m = try wbytes.withUnsafeBytes { try PackedMatrix.panels(type: type, rows: rows, cols: cols, bytes: $0) }
-            #if LOOM_AVX2
-            #expect(m.layout == .panel16 && m.type == (type == .f16 || type == .bf16 ? type : .f32))
-            #else
-            #expect(m.layout == .rowMajor && m.type == type)
-            #endif
+            let m = try wbytes.withUnsafeBytes { try PackedMatrix.panels(type: type, rows: rows, cols: cols, bytes: $0, path: kernels) }
+            if PanelGEMM.supports(.f32, path: kernels) {
+                #expect(m.layout == .panel16 && m.type == (type == .f16 || type == .bf16 ? type : .f32))
+            } else {
+                #expect(m.layout == .rowMajor && m.type == type)
+            }
             // Row lookup gives the dequantized GGUF row back.
             for r in Set([0, rows / 2, rows - 1]) {
                 var a = [Float](repeating: 0, count: cols), b = a
@@ -102,13 +105,13 @@ struct MatMulTests {
             let batch = rows >= 384 ? [1, 23, 70] : [1, 2, 5, 6, 7, 13, 33]
             for tokens in batch { for path in [MatMulPath.auto, .openBLAS] {
                 let x = rng.floats(tokens * cols)
-                let int8 = m.type.isQuantized && !MatMul.usesBLAS(m.type, tokens: tokens, path: path, layout: m.layout)
+                let int8 = m.type.isQuantized && !MatMul.usesBLAS(m.type, tokens: tokens, path: path, layout: m.layout, kernels: kernels)
                 let ref = Self.reference(wbytes, type: type, rows: rows, cols: cols, x: x, tokens: tokens, int8: int8)
                 let one = Self.run(m, x: x, tokens: tokens, threads: 1, path: path)
                 let mag = ref.map(abs).max() ?? 1
                 let tolerance: Double = 2e-5 * mag * Double(cols).squareRoot() + 1e-6
                 let bad = (0..<ref.count).filter { abs(Double(one[$0]) - ref[$0]) > tolerance }
-                #expect(bad.isEmpty, "\(type) panels \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off")
+                #expect(bad.isEmpty, "\(type) \(kernels) panels \(path) \(rows)×\(cols) tokens \(tokens): \(bad.count) outputs off")
                 for threads in [2, 3] {
                     let other = Self.run(m, x: x, tokens: tokens, threads: threads, path: path)
                     #expect(zip(other, one).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(type) panels \(tokens) tokens, \(threads) threads")

@@ -45,6 +45,8 @@ protocol Int8Format: BlockFormat {
     static func unpackRecord(_ record: UnsafeRawPointer, lane: Int, into block: UnsafeMutableRawPointer)
     /// out[r] for r in `rows`, all stored rowMajor (the portable GEMV).
     static func gemvRows(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>)
+    /// The C interleaved8 kernels for run-time path `path`, if the type has them (NativeKernels.swift).
+    static func native(_ path: KernelPath) -> NativeRecordKernels?
     #if LOOM_AVX2
     /// out[8g…8g+7] for g in `groups` (interleaved8).
     static func gemv8(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, groups: Range<Int>)

@@ -1,11 +1,13 @@
 // Q8Activations: f32 activation rows quantized once per matmul for the int8 dot products.
 //
 // Per 32 values: q[32] int8, d = amax/127 (f32), s = d·Σq (f32) — Q8_1's content with f32 scales,
-// so Q4_0 (zero point 8 → −8·s) and Q4_1 (min·s) need no per-element correction. Rounding is to
-// nearest even (what `vcvtps2dq` does), identically in the scalar and SIMD paths.
+// so Q4_0 (zero point 8 → −8·s) and Q4_1 (min·s) need no per-element correction — and Σq itself
+// (i32; the VNNI Q8_0 kernel's exact correction). Rounding is to nearest even (what `vcvtps2dq`
+// does), identically in the scalar, Swift AVX2 and C AVX2 (CLoomKernels) paths.
 //
-//   q: [tokens, k] int8 · d: [tokens, k/32] f32 · s: [tokens, k/32] f32   (64-byte aligned)
+//   q: [tokens, k] int8 · d, s: [tokens, k/32] f32 · isum: [tokens, k/32] i32   (64-byte aligned)
 
+import CLoomKernels
 #if LOOM_AVX2
 import _Builtin_intrinsics.intel
 #endif
@@ -18,6 +20,8 @@ public struct Q8Row {
     public let d: UnsafePointer<Float>
     /// [k/32] block sums d·Σq.
     public let s: UnsafePointer<Float>
+    /// [k/32] block sums Σq.
+    public let isum: UnsafePointer<Int32>
 }
 
 /// Storage for up to `capacity` quantized activation rows of length `k` (a multiple of 32).
@@ -29,6 +33,10 @@ public final class Q8Activations: @unchecked Sendable {
     let q: UnsafeMutablePointer<Int8>
     let d: UnsafeMutablePointer<Float>
     let s: UnsafeMutablePointer<Float>
+    let isum: UnsafeMutablePointer<Int32>
+    /// Whether rows are quantized by the C AVX2 kernel (KernelPath.active is not baseline, and
+    /// this build has no Swift AVX2 one).
+    let native: Bool
 
     /// Allocates room for `capacity` rows of `k` values.
     public init(k: Int, capacity: Int) {
@@ -38,14 +46,21 @@ public final class Q8Activations: @unchecked Sendable {
         q = UnsafeMutableRawPointer.allocate(byteCount: k * capacity, alignment: 64).bindMemory(to: Int8.self, capacity: k * capacity)
         d = UnsafeMutableRawPointer.allocate(byteCount: 4 * k / 32 * capacity, alignment: 64).bindMemory(to: Float.self, capacity: k / 32 * capacity)
         s = UnsafeMutableRawPointer.allocate(byteCount: 4 * k / 32 * capacity, alignment: 64).bindMemory(to: Float.self, capacity: k / 32 * capacity)
+        isum = UnsafeMutableRawPointer.allocate(byteCount: 4 * k / 32 * capacity, alignment: 64).bindMemory(to: Int32.self, capacity: k / 32 * capacity)
+        #if arch(x86_64)
+        native = SIMDPath.compiled != .avx2 && KernelPath.active >= .avx2
+        #else
+        native = false
+        #endif
     }
 
-    deinit { q.deallocate(); d.deallocate(); s.deallocate() }
+    deinit { q.deallocate(); d.deallocate(); s.deallocate(); isum.deallocate() }
 
     /// Row `t`.
     @inline(__always)
     public func row(_ t: Int) -> Q8Row {
-        Q8Row(q: UnsafePointer(q + t * k), d: UnsafePointer(d + t * k / 32), s: UnsafePointer(s + t * k / 32))
+        Q8Row(q: UnsafePointer(q + t * k), d: UnsafePointer(d + t * k / 32), s: UnsafePointer(s + t * k / 32),
+              isum: UnsafePointer(isum + t * k / 32))
     }
 
     /// Quantizes rows `rows` of `x` ([*, cols], row stride cols; cols ≤ k, a multiple of 32) into
@@ -54,17 +69,22 @@ public final class Q8Activations: @unchecked Sendable {
         let n = cols ?? k
         precondition(rows.upperBound <= capacity && n <= k && n % 32 == 0)
         for t in rows {
+            let o = t * k / 32
             #if LOOM_AVX2
-            Self.quantizeRowAVX2(x + t * n, k: n, q: q + t * k, d: d + t * k / 32, s: s + t * k / 32)
+            Self.quantizeRowAVX2(x + t * n, k: n, q: q + t * k, d: d + o, s: s + o, isum: isum + o)
             #else
-            Self.quantizeRowReference(x + t * n, k: n, q: q + t * k, d: d + t * k / 32, s: s + t * k / 32)
+            #if arch(x86_64)
+            if native { loom_q8_quantize_avx2(x + t * n, n, q + t * k, d + o, s + o, isum + o); continue }
+            #endif
+            Self.quantizeRowReference(x + t * n, k: n, q: q + t * k, d: d + o, s: s + o, isum: isum + o)
             #endif
         }
     }
 
     /// Scalar reference quantization of one row.
     public static func quantizeRowReference(_ x: UnsafePointer<Float>, k: Int, q: UnsafeMutablePointer<Int8>,
-                                            d: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>) {
+                                            d: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>,
+                                            isum: UnsafeMutablePointer<Int32>) {
         for b in 0..<k / 32 {
             var amax: Float = 0
             for j in 0..<32 { amax = max(amax, abs(x[b * 32 + j])) }
@@ -77,6 +97,7 @@ public final class Q8Activations: @unchecked Sendable {
             }
             d[b] = amax / 127
             s[b] = d[b] * Float(sum)
+            isum[b] = sum
         }
     }
 
@@ -84,7 +105,7 @@ public final class Q8Activations: @unchecked Sendable {
     /// AVX2 quantization of one row (same results as the reference for finite inputs).
     @inline(__always)
     static func quantizeRowAVX2(_ x: UnsafePointer<Float>, k: Int, q: UnsafeMutablePointer<Int8>,
-                                d: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>) {
+                                d: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>, isum: UnsafeMutablePointer<Int32>) {
         let signMask = _mm256_set1_ps(-0.0)
         for b in 0..<k / 32 {
             let p = UnsafeRawPointer(x + b * 32)
@@ -110,6 +131,7 @@ public final class Q8Activations: @unchecked Sendable {
             let total: Int32 = h2[0] &+ h2[1]
             d[b] = amax / 127
             s[b] = d[b] * Float(total)
+            isum[b] = total
         }
     }
     #endif

@@ -20,6 +20,10 @@
 //   Q3_K   Q3_K         ✓         ✓ (rowMajor reference dot only: RowMajorInt8Format)
 //   Q2_K   Q2_K         ✓         ✓ (rowMajor reference dot only: RowMajorInt8Format)
 //
+// Run-time kernel paths (KernelPath): Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 register C interleaved8
+// kernels for avx2 and avx512 (`native(_:)`, MatMul/NativeKernels.swift); F32/F16/BF16 run the C
+// panel16 GEMM on both. The K-quants and IQ4_NL have Swift AVX2 kernels only (a -DLOOM_AVX2
+// build); elsewhere they run the portable row dots.
 // Block sizes and names are GGMLType.traits (LoomTensor); general.file_type names are FileType
 // (LoomTensor). Readers: Dequantize/Quantizer (the store's quantizer, embeddings, BLAS tiles),
 // PackedMatrix (loading: which layout, which kernels), GEMV/GEMM (dispatch, once per matmul).

@@ -29,18 +29,17 @@ enum PanelGEMM {
     /// Bytes of activations per token block.
     static let blockBytes = 128 * 1024
 
-    /// Whether the panel16 layout (and so this kernel) exists for `type` in this build.
-    static func supports(_ type: GGMLType) -> Bool {
-        #if LOOM_AVX2
-        return type == .f32 || type == .f16 || type == .bf16
-        #else
-        return false
-        #endif
+    /// Whether the panel16 layout (and so a kernel for it: the C one of NativeKernels.swift, or this
+    /// Swift AVX2 one) exists for `type` on `path`.
+    static func supports(_ type: GGMLType, path: KernelPath = .active) -> Bool {
+        guard type == .f32 || type == .f16 || type == .bf16, path != .baseline else { return false }
+        return NativePanels.available(path) || SIMDPath.compiled == .avx2
     }
 
     /// out[t, r] for t in 0..<tokens, r in `rows` (starting on a panel boundary).
     static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         precondition(w.layout == .panel16 && rows.lowerBound % 16 == 0, "panel16 row ranges start on a panel")
+        if NativePanels.available(w.path) { return NativePanels.run(w, x, tokens: tokens, out, rows: rows) }
         #if LOOM_AVX2
         switch w.type {
         case .f16: run(F16Panel.self, w, x, tokens: tokens, out, rows: rows)

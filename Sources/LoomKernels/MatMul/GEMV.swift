@@ -13,16 +13,22 @@ enum GEMV {
     static func quantized(_ w: PackedMatrix, _ a: Q8Row, _ out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         guard let format = w.int8 else { preconditionFailure("\(w.type) has no int8 kernel") }
         var r = rows.lowerBound
-        #if LOOM_AVX2
         if w.layout == .interleaved8 {
             let g1 = min(rows.upperBound, w.groups * 8) / 8
             if r < g1 * 8 {
                 precondition(r % 8 == 0, "row ranges split at 8-row groups")
-                format.gemv8(w, a, out, groups: r / 8..<g1)
+                if let native = w.native {
+                    native.gemv(w, a, out, groups: r / 8..<g1)
+                } else {
+                    #if LOOM_AVX2
+                    format.gemv8(w, a, out, groups: r / 8..<g1)
+                    #else
+                    preconditionFailure("interleaved8 \(w.type) without kernels")
+                    #endif
+                }
                 r = g1 * 8
             }
         }
-        #endif
         if r < rows.upperBound { format.gemvRows(w, a, out, rows: r..<rows.upperBound) }
     }
 

@@ -4,7 +4,9 @@
 //   x: [tokens, cols] f32 · out: [tokens, rows] f32 · W: PackedMatrix [rows, cols]
 //
 // Path, by layout, weight type and batch size (thresholds measured by `loom bench kernels`, see
-// `blasMinTokens`):
+// `blasMinTokens`). "AVX2" below means a kernel path other than baseline (KernelPath): the C
+// kernels of NativeKernels.swift where the type has them, else the Swift AVX2 ones of a
+// -DLOOM_AVX2 build; "portable" means the baseline path:
 //   panel16 (F32/F16/BF16 on AVX2), any batch outer-product GEMM on 16-row panels, GEMV at 1 token
 //                                             (GEMM+Panel.swift); OpenBLAS never beats it
 //   quantized, tokens < 4 or portable build   int8 GEMV per token (activations quantized once)
@@ -68,17 +70,15 @@ public enum MatMul {
     ///   ffn_up: 62 vs 72 G/s at 16, 62 vs 119 at 64);
     /// - panel16 weights (F32/F16/BF16 with AVX2) never use it: the panel GEMM reaches 75–90% of the FMA
     ///   peak from ~20 tokens on, sgemm 45–60% (ffn_up F16 at 1472 tokens: 169 vs 121 G/s).
-    public static func blasMinTokens(_ type: GGMLType) -> Int {
+    public static func blasMinTokens(_ type: GGMLType, layout: PackedMatrix.Layout = .rowMajor, path: KernelPath = .active) -> Int {
         switch type {
         case .f32, .f16, .bf16: return 32
         default:
-            #if LOOM_AVX2
-            // Int8 types without an interleaved8 kernel (Q3_K, Q2_K: per-token row dots) lose to
-            // sgemm from ~32 tokens (576×1536 Q3_K, 2 threads: 1.8 vs 1.6 ms at 32, 21 vs 2.2 at 128).
-            return TypeTable.interleaves(type) ? Int.max : 32
-            #else
-            return 8
-            #endif
+            if layout == .interleaved8 { return Int.max }
+            // Int8 types without an interleaved8 kernel (Q3_K, Q2_K: per-token AVX2 row dots) lose to
+            // sgemm from ~32 tokens (576×1536 Q3_K, 2 threads: 1.8 vs 1.6 ms at 32, 21 vs 2.2 at 128);
+            // the portable scalar dots from 8.
+            return SIMDPath.compiled == .avx2 && path != .baseline ? 32 : 8
         }
     }
 
@@ -102,7 +102,7 @@ public enum MatMul {
     public static func run(_ w: PackedMatrix, _ x: UnsafePointer<Float>, tokens: Int, _ out: UnsafeMutablePointer<Float>,
                            scratch: MatMulScratch, pool: ThreadPool, thread: Int, threads: Int, path: MatMulPath = .auto) {
         precondition(tokens >= 1 && tokens <= scratch.maxTokens && w.cols <= scratch.maxCols && threads <= scratch.threads)
-        let useBLAS = usesBLAS(w.type, tokens: tokens, path: path, layout: w.layout)
+        let useBLAS = usesBLAS(w.type, tokens: tokens, path: path, layout: w.layout, kernels: w.path)
         let quantized = w.type.isQuantized && !useBLAS
         if quantized {
             let act = scratch.activations
@@ -118,9 +118,10 @@ public enum MatMul {
     }
 
     /// Whether a product of `tokens` tokens with `type` weights goes through OpenBLAS.
-    public static func usesBLAS(_ type: GGMLType, tokens: Int, path: MatMulPath = .auto, layout: PackedMatrix.Layout = .rowMajor) -> Bool {
+    public static func usesBLAS(_ type: GGMLType, tokens: Int, path: MatMulPath = .auto, layout: PackedMatrix.Layout = .rowMajor,
+                                kernels: KernelPath = .active) -> Bool {
         switch path {
-        case .auto: return layout != .panel16 && tokens >= blasMinTokens(type)
+        case .auto: return layout != .panel16 && tokens >= blasMinTokens(type, layout: layout, path: kernels)
         case .ownKernels: return false
         case .openBLAS: return true
         }
@@ -146,19 +147,26 @@ public enum MatMul {
         }
         let act = scratch.activations
         var t = 0
-        #if LOOM_AVX2
         if w.layout == .interleaved8 && tokens >= 4, let format = w.int8 {
             let g1 = min(rows.upperBound, w.groups * 8) / 8
             let g0 = rows.lowerBound / 8
             if g0 < g1 {
-                format.gemm8(w, act, out, tokens: 0..<(tokens / 4 * 4), groups: g0..<g1)
+                if let native = w.native {
+                    native.gemm(w, act, out, tokens: 0..<(tokens / 4 * 4), groups: g0..<g1)
+                } else {
+                    #if LOOM_AVX2
+                    format.gemm8(w, act, out, tokens: 0..<(tokens / 4 * 4), groups: g0..<g1)
+                    #else
+                    _ = format
+                    preconditionFailure("interleaved8 \(w.type) without kernels")
+                    #endif
+                }
                 for tt in 0..<(tokens / 4 * 4) where g1 * 8 < rows.upperBound {
                     GEMV.quantized(w, act.row(tt), out + tt * w.rows, rows: g1 * 8..<rows.upperBound)
                 }
                 t = tokens / 4 * 4
             }
         }
-        #endif
         while t < tokens {
             GEMV.quantized(w, act.row(t), out + t * w.rows, rows: rows)
             t += 1

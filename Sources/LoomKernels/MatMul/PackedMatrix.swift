@@ -42,6 +42,11 @@ public final class PackedMatrix: @unchecked Sendable {
     let int8: (any Int8Format.Type)?
     /// The f32-activation kernels of `type` (float weights), from TypeTable.
     let float: (any FloatFormat.Type)?
+    /// The run-time kernel path this matrix was prepared for (KernelPath).
+    public let path: KernelPath
+    /// The C interleaved8 kernels of `type` for `path`, when it has them; else interleaved8 runs
+    /// the Swift AVX2 kernels (a -DLOOM_AVX2 build).
+    let native: NativeRecordKernels?
     /// Start of the rowMajor tail rows (interleaved8) or of all rows (rowMajor).
     let tail: UnsafeRawPointer
     /// The owned, 64-byte aligned copy.
@@ -50,9 +55,10 @@ public final class PackedMatrix: @unchecked Sendable {
     /// Types with a matmul kernel (TypeTable.matmul).
     public static var supportedTypes: Set<GGMLType> { TypeTable.matmul }
 
-    /// Copies `bytes` (GGUF layout) and arranges them for this build's kernels.
+    /// Copies `bytes` (GGUF layout) and arranges them for the kernels of `path` (by default the
+    /// process's KernelPath.active; tests force each supported path).
     public init(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer,
-                layout requested: Layout? = nil) throws(KernelError) {
+                layout requested: Layout? = nil, path: KernelPath = .active) throws(KernelError) {
         let int8 = TypeTable.int8(type), float = TypeTable.float(type)
         guard int8 != nil || float != nil else { throw .unsupportedType(type, operation: "matmul") }
         guard rows > 0, cols > 0, let rowBytes = type.byteCount(elements: cols) else {
@@ -68,10 +74,13 @@ public final class PackedMatrix: @unchecked Sendable {
         self.rowBytes = rowBytes
         self.int8 = int8
         self.float = float
-        let layout = requested ?? Self.preferredLayout(for: type)
+        self.path = path
+        let native = path == .baseline ? nil : int8?.native(path)
+        self.native = native
+        let layout = requested ?? Self.preferredLayout(for: type, path: path)
         switch layout {
-        case .interleaved8 where TypeTable.interleaves(type) && SIMDPath.compiled == .avx2: self.layout = .interleaved8   // its kernels are AVX2-only
-        case .panel16 where PanelGEMM.supports(type): self.layout = .panel16
+        case .interleaved8 where Self.interleaves(type, path: path): self.layout = .interleaved8   // C kernels, or the Swift AVX2 ones
+        case .panel16 where PanelGEMM.supports(type, path: path): self.layout = .panel16
         default: self.layout = .rowMajor
         }
         let panelBytes = (rows + 15) / 16 * 16 * rowBytes
@@ -102,26 +111,30 @@ public final class PackedMatrix: @unchecked Sendable {
     /// F16 and BF16 kept as they are, other types dequantized to F32 (exact: every quantized value is an
     /// f32). Elsewhere the matrix as `init` prepares it. For encoders, whose hidden states need f32
     /// activations (see LoomRuntime's Embedder) and which run batches of every size.
-    public static func panels(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws(KernelError) -> PackedMatrix {
-        guard PanelGEMM.supports(.f32) else { return try PackedMatrix(type: type, rows: rows, cols: cols, bytes: bytes) }
-        if PanelGEMM.supports(type) { return try PackedMatrix(type: type, rows: rows, cols: cols, bytes: bytes, layout: .panel16) }
+    public static func panels(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer,
+                              path: KernelPath = .active) throws(KernelError) -> PackedMatrix {
+        guard PanelGEMM.supports(.f32, path: path) else { return try PackedMatrix(type: type, rows: rows, cols: cols, bytes: bytes, path: path) }
+        if PanelGEMM.supports(type, path: path) { return try PackedMatrix(type: type, rows: rows, cols: cols, bytes: bytes, layout: .panel16, path: path) }
         guard rows > 0, cols > 0, let rowBytes = type.byteCount(elements: cols) else { throw .invalidShape(rows: rows, cols: cols, type: type) }
         guard bytes.count == rows * rowBytes, let src = bytes.baseAddress else { throw .sizeMismatch(expected: rows * rowBytes, actual: bytes.count) }
         let floats = UnsafeMutablePointer<Float>.allocate(capacity: rows * cols)
         defer { floats.deallocate() }
         for r in 0..<rows { try Dequantize.row(type, src + r * rowBytes, count: cols, into: floats + r * cols) }
         return try PackedMatrix(type: .f32, rows: rows, cols: cols,
-                                bytes: UnsafeRawBufferPointer(start: floats, count: 4 * rows * cols), layout: .panel16)
+                                bytes: UnsafeRawBufferPointer(start: floats, count: 4 * rows * cols), layout: .panel16, path: path)
     }
 
-    /// The layout this build's kernels want for `type`.
-    public static func preferredLayout(for type: GGMLType) -> Layout {
-        #if LOOM_AVX2
-        if PanelGEMM.supports(type) { return .panel16 }
-        return TypeTable.interleaves(type) ? .interleaved8 : .rowMajor
-        #else
-        return .rowMajor
-        #endif
+    /// The layout the kernels of `path` want for `type`.
+    public static func preferredLayout(for type: GGMLType, path: KernelPath = .active) -> Layout {
+        if PanelGEMM.supports(type, path: path) { return .panel16 }
+        return interleaves(type, path: path) ? .interleaved8 : .rowMajor
+    }
+
+    /// Whether interleaved8 kernels exist for `type` on `path`: C ones (NativeKernels.swift), or the
+    /// Swift AVX2 ones of a -DLOOM_AVX2 build on any non-baseline path.
+    static func interleaves(_ type: GGMLType, path: KernelPath) -> Bool {
+        guard path != .baseline, TypeTable.interleaves(type) else { return false }
+        return SIMDPath.compiled == .avx2 || TypeTable.int8(type)?.native(path) != nil
     }
 
     /// GGUF bytes of row `r` when it is stored row-major (all rows of rowMajor; tail rows of

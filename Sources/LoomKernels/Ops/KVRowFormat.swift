@@ -17,6 +17,9 @@
 // (`SIMD8<Float>(SIMD8<Int32>)`, `SIMD8<Float>(SIMD8<Float16>)`) compile to the same instructions in
 // a small file but are left as outlined calls inside this module's hot loops (perf: 13% of the
 // time in `SIMD8.init<Int32>` before). Both paths load the same values.
+// Without -DLOOM_AVX2 (a plain `swift build`, baseline x86-64) `SIMD8<Float>(SIMD8<Float16>)` is
+// eight `__extendhfsf2` calls, so f16 rows widen with integer bit operations instead (F16Widen:
+// exact for every value, 4 lanes at a time on SSE2).
 
 #if LOOM_AVX2
 import _Builtin_intrinsics.intel
@@ -58,7 +61,7 @@ enum F16Rows: KVRowFormat {
         #if LOOM_AVX2
         _mm256_cvtph_ps(row.loadUnaligned(fromByteOffset: 2 &* i, as: __m128i.self))
         #else
-        SIMD8<Float>(row.loadUnaligned(fromByteOffset: 2 &* i, as: SIMD8<Float16>.self))
+        F16Widen.load8(row + 2 &* i)
         #endif
     }
     @inline(__always) static func value(_ row: UnsafeRawPointer, _ i: Int) -> Float {
@@ -117,5 +120,28 @@ enum Q4_0Rows: KVRowFormat {
         let w = i & 31
         let q = row.load(fromByteOffset: (i &>> 5) &* 18 &+ 2 &+ (w & 15), as: UInt8.self)
         return Float(Int(w < 16 ? q & 15 : q >> 4) - 8) * scale(row, i)
+    }
+}
+
+/// f16 → f32 by integer bit operations (baseline builds, where the conversion is a libcall per value).
+enum F16Widen {
+    /// The 4 halves in the low 16 bits of `u`'s lanes as f32, exactly: normal and subnormal values
+    /// are the magnitude bits moved to f32's position and scaled by 2¹¹² (exact), inf/NaN keep their
+    /// payload under an all-ones exponent, the sign is or-ed back.
+    @inline(__always)
+    static func widen4(_ u: SIMD4<UInt32>) -> SIMD4<Float> {
+        let em = u & 0x7FFF, sign = (u & 0x8000) &<< 16
+        let scaled = unsafeBitCast(unsafeBitCast(em &<< 13, to: SIMD4<Float>.self) * 0x1p112, to: SIMD4<UInt32>.self)
+        let special = (em &<< 13) | 0x7F80_0000
+        return unsafeBitCast(scaled.replacing(with: special, where: em .>= 0x7C00) | sign, to: SIMD4<Float>.self)
+    }
+
+    /// Halves 0…7 at `p` as f32.
+    @inline(__always)
+    static func load8(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+        let w = p.loadUnaligned(as: SIMD4<UInt32>.self)
+        // Lanes of w: halves (0,1), (2,3), (4,5), (6,7): low halves are even elements, high halves odd.
+        let even = widen4(w & 0xFFFF), odd = widen4(w &>> 16)
+        return SIMD8(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3])
     }
 }

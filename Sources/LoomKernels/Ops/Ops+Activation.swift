@@ -30,7 +30,7 @@ extension Ops {
     @inline(__always)
     static func gelu(_ x: V8) -> V8 {
         let c = V8(repeating: -2 * 0.797_884_560_802_865_4)  // −2·√(2/π)
-        let inner = x.addingProduct(x * x * x, V8(repeating: 0.044715))
+        let inner = x.addingProductFast(x * x * x, V8(repeating: 0.044715))
         return x / (1 + exp(inner * c))
     }
 

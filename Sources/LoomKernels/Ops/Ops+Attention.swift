@@ -156,7 +156,11 @@ extension Float: KVElement {
 extension Float16: KVElement {
     @inline(__always)
     static func load8(_ p: UnsafePointer<Float16>) -> SIMD8<Float> {
+        #if LOOM_AVX2
         SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float16>.self))
+        #else
+        F16Widen.load8(UnsafeRawPointer(p))
+        #endif
     }
     @inline(__always) var asFloat: Float { Float(self) }
 }
@@ -309,17 +313,17 @@ extension Ops {
         var a0 = V8(), a1 = V8()
         var i = 0
         while i + 16 <= n {
-            a0.addProduct(load8(q + i), KV.load8(k + i))
-            a1.addProduct(load8(q + i + 8), KV.load8(k + i + 8))
+            a0.addProductFast(load8(q + i), KV.load8(k + i))
+            a1.addProductFast(load8(q + i + 8), KV.load8(k + i + 8))
             i += 16
         }
         if i + 8 <= n {
-            a0.addProduct(load8(q + i), KV.load8(k + i))
+            a0.addProductFast(load8(q + i), KV.load8(k + i))
             i += 8
         }
         var s = hsum(a0 + a1)
         while i < n {
-            s.addProduct(q[i], k[i].asFloat)
+            s.addProductFast(q[i], k[i].asFloat)
             i += 1
         }
         return s
@@ -338,10 +342,10 @@ extension Ops {
             var row = v + d
             for j in 0..<count {
                 let pj = V8(repeating: p[j])
-                a0.addProduct(pj, KV.load8(row))
-                a1.addProduct(pj, KV.load8(row + 8))
-                a2.addProduct(pj, KV.load8(row + 16))
-                a3.addProduct(pj, KV.load8(row + 24))
+                a0.addProductFast(pj, KV.load8(row))
+                a1.addProductFast(pj, KV.load8(row + 8))
+                a2.addProductFast(pj, KV.load8(row + 16))
+                a3.addProductFast(pj, KV.load8(row + 24))
                 row += rowStride
             }
             store8(a0 * s8, out + d)
@@ -354,7 +358,7 @@ extension Ops {
             var a0 = V8()
             var row = v + d
             for j in 0..<count {
-                a0.addProduct(V8(repeating: p[j]), KV.load8(row))
+                a0.addProductFast(V8(repeating: p[j]), KV.load8(row))
                 row += rowStride
             }
             store8(a0 * s8, out + d)
@@ -362,7 +366,7 @@ extension Ops {
         }
         while d < headDim {
             var a: Float = 0
-            for j in 0..<count { a.addProduct(p[j], v[j * rowStride + d].asFloat) }
+            for j in 0..<count { a.addProductFast(p[j], v[j * rowStride + d].asFloat) }
             out[d] = a * scale
             d += 1
         }

@@ -164,19 +164,19 @@ struct GroupTile {
         var i = 0
         while i + 16 <= headDim {
             let x = F.load16(row, i)
-            a0.addProduct(Ops.load16(q + i), x)
-            if w > 1 { a1.addProduct(Ops.load16(q + headDim + i), x) }
-            if w > 2 { a2.addProduct(Ops.load16(q + 2 * headDim + i), x) }
-            if w > 3 { a3.addProduct(Ops.load16(q + 3 * headDim + i), x) }
+            a0.addProductFast(Ops.load16(q + i), x)
+            if w > 1 { a1.addProductFast(Ops.load16(q + headDim + i), x) }
+            if w > 2 { a2.addProductFast(Ops.load16(q + 2 * headDim + i), x) }
+            if w > 3 { a3.addProductFast(Ops.load16(q + 3 * headDim + i), x) }
             i += 16
         }
         var l0 = a0.lowHalf, l1 = a1.lowHalf, l2 = a2.lowHalf, l3 = a3.lowHalf
         if i + 8 <= headDim {
             let x = F.load8(row, i)
-            l0.addProduct(Ops.load8(q + i), x)
-            if w > 1 { l1.addProduct(Ops.load8(q + headDim + i), x) }
-            if w > 2 { l2.addProduct(Ops.load8(q + 2 * headDim + i), x) }
-            if w > 3 { l3.addProduct(Ops.load8(q + 3 * headDim + i), x) }
+            l0.addProductFast(Ops.load8(q + i), x)
+            if w > 1 { l1.addProductFast(Ops.load8(q + headDim + i), x) }
+            if w > 2 { l2.addProductFast(Ops.load8(q + 2 * headDim + i), x) }
+            if w > 3 { l3.addProductFast(Ops.load8(q + 3 * headDim + i), x) }
         }
         return (l0 + a0.highHalf, l1 + a1.highHalf, l2 + a2.highHalf, l3 + a3.highHalf)
     }
@@ -234,10 +234,10 @@ struct GroupTile {
             var i = tail
             while i < headDim {
                 let x = F.value(row, i)
-                d0.addProduct(q[i], x)
-                if w > 1 { d1.addProduct(q[headDim + i], x) }
-                if w > 2 { d2.addProduct(q[2 * headDim + i], x) }
-                if w > 3 { d3.addProduct(q[3 * headDim + i], x) }
+                d0.addProductFast(q[i], x)
+                if w > 1 { d1.addProductFast(q[headDim + i], x) }
+                if w > 2 { d2.addProductFast(q[2 * headDim + i], x) }
+                if w > 3 { d3.addProductFast(q[3 * headDim + i], x) }
                 i += 1
             }
             d0 *= scale; s0[j] = d0; m0 = Swift.max(m0, d0)
@@ -268,10 +268,10 @@ struct GroupTile {
             for j in 0..<count {
                 let x0 = F.load16(row, d), x1 = F.load16(row, d + 16)
                 let e0 = V16(repeating: p0[j])
-                c00.addProduct(e0, x0); c01.addProduct(e0, x1)
-                if w > 1 { let e1 = V16(repeating: p1[j]); c10.addProduct(e1, x0); c11.addProduct(e1, x1) }
-                if w > 2 { let e2 = V16(repeating: p2[j]); c20.addProduct(e2, x0); c21.addProduct(e2, x1) }
-                if w > 3 { let e3 = V16(repeating: p3[j]); c30.addProduct(e3, x0); c31.addProduct(e3, x1) }
+                c00.addProductFast(e0, x0); c01.addProductFast(e0, x1)
+                if w > 1 { let e1 = V16(repeating: p1[j]); c10.addProductFast(e1, x0); c11.addProductFast(e1, x1) }
+                if w > 2 { let e2 = V16(repeating: p2[j]); c20.addProductFast(e2, x0); c21.addProductFast(e2, x1) }
+                if w > 3 { let e3 = V16(repeating: p3[j]); c30.addProductFast(e3, x0); c31.addProductFast(e3, x1) }
                 row += stride
             }
             Ops.store16(c00 * n0, o0 + d); Ops.store16(c01 * n0, o0 + d + 16)
@@ -285,10 +285,10 @@ struct GroupTile {
             var row = v
             for j in 0..<count {
                 let x = F.load8(row, d)
-                c0.addProduct(V8(repeating: p0[j]), x)
-                if w > 1 { c1.addProduct(V8(repeating: p1[j]), x) }
-                if w > 2 { c2.addProduct(V8(repeating: p2[j]), x) }
-                if w > 3 { c3.addProduct(V8(repeating: p3[j]), x) }
+                c0.addProductFast(V8(repeating: p0[j]), x)
+                if w > 1 { c1.addProductFast(V8(repeating: p1[j]), x) }
+                if w > 2 { c2.addProductFast(V8(repeating: p2[j]), x) }
+                if w > 3 { c3.addProductFast(V8(repeating: p3[j]), x) }
                 row += stride
             }
             Ops.store8(c0 * m0, o0 + d)
@@ -302,10 +302,10 @@ struct GroupTile {
             var row = v
             for j in 0..<count {
                 let x = F.value(row, d)
-                c0.addProduct(p0[j], x)
-                if w > 1 { c1.addProduct(p1[j], x) }
-                if w > 2 { c2.addProduct(p2[j], x) }
-                if w > 3 { c3.addProduct(p3[j], x) }
+                c0.addProductFast(p0[j], x)
+                if w > 1 { c1.addProductFast(p1[j], x) }
+                if w > 2 { c2.addProductFast(p2[j], x) }
+                if w > 3 { c3.addProductFast(p3[j], x) }
                 row += stride
             }
             o0[d] = c0 * inverse[0]

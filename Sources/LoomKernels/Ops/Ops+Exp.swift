@@ -16,21 +16,21 @@ extension Ops {
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let magic = V8(repeating: 0x1.8p23)
-        let z = magic.addingProduct(x, V8(repeating: 0x1.715476p+0))
+        let z = magic.addingProductFast(x, V8(repeating: 0x1.715476p+0))
         let n = z - magic
         // b = x − n·ln2 in two steps (fnmadd ≡ addingProduct with a negated constant).
-        let b = (x.addingProduct(n, V8(repeating: -0x1.62e4p-1)))
-            .addingProduct(n, V8(repeating: -0x1.7f7d1cp-20))
+        let b = (x.addingProductFast(n, V8(repeating: -0x1.62e4p-1)))
+            .addingProductFast(n, V8(repeating: -0x1.7f7d1cp-20))
         let zBits = unsafeBitCast(z, to: SIMD8<UInt32>.self)
         let e = zBits &<< 23
         let k = unsafeBitCast(e &+ 0x3F80_0000, to: V8.self)  // 2ⁿ (valid for |n| ≤ 126)
         let u = b * b
-        let p1 = V8(repeating: 0x1.573e2ep-5).addingProduct(V8(repeating: 0x1.0e4020p-7), b)
-        let p2 = V8(repeating: 0x1.fffdb6p-2).addingProduct(V8(repeating: 0x1.555e66p-3), b)
-        let j = (V8(repeating: 0x1.ffffecp-1) * b).addingProduct(p2.addingProduct(p1, u), u)
+        let p1 = V8(repeating: 0x1.573e2ep-5).addingProductFast(V8(repeating: 0x1.0e4020p-7), b)
+        let p2 = V8(repeating: 0x1.fffdb6p-2).addingProductFast(V8(repeating: 0x1.555e66p-3), b)
+        let j = (V8(repeating: 0x1.ffffecp-1) * b).addingProductFast(p2.addingProductFast(p1, u), u)
         let big = (n .> 126) .| (n .< -126)
         if !any(big) {
-            return k.addingProduct(k, j)
+            return k.addingProductFast(k, j)
         }
         return expFixup(n: n, e: e, j: j, k: k, big: big)
     }
@@ -44,8 +44,8 @@ extension Ops {
         g.replace(with: 0x8200_0000, where: n .<= 0)
         let s1 = unsafeBitCast(g &+ 0x7F00_0000, to: V8.self)
         let s2 = unsafeBitCast(e &- g, to: V8.self)
-        var r = k.addingProduct(k, j)
-        r.replace(with: (s2.addingProduct(s2, j)) * s1, where: big)
+        var r = k.addingProductFast(k, j)
+        r.replace(with: (s2.addingProductFast(s2, j)) * s1, where: big)
         let huge = (n .> 192) .| (n .< -192)
         r.replace(with: s1 * s1, where: huge)
         return r

@@ -58,6 +58,6 @@ extension Ops {
             sign[l] = l & w == 0 ? 1 : -1
         }
         // l & w == 0: v[l] + v[l^w];  else: v[l^w] − v[l] = partner + sign·v.
-        return partner.addingProduct(sign, v)
+        return partner.addingProductFast(sign, v)
     }
 }

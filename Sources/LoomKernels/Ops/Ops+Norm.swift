@@ -61,19 +61,19 @@ extension Ops {
         var i = 0
         while i + 16 <= n {
             let a = load8(x + i) - m8, b = load8(x + i + 8) - m8
-            acc0.addProduct(a, a)
-            acc1.addProduct(b, b)
+            acc0.addProductFast(a, a)
+            acc1.addProductFast(b, b)
             i += 16
         }
         if i + 8 <= n {
             let a = load8(x + i) - m8
-            acc0.addProduct(a, a)
+            acc0.addProductFast(a, a)
             i += 8
         }
         var ss = hsum(acc0 + acc1)
         while i < n {
             let d = x[i] - mean
-            ss.addProduct(d, d)
+            ss.addProductFast(d, d)
             i += 1
         }
         let scale = 1 / (ss / Float(n) + eps).squareRoot()
@@ -103,10 +103,10 @@ extension Ops {
         switch (weight, bias) {
         case let (w?, b?):
             while i + 8 <= n {
-                store8(load8(b + i).addingProduct((load8(x + i) - m8) * s8, load8(w + i)), out + i)
+                store8(load8(b + i).addingProductFast((load8(x + i) - m8) * s8, load8(w + i)), out + i)
                 i += 8
             }
-            while i < n { out[i] = b[i].addingProduct((x[i] - shift) * scale, w[i]); i += 1 }
+            while i < n { out[i] = b[i].addingProductFast((x[i] - shift) * scale, w[i]); i += 1 }
         case let (w?, nil):
             while i + 8 <= n {
                 store8((load8(x + i) - m8) * s8 * load8(w + i), out + i)
@@ -115,10 +115,10 @@ extension Ops {
             while i < n { out[i] = (x[i] - shift) * scale * w[i]; i += 1 }
         case let (nil, b?):
             while i + 8 <= n {
-                store8(load8(b + i).addingProduct(load8(x + i) - m8, s8), out + i)
+                store8(load8(b + i).addingProductFast(load8(x + i) - m8, s8), out + i)
                 i += 8
             }
-            while i < n { out[i] = b[i].addingProduct(x[i] - shift, scale); i += 1 }
+            while i < n { out[i] = b[i].addingProductFast(x[i] - shift, scale); i += 1 }
         case (nil, nil):
             while i + 8 <= n {
                 store8((load8(x + i) - m8) * s8, out + i)

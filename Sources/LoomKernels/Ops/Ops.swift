@@ -60,18 +60,18 @@ extension Ops {
         var i = 0
         while i + 16 <= n {
             let a = load8(x + i), b = load8(x + i + 8)
-            acc0.addProduct(a, a)
-            acc1.addProduct(b, b)
+            acc0.addProductFast(a, a)
+            acc1.addProductFast(b, b)
             i += 16
         }
         if i + 8 <= n {
             let a = load8(x + i)
-            acc0.addProduct(a, a)
+            acc0.addProductFast(a, a)
             i += 8
         }
         var s = hsum(acc0 + acc1)
         while i < n {
-            s.addProduct(x[i], x[i])
+            s.addProductFast(x[i], x[i])
             i += 1
         }
         return s

@@ -3,6 +3,7 @@
 // dot-product peak of the instructions our int8 kernels use (vpmaddubsw + vpmaddwd on AVX2).
 
 import LoomTensor
+import CLoomKernels
 #if LOOM_AVX2
 import _Builtin_intrinsics.intel
 #endif
@@ -61,7 +62,15 @@ public enum MachineLimits {
         var best = 0.0
         for _ in 0..<3 {
             let t0 = now()
-            pool.run { t, _ in sink[64 * t] = fmaLoop(iterations, 0.999, 1e-4) }
+            pool.run { t, _ in
+                #if arch(x86_64)
+                if SIMDPath.compiled != .avx2 && KernelPath.active >= .avx2 {
+                    sink[64 * t] = loom_fma_peak_avx2(iterations, 0.999, 1e-4)   // this build's Swift SIMD is SSE2
+                    return
+                }
+                #endif
+                sink[64 * t] = fmaLoop(iterations, 0.999, 1e-4)
+            }
             best = max(best, Double(iterations) * 10 * 8 * 2 * Double(pool.threadCount) / (now() - t0))
         }
         return best
@@ -80,9 +89,23 @@ public enum MachineLimits {
         return s[0] + s[7] + y[0]
     }
 
-    /// int8 multiply-accumulates per second of the int8 dot instruction pair our kernels use, on all
-    /// threads; nil in a portable build.
+    /// int8 multiply-accumulates per second of the int8 dot instruction(s) the active kernel path
+    /// uses (vpmaddubsw + vpmaddwd on avx2, vpdpbusd on avx512), on all threads; nil on baseline.
     public static func int8Peak(pool: ThreadPool, iterations: Int = 20_000_000) -> Double? {
+        #if arch(x86_64)
+        if KernelPath.active >= .avx2 {
+            let sink = UnsafeMutablePointer<Int32>.allocate(capacity: 64 * pool.threadCount)
+            defer { sink.deallocate() }
+            let vnni = KernelPath.active == .avx512
+            var best = 0.0
+            for _ in 0..<3 {
+                let t0 = now()
+                pool.run { t, _ in sink[64 * t] = vnni ? loom_int8_peak_vnni(iterations, Int8(t + 1)) : loom_int8_peak_avx2(iterations, Int8(t + 1)) }
+                best = max(best, Double(iterations) * 8 * 32 * Double(pool.threadCount) / (now() - t0))
+            }
+            return best
+        }
+        #endif
         #if LOOM_AVX2
         let sink = UnsafeMutablePointer<Int32>.allocate(capacity: 64 * pool.threadCount)
         defer { sink.deallocate() }

@@ -37,7 +37,7 @@ struct EmbedBenchmark {
     }()
 
     func run() async throws {
-        print("Loom embedding benchmark — SIMD path \(SIMDPath.compiled.rawValue), \(pool.threadCount) threads, \(repeats) repeats")
+        print("Loom embedding benchmark — \(KernelPath.summary), \(pool.threadCount) threads, \(repeats) repeats")
         let fma = MachineLimits.fmaPeak(pool: pool)
         print("machine limits (measured now): f32 FMA peak \(String(format1: fma / 1e9)) GFLOP/s")
         print("llama.cpp: " + (llamaEmbedding ?? "not available (build it with Scripts/build-llama-cpp.sh)"))

@@ -37,7 +37,7 @@ struct KernelBenchmark {
 
     func runAll(sweep: Bool) {
         let single = ThreadPool(threads: 1)
-        print("Loom kernel benchmark — SIMD path \(SIMDPath.compiled.rawValue), \(pool.threadCount) threads")
+        print("Loom kernel benchmark — \(KernelPath.summary), \(pool.threadCount) threads")
         let bw1 = MachineLimits.readBandwidth(bytes: 256 << 20, pool: single)
         let bwN = MachineLimits.readBandwidth(bytes: 256 << 20, pool: pool)
         let fma = MachineLimits.fmaPeak(pool: pool)

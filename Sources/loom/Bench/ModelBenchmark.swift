@@ -44,7 +44,8 @@ struct ModelBenchmark {
     struct Rate { var mean: Double; var sd: Double }
 
     func run() throws {
-        print("Loom model benchmark — SIMD path \(SIMDPath.compiled.rawValue), \(pool.threadCount) threads, pp\(prompt) / tg\(generate), "
+        try KernelPath.configure()
+        print("Loom model benchmark — \(KernelPath.summary), \(pool.threadCount) threads, pp\(prompt) / tg\(generate), "
               + "\(repeats) repeats, depths \(depths.map(String.init).joined(separator: ",")), \(cacheType.rawValue) KV cache, \(attention.rawValue) attention")
         let bandwidth = MachineLimits.readBandwidth(bytes: 256 << 20, pool: pool)
         let fma = MachineLimits.fmaPeak(pool: pool)

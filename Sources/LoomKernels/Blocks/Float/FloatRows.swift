@@ -5,6 +5,7 @@
 //   F32: 4 bytes/element · F16: IEEE binary16 · BF16: the top half of an f32 (see LoomTensor.Half)
 
 import LoomTensor
+import CLoomKernels
 #if LOOM_AVX2
 import _Builtin_intrinsics.intel
 #endif
@@ -22,6 +23,29 @@ public enum FloatRows {
         }
         #endif
         while i < count { out[i] = Half.f32(fromF16: h[i]); i += 1 }
+    }
+
+    /// Converts `count` f32 values to fp16 (round to nearest even), as `Float16(x)` does: F16C in a
+    /// -DLOOM_AVX2 build or through the C kernel on avx2/avx512, else one value at a time.
+    public static func convertToF16(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float16>) {
+        #if !LOOM_AVX2 && arch(x86_64)
+        if KernelPath.active >= .avx2 {
+            out.withMemoryRebound(to: UInt16.self, capacity: count) { loom_f32_to_f16_avx2(x, $0, count) }
+            return
+        }
+        #endif
+        for i in 0..<count { out[i] = Float16(x[i]) }
+    }
+
+    /// Converts `count` fp16 values to f32 (exact).
+    public static func convertFromF16(_ p: UnsafePointer<Float16>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        #if !LOOM_AVX2 && arch(x86_64)
+        if KernelPath.active >= .avx2 {
+            p.withMemoryRebound(to: UInt16.self, capacity: count) { loom_f16_to_f32_avx2($0, out, count) }
+            return
+        }
+        #endif
+        for i in 0..<count { out[i] = Float(p[i]) }
     }
 
     /// Converts `count` bf16 values to f32.
@@ -118,10 +142,10 @@ public enum FloatRows {
         let ar = UnsafeRawPointer(a), xr = UnsafeRawPointer(x)
         var i = 0
         while i + 32 <= count {
-            a0.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
-            a1.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self))
-            a2.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD8<Float>.self))
-            a3.addProduct(ar.loadUnaligned(fromByteOffset: 4 * i + 96, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 96, as: SIMD8<Float>.self))
+            a0.addProductFast(ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+            a1.addProductFast(ar.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self))
+            a2.addProductFast(ar.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD8<Float>.self))
+            a3.addProductFast(ar.loadUnaligned(fromByteOffset: 4 * i + 96, as: SIMD8<Float>.self), xr.loadUnaligned(fromByteOffset: 4 * i + 96, as: SIMD8<Float>.self))
             i += 32
         }
         var s = reduce8((a0 + a1) + (a2 + a3))
