@@ -148,8 +148,8 @@ class Soak:
     def op_manage(self, c, rng):
         name = f"soak-{rng.randrange(1 << 40):010x}:latest"
         c.create(model=name, from_=MODEL, system=f"You talk about {rng.choice(TOPICS)}.", parameters={"num_ctx": 512})
-        if c.show(name).system is None:
-            raise Failure("created model has no system")
+        if "You talk about" not in (c.show(name).modelfile or ""):
+            raise Failure("created model's Modelfile has no SYSTEM")
         c.copy(name, name.replace("soak-", "soakcopy-"))
         if rng.random() < 0.3:
             c.generate(model=name, prompt="Hi", keep_alive=0, options={"num_predict": 4})
@@ -228,14 +228,19 @@ class Soak:
 
     # -- measurement ------------------------------------------------------------------------------
 
-    def quiescent(self, settle=3.0):
+    def quiescent(self, settle=3.0, resume=True):
         """Pauses every client (each finishes its request and closes its connections), waits `settle`
-        seconds, samples each server, resumes; returns [(rss, threads, fds)] per server."""
+        seconds, samples each server, resumes (else stops them); returns [(rss, threads, fds)] per server."""
         self.pause.set()
         for _ in range(self.nclients):
-            self.idle.acquire()
+            if not self.idle.acquire(timeout=600):
+                with self.lock:
+                    self.errors.append((time.time(), "pause", "a client did not finish its request within 10 min"))
+                break
         time.sleep(settle)
         stats = [proc_stats(s.pid) for s in self.servers]
+        if not resume:
+            self.stop_event.set()
         self.pause.clear()
         return stats
 
@@ -292,7 +297,19 @@ def main():
         ollama.Client(host=server.url).create(model=TOOLS_MODEL, from_=MODEL, template=QWEN.read_text())
         servers, url, host_port = [server], server.url, ("127.0.0.1", server.port)
 
-    soak = Soak(url, host_port, servers, args.clients, manage=args.instances == 1, seed=args.seed)
+    try:
+        run(args, warmup, out, url, host_port, servers)
+    finally:
+        if cluster:
+            cluster.stop()
+        else:
+            servers[0].stop()
+        tmp.cleanup()
+
+
+def run(args, warmup, out, url, host_port, servers):
+    """The traffic, the samples and the report; exits 1 when the verdict fails."""
+    soak = Soak(url, host_port, servers, args.clients, manage=len(servers) == 1, seed=args.seed)
     print(f"soak: {args.duration / 60:.1f} min, {args.clients} clients, {len(servers)} server(s) "
           f"(pids {[s.pid for s in servers]}) at {url}; warm-up {warmup / 60:.1f} min; samples every {args.every:.0f} s -> {out}",
           flush=True)
@@ -329,20 +346,13 @@ def main():
             time.sleep(0.2)
         if baseline is None:
             baseline = soak.quiescent()
-        final = soak.quiescent()
+        final = soak.quiescent(resume=False)
         for k, (rss, th, fd) in enumerate(final):
             w.writerow([round(time.time() - start, 1), k, servers[k].pid, rss, th, fd, sum(soak.ops.values()), len(soak.errors), "quiescent-final"])
-    soak.stop_event.set()
-    soak.pause.clear()
     for t in threads:
         t.join(330)
     hung = sum(t.is_alive() for t in threads)
     server_errors = soak.server_errors()
-    if cluster:
-        cluster.stop()
-    else:
-        servers[0].stop()
-    tmp.cleanup()
 
     # -- report -----------------------------------------------------------------------------------
     ok = True

@@ -29,11 +29,12 @@ import Testing
         let reader = ModelStore(root: dir, readOnly: true)
         let manifest = try await install("shared:1", in: writer)
         let name = try #require(ModelName("shared:1"))
+        let other = try #require(ModelName("other:1")), copy = try #require(ModelName("copy:1"))
         #expect(reader.find(name)?.manifest == manifest)
 
         await #expect(throws: StoreError.readOnly(dir)) { try await reader.writeBlob(Array("x".utf8)) }
-        #expect(throws: StoreError.readOnly(dir)) { try reader.write(manifest, for: try #require(ModelName("other:1"))) }
-        #expect(throws: StoreError.readOnly(dir)) { try reader.copy(name, to: try #require(ModelName("copy:1"))) }
+        #expect(throws: StoreError.readOnly(dir)) { try reader.write(manifest, for: other) }
+        #expect(throws: StoreError.readOnly(dir)) { try reader.copy(name, to: copy) }
         #expect(throws: StoreError.readOnly(dir)) { try reader.delete(name) }
         #expect(throws: StoreError.readOnly(dir)) { try reader.temporaryBlobPath() }
         #expect(StoreError.readOnly(dir).description == "the model store \(dir) is read-only")
