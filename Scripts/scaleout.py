@@ -103,6 +103,17 @@ class Instance:
             self.proc.kill()
             self.proc.wait(10)
 
+    def connections(self):
+        """Established TCP connections to this instance's port (from /proc/net/tcp): nginx has routed
+        a request (or keeps an idle keep-alive connection) to it."""
+        n = 0
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                if state == "01" and int(local.split(":")[1], 16) == self.port:
+                    n += 1
+        return n
+
     def requests(self, path_prefix="/api/"):
         """Log lines of requests this instance answered (`METHOD /path STATUS …`)."""
         return [line for line in self.lines if re.match(r"(GET|POST|DELETE|HEAD|PUT) " + re.escape(path_prefix), line)]
