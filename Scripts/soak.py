@@ -322,7 +322,7 @@ def run(args, warmup, out, url, host_port, servers):
     with open(out, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["seconds", "server", "pid", "rss_kib", "threads", "fds", "requests", "errors", "phase"])
-        next_sample = start
+        next_sample, reported = start, 0
         while time.time() - start < args.duration:
             now = time.time()
             if baseline is None and now - start >= warmup:
@@ -342,6 +342,9 @@ def run(args, warmup, out, url, host_port, servers):
                 last = samples[-1]
                 print(f"  {last[0] / 60:6.1f} min  rss {last[2] / 1024:7.1f} MiB  threads {last[3]:3d}  fds {last[4]:3d}  "
                       f"requests {done}  errors {errs}", flush=True)
+                for e in soak.errors[reported:errs]:
+                    print(f"    error at {e[0] - start:.1f}s in {e[1]}: {e[2]}", flush=True)
+                reported = errs
                 next_sample += args.every
             time.sleep(0.2)
         if baseline is None:
@@ -353,6 +356,8 @@ def run(args, warmup, out, url, host_port, servers):
         t.join(330)
     hung = sum(t.is_alive() for t in threads)
     server_errors = soak.server_errors()
+    for k, s in enumerate(servers):   # the servers' request logs, beside the CSV
+        out.with_name(out.stem + f"-server{k}.log").write_text("\n".join(s.lines) + "\n")
 
     # -- report -----------------------------------------------------------------------------------
     ok = True
@@ -389,7 +394,7 @@ def run(args, warmup, out, url, host_port, servers):
               f"threads {'ok' if th_ok else 'GREW'}; during traffic fds {min(x[4] for x in mine)}–{max(x[4] for x in mine)}, "
               f"threads {min(x[3] for x in mine)}–{max(x[3] for x in mine)}")
         ok &= fd_ok and th_ok
-    print(f"\nCSV: {out}")
+    print(f"\nCSV: {out} (server logs: {out.stem}-server*.log beside it)")
     print("verdict: PASS" if ok else "verdict: FAIL")
     sys.exit(0 if ok else 1)
 
