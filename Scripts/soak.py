@@ -230,7 +230,8 @@ class Soak:
 
     def quiescent(self, settle=3.0, resume=True):
         """Pauses every client (each finishes its request and closes its connections), waits `settle`
-        seconds, samples each server, resumes (else stops them); returns [(rss, threads, fds)] per server."""
+        seconds, samples each server, resumes (else stops them); returns [(rss, threads, fds, connections)]
+        per server."""
         self.pause.set()
         for _ in range(self.nclients):
             if not self.idle.acquire(timeout=600):
@@ -238,7 +239,9 @@ class Soak:
                     self.errors.append((time.time(), "pause", "a client did not finish its request within 10 min"))
                 break
         time.sleep(settle)
-        stats = [proc_stats(s.pid) for s in self.servers]
+        # Behind nginx, its idle keep-alive connections to the instances outlive the clients'; those
+        # sockets are counted apart (fds = other fds + connections).
+        stats = [proc_stats(s.pid) + (s.connections(),) for s in self.servers]
         if not resume:
             self.stop_event.set()
         self.pause.clear()
@@ -327,9 +330,10 @@ def run(args, warmup, out, url, host_port, servers):
             now = time.time()
             if baseline is None and now - start >= warmup:
                 baseline = soak.quiescent()
-                for k, (rss, th, fd) in enumerate(baseline):
+                for k, (rss, th, fd, _) in enumerate(baseline):
                     w.writerow([round(time.time() - start, 1), k, servers[k].pid, rss, th, fd, sum(soak.ops.values()), len(soak.errors), "quiescent-baseline"])
-                print(f"  warm-up done: quiescent baseline {[(round(r / 1024, 1), th, fd) for r, th, fd in baseline]} (MiB, threads, fds)", flush=True)
+                print(f"  warm-up done: quiescent baseline {[(round(r / 1024, 1), th, fd, c) for r, th, fd, c in baseline]} "
+                      "(MiB, threads, fds, of which connections)", flush=True)
             if now >= next_sample:
                 done, errs = sum(soak.ops.values()), len(soak.errors)
                 for k, s in enumerate(servers):
@@ -350,7 +354,7 @@ def run(args, warmup, out, url, host_port, servers):
         if baseline is None:
             baseline = soak.quiescent()
         final = soak.quiescent(resume=False)
-        for k, (rss, th, fd) in enumerate(final):
+        for k, (rss, th, fd, _) in enumerate(final):
             w.writerow([round(time.time() - start, 1), k, servers[k].pid, rss, th, fd, sum(soak.ops.values()), len(soak.errors), "quiescent-final"])
     for t in threads:
         t.join(330)
@@ -388,9 +392,10 @@ def run(args, warmup, out, url, host_port, servers):
             print("  too few samples after warm-up to judge the memory curve")
             ok = False
         b, fin = baseline[k], final[k]
-        fd_ok, th_ok = fin[2] <= b[2], fin[1] <= b[1] + 2
-        print(f"  quiescent (no traffic, connections closed): after warm-up {b[2]} fds, {b[1]} threads, {b[0] / 1024:.1f} MiB; "
-              f"at the end {fin[2]} fds, {fin[1]} threads, {fin[0] / 1024:.1f} MiB → fds {'ok' if fd_ok else 'GREW'}, "
+        fd_ok, th_ok = fin[2] - fin[3] <= b[2] - b[3], fin[1] <= b[1] + 2
+        print(f"  quiescent (no traffic, clients' connections closed): after warm-up {b[2]} fds ({b[3]} connections), "
+              f"{b[1]} threads, {b[0] / 1024:.1f} MiB; at the end {fin[2]} fds ({fin[3]} connections), {fin[1]} threads, "
+              f"{fin[0] / 1024:.1f} MiB → fds other than connections {'ok' if fd_ok else 'GREW'}, "
               f"threads {'ok' if th_ok else 'GREW'}; during traffic fds {min(x[4] for x in mine)}–{max(x[4] for x in mine)}, "
               f"threads {min(x[3] for x in mine)}–{max(x[3] for x in mine)}")
         ok &= fd_ok and th_ok
