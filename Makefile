@@ -29,13 +29,13 @@ test: deps models
 	LOOM_PYTHON=$(abspath $(PYTHON)) LOOM_REQUIRE_MODELS=1 $(SWIFT) test --skip-build $(TESTFLAGS)
 	@echo "== the server end to end (real serve binary, official ollama client)"
 	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_server.py
+	@echo "== scale-out behind Debian's nginx (three --read-only servers on one store; kill -9 one under load, it rejoins)"
+	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_scaleout.py
 	@echo "== the OpenAI- and Anthropic-compatible /v1 routes (official openai and anthropic SDKs)"
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_openai.py
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_anthropic.py
 	@echo "== pull and push against a real registry (Debian's docker-registry: plain, htpasswd, token auth; kill -9 mid-pull)"
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_registry.py
-	@echo "== scale-out behind Debian's nginx (three --read-only servers on one store; kill -9 one under load, it rejoins)"
-	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_scaleout.py
 	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
 	LOOM_KERNELS_ONLY=1 $(SWIFT) build --build-tests --scratch-path .build-portable
 	LOOM_KERNELS_ONLY=1 $(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests
