@@ -14,7 +14,7 @@ import LoomStore
 
 extension LoomService {
     public func create(_ request: CreateRequest) async throws(APIError) -> AsyncThrowingStream<ProgressResponse, Error> {
-        let store = try requireStore()
+        let store = try requireWritableStore()
         let name = try Self.name(request.model, request.name)
         let hasFiles = !(request.files ?? [:]).isEmpty
         guard hasFiles || !(request.from ?? "").isEmpty else { throw .badRequest("neither 'from' or 'files' was specified") }

@@ -14,6 +14,13 @@ extension LoomService: ModelManagement {
         return store
     }
 
+    /// The store, for an operation that writes to it: 403 when it is read-only (`serve --read-only`).
+    func requireWritableStore() throws(APIError) -> ModelStore {
+        let store = try requireStore()
+        if store.readOnly { throw APIError(status: 403, StoreError.readOnly(store.root).description + " (serve --read-only)") }
+        return store
+    }
+
     static func name(_ text: String?, _ fallback: String?, required: String = "model is required") throws(APIError) -> LoomStore.ModelName {
         let raw = (text?.isEmpty == false ? text : fallback) ?? ""
         guard !raw.isEmpty else { throw .badRequest(required) }
@@ -140,7 +147,7 @@ extension LoomService: ModelManagement {
     }
 
     public func copy(_ request: CopyRequest) async throws(APIError) {
-        let store = try requireStore()
+        let store = try requireWritableStore()
         guard let source = LoomStore.ModelName(request.source ?? "") else { throw .badRequest("source \"\(request.source ?? "")\" is invalid") }
         guard let destination = LoomStore.ModelName(request.destination ?? "") else {
             throw .badRequest("destination \"\(request.destination ?? "")\" is invalid")
@@ -151,7 +158,7 @@ extension LoomService: ModelManagement {
     }
 
     public func delete(_ request: DeleteRequest) async throws(APIError) {
-        let store = try requireStore()
+        let store = try requireWritableStore()
         let raw = (request.model?.isEmpty == false ? request.model : request.name) ?? ""
         guard !raw.isEmpty else { throw .badRequest("model is required") }
         guard let name = LoomStore.ModelName(raw) else { throw .badRequest("name \"\(raw)\" is invalid") }
@@ -170,6 +177,7 @@ extension LoomService: ModelManagement {
         let store = try requireStore()
         guard (try? ModelStore.normalize(digest: digest)) != nil else { throw .badRequest("invalid digest format") }
         if store.hasBlob(digest) { return false }
+        _ = try requireWritableStore()
         do {
             _ = try await store.writeBlob(body, expected: digest)
             return true

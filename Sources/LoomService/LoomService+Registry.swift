@@ -8,7 +8,7 @@ import LoomStore
 
 extension LoomService {
     public func pull(_ request: RegistryRequest) async throws(APIError) -> AsyncThrowingStream<ProgressResponse, Error> {
-        let store = try requireStore()
+        let store = try requireWritableStore()
         let name = try Self.registryName(request)
         return Self.progress(registry.pull(name, insecure: request.insecure ?? false, into: store))
     }

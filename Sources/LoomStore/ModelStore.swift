@@ -10,6 +10,11 @@
 // place (then the directory is fsynced). Blobs are written before the manifest that names them, so a
 // crash at any moment leaves either the old manifest or the new one, each with all its blobs; a
 // crash can only leave an unreferenced blob or a `.tmp-*` file, which `prune()` removes.
+//
+// Several servers may share one store (scale-out behind a load balancer, README "Scale-out"): opened
+// `readOnly`, a store refuses every write (`StoreError.readOnly`) and `prune()` does nothing, so a
+// reader never deletes a file a writer is about to rename into place. A writable store's prune
+// removes temp files only once they are older than its grace period, for the same reason.
 
 import Crypto
 import Foundation
@@ -22,6 +27,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     case io(String)
     case invalidManifest(String)
+    /// A write to a store opened read-only (its root).
+    case readOnly(String)
 
     public var description: String {
         switch self {
@@ -31,6 +38,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .notFound(n): return "model '\(n)' not found"
         case let .io(m): return m
         case let .invalidManifest(m): return "invalid manifest: \(m)"
+        case let .readOnly(root): return "the model store \(root) is read-only"
         }
     }
 }
@@ -48,8 +56,19 @@ public struct StoredModel: Sendable {
 /// The store rooted at a directory.
 public final class ModelStore: Sendable {
     public let root: String
+    /// Whether writes are refused (`serve --read-only`: servers sharing one store).
+    public let readOnly: Bool
 
-    public init(root: String) { self.root = root }
+    /// The store at `root`; `readOnly` refuses every write and makes `prune()` a no-op.
+    public init(root: String, readOnly: Bool = false) {
+        self.root = root
+        self.readOnly = readOnly
+    }
+
+    /// Throws `.readOnly` when the store was opened read-only.
+    func requireWritable() throws(StoreError) {
+        if readOnly { throw .readOnly(root) }
+    }
 
     var blobsDir: String { root + "/blobs" }
     var manifestsDir: String { root + "/manifests" }
@@ -78,6 +97,7 @@ public final class ModelStore: Sendable {
     /// The temp file is removed on any failure; an existing blob is left as it is.
     public func writeBlob<S: AsyncSequence>(_ chunks: S, expected: String? = nil) async throws -> (digest: String, size: Int)
     where S.Element == [UInt8] {
+        try requireWritable()
         let expectedDigest = try expected.map { d throws(StoreError) in try Self.normalize(digest: d) }
         try makeDirectory(blobsDir)
         let tmp = blobsDir + "/.tmp-\(UUID().uuidString)"
@@ -120,12 +140,14 @@ public final class ModelStore: Sendable {
 
     /// A temp path in the blobs directory, for a file to be adopted as a blob (`adopt`).
     public func temporaryBlobPath() throws -> String {
+        try requireWritable()
         try makeDirectory(blobsDir)
         return blobsDir + "/.tmp-\(UUID().uuidString)"
     }
 
     /// Hashes the finished file at `path` (in the blobs directory) and renames it into place as a blob.
     public func adopt(_ path: String) throws -> (digest: String, size: Int) {
+        try requireWritable()
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError.io("cannot read \(path)") }
         var hasher = SHA256()
         var size = 0
@@ -207,6 +229,7 @@ public final class ModelStore: Sendable {
     /// Writes `data` (the bytes of `manifest`, kept verbatim so the file's digest is theirs) for
     /// `name` atomically, after checking that every blob it names exists.
     public func write(manifestBytes data: Data, of manifest: Manifest, for name: ModelName) throws {
+        try requireWritable()
         for d in manifest.digests where !hasBlob(d) { throw StoreError.missingBlob(d) }
         let path = manifestPath(name)
         let dir = (path as NSString).deletingLastPathComponent
@@ -233,6 +256,7 @@ public final class ModelStore: Sendable {
     /// Removes `name`'s manifest (and empty directories), then those of its blobs no other manifest
     /// uses.
     public func delete(_ name: ModelName) throws {
+        try requireWritable()
         guard let model = find(name) else { throw StoreError.notFound(name.display) }
         try FileManager.default.removeItem(atPath: manifestPath(model.name))
         var dir = (manifestPath(model.name) as NSString).deletingLastPathComponent
@@ -258,15 +282,21 @@ public final class ModelStore: Sendable {
 
     /// Deletes blobs no manifest refers to and leftover temp files, skipping those modified in the
     /// last `grace` seconds (a create in progress writes its blobs before its manifest), as Ollama
-    /// does at startup.
+    /// does at startup. Does nothing in a read-only store.
     public func prune(grace: TimeInterval = 3600) {
+        if readOnly { return }
         let now = Date()
+        func old(_ path: String) -> Bool {
+            let modified = ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? now
+            return now.timeIntervalSince(modified) >= grace
+        }
         // Temp files a crash left beside manifests (ours `.tmp-*`; Foundation's `.dat.nosync*`): one
-        // lives only between its write and its rename, so any found at startup is a leftover.
+        // lives only between its write and its rename, but that may be in another server sharing
+        // the store, so only old ones are leftovers.
         if let walker = FileManager.default.enumerator(atPath: manifestsDir) {
             while let relative = walker.nextObject() as? String {
                 let file = (relative as NSString).lastPathComponent
-                guard file.hasPrefix(".tmp-") || file.hasPrefix(".dat.nosync") else { continue }
+                guard file.hasPrefix(".tmp-") || file.hasPrefix(".dat.nosync"), old(manifestsDir + "/" + relative) else { continue }
                 try? FileManager.default.removeItem(atPath: manifestsDir + "/" + relative)
             }
         }
@@ -274,8 +304,7 @@ public final class ModelStore: Sendable {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: blobsDir)) ?? [] where !used.contains(file) {
             guard file.hasPrefix("sha256-") || file.hasPrefix(".tmp-") || file.hasPrefix(".dat.nosync") else { continue }
             let path = blobsDir + "/" + file
-            let modified = ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? now
-            if now.timeIntervalSince(modified) >= grace { try? FileManager.default.removeItem(atPath: path) }
+            if old(path) { try? FileManager.default.removeItem(atPath: path) }
         }
     }
 

@@ -1,11 +1,13 @@
 // The `serve` command (`swift run serve`, `loom serve`): Loom's Ollama-compatible HTTP server, and
 // the composition root that wires catalog → service → HTTP responder → Hummingbird application.
 //
-//   serve [--host HOST[:PORT]] [--models DIR]
+//   serve [--host HOST[:PORT]] [--models DIR] [--read-only] [--import NAME=FILE.gguf …]
 // --host defaults to OLLAMA_HOST, else 127.0.0.1:11434 (port 0 = any free port; the line
 // "Listening on http://HOST:PORT" tells which). --models defaults to OLLAMA_MODELS, else
 // ~/.loom/models: Ollama's store layout (manifests/ + blobs/); `<name>.gguf` files directly in it are
-// served too (DirectoryCatalog, the fallback).
+// served too (DirectoryCatalog, the fallback). --read-only: several servers share one store (README
+// "Scale-out"); this one never writes to it (no prune at startup; create, copy, delete, pull and blob
+// uploads answer 403), while it still sees models another process adds or removes.
 // Scheduling follows OLLAMA_KEEP_ALIVE, OLLAMA_MAX_LOADED_MODELS, OLLAMA_MAX_QUEUE,
 // OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. SIGINT/SIGTERM shut down
 // gracefully. Every request is logged in one line on stderr.
@@ -37,6 +39,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("import"), help: "NAME=FILE.gguf: import a GGUF file as model NAME at startup unless the store has it.")
     var imports: [String] = []
 
+    @Flag(name: .customLong("read-only"), help: "Never write to the models directory (servers sharing one store): no prune; create, copy, delete, pull answer 403.")
+    var readOnly = false
+
     public init() {}
 
     /// The default model of a checkout (`make models` fetches it) and its name in the store.
@@ -59,7 +64,7 @@ public struct ServeCommand: AsyncParsableCommand {
         do { config = try ServiceConfiguration(environment: env) } catch {
             throw ValidationError(error.message)
         }
-        let store = ModelStore(root: directory)
+        let store = ModelStore(root: directory, readOnly: readOnly)
         store.prune()
         let service = LoomService(catalog: StoreCatalog(store: store), store: store, configuration: config)
         var imports = imports
