@@ -10,7 +10,7 @@ MODEL   := .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 # CPU-specific kernel selection (see Scripts/swift-flags.sh); LOOM_PORTABLE=1 make … turns it off.
 FLAGS   := $(shell Scripts/swift-flags.sh)
 
-.PHONY: serve test bench deps system-deps venv models build release fixtures clean
+.PHONY: serve test bench fuzz deps system-deps venv models build release fixtures clean
 
 # The server, with the default model imported as smollm2:135m into the store $OLLAMA_MODELS names
 # (default ~/.loom/models, Ollama's layout) when missing, listening where $OLLAMA_HOST says
@@ -82,6 +82,12 @@ bench: release models
 	LOOM_SERVE=.build/release/serve $(PYTHON) Scripts/bench_serve.py
 	.build/release/loom bench generate $(MODEL) -n 256 --format json \
 	  --prompt "$$(printf '<|im_start|>user\nDescribe a cat as JSON.<|im_end|>\n<|im_start|>assistant\n')"
+
+# Fuzzing (not part of `make test`; ~30 min here): the libFuzzer targets of Fuzz/ (GGUF, request JSON,
+# Jinja, tokenizers, Modelfile, JSON Schema, safetensors; -sanitize=fuzzer,address, one build),
+# 1M executions each, then schemathesis checks openapi.yaml against a fresh serve. See Fuzz/README.md.
+fuzz: deps models release
+	PYTHON=$(abspath $(PYTHON)) Scripts/fuzz.sh
 
 build:
 	$(SWIFT) build $(FLAGS)

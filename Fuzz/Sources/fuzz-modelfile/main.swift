@@ -1,0 +1,21 @@
+// fuzz-modelfile: any bytes as a Modelfile (UTF-8, invalid sequences replaced) → Modelfile(parsing:)
+// → commands or a ModelfileError; an accepted file renders (`rendered()`, what /api/show returns)
+// to text that parses back to the same commands, and its parameters and messages are readable.
+// Seeds: Fuzz/Corpus/modelfile.
+
+import FuzzSupport
+import LoomStoreModelfile
+
+Fuzz.run { bytes in
+    let text = String(decoding: bytes, as: UTF8.self)
+    guard let file = try? Modelfile(parsing: text) else { return }
+    _ = file.parameters
+    _ = file.messages
+    let rendered = file.rendered()
+    do {
+        let again = try Modelfile(parsing: rendered)
+        Fuzz.check(again == file, "render → parse changed the commands:\n\(file.commands)\n\(again.commands)\nrendered: \(rendered.debugDescription)")
+    } catch {
+        Fuzz.check(false, "the rendered Modelfile does not parse (\(error)): \(rendered.debugDescription)")
+    }
+}
