@@ -29,7 +29,7 @@ PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 # Longest input per target (bytes): the seeds' sizes with room to grow.
 max_len() {
     case $1 in
-        gguf) echo 65536 ;; jinja) echo 32768 ;; safetensors) echo 8192 ;; *) echo 4096 ;;
+        gguf) echo 65536 ;; jinja) echo 8192 ;; safetensors) echo 8192 ;; *) echo 4096 ;;
     esac
 }
 
@@ -48,7 +48,7 @@ if [ "${LOOM_FUZZ_ONLY_API:-0}" != "1" ]; then
         mkdir -p "$work" "$artifacts"
         log="$SCRATCH/fuzz-$t.log"
         start=$(date +%s)
-        LOOM_ROOT="$ROOT" "$BIN/fuzz-$t" "$work" "Fuzz/Corpus/$t" -runs="$RUNS" -max_total_time="$MAX_TIME" \
+        LSAN_OPTIONS="suppressions=$ROOT/Fuzz/lsan.supp:print_suppressions=0" LOOM_ROOT="$ROOT" "$BIN/fuzz-$t" "$work" "Fuzz/Corpus/$t" -runs="$RUNS" -max_total_time="$MAX_TIME" \
             -timeout=10 -rss_limit_mb=4096 -max_len="$(max_len "$t")" -artifact_prefix="$artifacts" \
             -print_final_stats=1 -print_pcs=0 > "$log" 2>&1
         rc=$?

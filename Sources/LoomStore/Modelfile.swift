@@ -7,6 +7,8 @@
 // REQUIRES semver, RENDERER, PARSER, DRAFT. Repeated `PARAMETER stop` lines accumulate; other repeats:
 // last wins. Errors are prefixed with «(line N): ».
 
+import Foundation
+
 /// A parsed Modelfile.
 public struct Modelfile: Sendable, Equatable {
     /// One instruction with its (unquoted) value.
@@ -152,8 +154,12 @@ public struct Modelfile: Sendable, Equatable {
         }.joined(separator: "\n") + "\n"
     }
 
+    /// A value as Modelfile text. Ollama quotes values with a newline or edge whitespace; a value
+    /// that starts with a quote is quoted too (bare, it would open a quoted value when parsed back:
+    /// fuzz-modelfile found `TEMPLATE """"x"""` rendering as `TEMPLATE "x`). Values the syntax cannot
+    /// hold (no escapes: containing `"""`, or needing `"""` and ending with `"`) do not round-trip.
     static func quote(_ s: String) -> String {
-        let needs = s.contains("\n") || s.first?.isWhitespace == true || s.last?.isWhitespace == true
+        let needs = s.contains("\n") || s.first?.isWhitespace == true || s.last?.isWhitespace == true || s.first == "\""
         guard needs else { return s }
         return s.contains("\"") ? "\"\"\"\(s)\"\"\"" : "\"\(s)\""
     }

@@ -50,4 +50,17 @@ struct ModelfileTests {
         #expect(text.contains("MESSAGE assistant \"Ahoy!\nHow be ye?\"\n"))
         #expect(try Modelfile(parsing: text) == m)
     }
+
+    /// Found by Fuzz/Sources/fuzz-modelfile (Fuzz/Corpus/modelfile/crash-quote-prefix): a value that
+    /// starts with a quote was rendered bare, and the rendered Modelfile no longer parsed.
+    @Test("values that start with a quote render quoted and parse back", arguments: [
+        "FROM ./model.gguf\nTEMPLATE \"\"\"\"x\u{01}}}{ two\"\"\"\n",
+        "FROM \"\"\"\"quoted\" base\"\"\"\nSYSTEM \"\"\"\"hi\"\"\"\n",
+        "FROM x\nMESSAGE user \"\"\"\"quoted\"\"\"\n",
+    ])
+    func quotePrefix(_ source: String) throws {
+        let m = try Modelfile(parsing: source)
+        #expect(m.commands.contains { $0.args.hasPrefix("\"") })
+        #expect(try Modelfile(parsing: m.rendered()) == m)
+    }
 }

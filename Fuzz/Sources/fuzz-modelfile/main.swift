@@ -1,6 +1,8 @@
 // fuzz-modelfile: any bytes as a Modelfile (UTF-8, invalid sequences replaced) → Modelfile(parsing:)
 // → commands or a ModelfileError; an accepted file renders (`rendered()`, what /api/show returns)
-// to text that parses back to the same commands, and its parameters and messages are readable.
+// to text that parses back to the same commands (when every value is one the syntax can hold: it has
+// no escapes, so a value containing `"""`, or needing `"""` and ending with `"`, cannot), and its
+// parameters and messages are readable.
 // Seeds: Fuzz/Corpus/modelfile.
 
 import FuzzSupport
@@ -11,6 +13,12 @@ Fuzz.run { bytes in
     guard let file = try? Modelfile(parsing: text) else { return }
     _ = file.parameters
     _ = file.messages
+    let representable = file.commands.allSatisfy { c in
+        let v = c.name == "message" ? String(c.args.drop { $0 != " " }.dropFirst()) : c.args
+        let quoted = v.contains("\n") || v.first?.isWhitespace == true || v.last?.isWhitespace == true || v.first == "\""
+        return !v.contains("\"\"\"") && !(quoted && v.contains("\"") && v.hasSuffix("\""))
+    }
+    guard representable else { return }
     let rendered = file.rendered()
     do {
         let again = try Modelfile(parsing: rendered)
