@@ -275,11 +275,14 @@ public final class LoomService: OllamaService {
     }
 
     /// Engine errors as API errors: a prompt over the context (truncate: false) and an ask the
-    /// model's template cannot serve (thinking, tools) are the client's 400.
+    /// model's template cannot serve (thinking, tools) are the client's 400, and so is an option
+    /// value the sampler cannot use (repeat_penalty ≤ 0, a float beyond Float's range: found by
+    /// schemathesis, Scripts/fuzz_api.py, as a 500).
     static func apiError(_ error: any Error, name: String = "", entry: ModelEntry? = nil) -> APIError {
         if let e = error as? APIError { return e }
         switch error as? EngineError {
         case .promptTooLong?: return .badRequest("the input length exceeds the context length")
+        case .sampling(.invalidOption)?: return .badRequest("\(error)")
         case .thinkingUnsupported?: return .badRequest("\"\(name)\" does not support thinking")
         case .toolsUnsupported?: return .badRequest("\(entry.map(fullName) ?? name) does not support tools")
         default: return .internalError("\(error)")
