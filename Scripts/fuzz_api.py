@@ -114,7 +114,7 @@ def run(label, spec, url, report, args):
            "--report", "junit", "--report-dir", str(Path(report) / label), *args]
     print(f"== schemathesis {label}: {' '.join(cmd[2:])}", flush=True)
     start = time.time()
-    rc = subprocess.call(cmd, env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+    rc = subprocess.call(cmd, cwd=report, env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
     print(f"== schemathesis {label}: exit {rc} after {time.time() - start:.0f}s", flush=True)
     return rc
 

@@ -63,4 +63,25 @@ struct ModelfileTests {
         #expect(m.commands.contains { $0.args.hasPrefix("\"") })
         #expect(try Modelfile(parsing: m.rendered()) == m)
     }
+
+    /// Found by fuzz-modelfile (Fuzz/Corpus/modelfile/crash-combining-mark): read as Swift Characters,
+    /// a combining mark joined the space (or quote) before it and was trimmed away with it.
+    @Test("values that start with a combining mark keep it through parse, render and parse")
+    func combiningMark() throws {
+        let m = try Modelfile(parsing: "FROM x\nADAPTER\t\u{0362}ab\nSYSTEM \"\u{0301}quoted\"\nMESSAGE user \u{0308}e\n")
+        #expect(m.last("adapter") == "\u{0362}ab")
+        #expect(m.last("system") == "\u{0301}quoted")
+        #expect(m.messages.first?.content == "\u{0308}e")
+        #expect(try Modelfile(parsing: m.rendered()) == m)
+    }
+
+    /// Found while fixing the above: "\r\n" is one Swift Character, so CRLF files were one long line.
+    @Test("CRLF line ends separate instructions, as in Ollama")
+    func crlf() throws {
+        let m = try Modelfile(parsing: "FROM x\r\nPARAMETER temperature 0.5\r\nSYSTEM hi\r\n")
+        #expect(m.last("from") == "x")
+        #expect(m.last("system") == "hi")
+        #expect(m.parameters.map(\.0) == ["temperature"])
+    }
 }
+

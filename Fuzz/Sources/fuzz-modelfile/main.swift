@@ -14,9 +14,10 @@ Fuzz.run { bytes in
     _ = file.parameters
     _ = file.messages
     let representable = file.commands.allSatisfy { c in
-        let v = c.name == "message" ? String(c.args.drop { $0 != " " }.dropFirst()) : c.args
-        let quoted = v.contains("\n") || v.first?.isWhitespace == true || v.last?.isWhitespace == true || v.first == "\""
-        return !v.contains("\"\"\"") && !(quoted && v.contains("\"") && v.hasSuffix("\""))
+        let v = c.name == "message" ? file.messages.first { $0.role + ": " + $0.content == c.args }?.content ?? c.args : c.args
+        let u = Array(v.unicodeScalars)
+        let quoted = u.contains("\n") || u.first?.properties.isWhitespace == true || u.last?.properties.isWhitespace == true || u.first == "\""
+        return v.scalarRange(of: "\"\"\"") == nil && !(quoted && u.contains("\"") && u.last == "\"")
     }
     guard representable else { return }
     let rendered = file.rendered()
@@ -25,5 +26,14 @@ Fuzz.run { bytes in
         Fuzz.check(again == file, "render → parse changed the commands:\n\(file.commands)\n\(again.commands)\nrendered: \(rendered.debugDescription)")
     } catch {
         Fuzz.check(false, "the rendered Modelfile does not parse (\(error)): \(rendered.debugDescription)")
+    }
+}
+
+extension String {
+    /// Whether `marker` occurs, compared scalar by scalar.
+    func scalarRange(of marker: String) -> Int? {
+        let t = Array(unicodeScalars), m = Array(marker.unicodeScalars)
+        guard t.count >= m.count else { return nil }
+        return (0...(t.count - m.count)).first { t[$0..<$0 + m.count].elementsEqual(m) }
     }
 }
