@@ -243,7 +243,9 @@ public final class LoomService: OllamaService {
         if let v = o.seed { s.seed = v }
         // num_predict -1 (or absent) means "until a stop condition", capped at 10 × num_ctx as
         // Ollama's engine does: with context shift a model that never ends a turn would run forever.
-        let cap = 10 * runnerOptions(o).numCtx
+        // Saturating: a huge num_ctx overflowed this product and trapped (ServiceGenerateTests.hugeRunnerOptions).
+        let (product, overflow) = runnerOptions(o).numCtx.multipliedReportingOverflow(by: 10)
+        let cap = overflow ? Int.max : product
         let predict = (o.numPredict ?? -1) < 0 ? cap : (o.numPredict ?? cap)
         var options = GenerateOptions(sampling: s, numPredict: predict, stop: o.stop ?? [], numKeep: o.numKeep ?? 4,
                                       truncate: truncate ?? true, shift: shift ?? true)
