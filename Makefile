@@ -12,7 +12,7 @@ MODEL   := .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 # LOOM_PORTABLE=1 make … builds without them, as a plain `swift build` and Loom's dependents do.
 FLAGS   := $(shell Scripts/swift-flags.sh)
 
-.PHONY: serve test bench soak deps system-deps venv models build release fixtures clean
+.PHONY: serve test bench soak fuzz deps system-deps venv models build release fixtures clean
 
 # The server, with the default model imported as smollm2:135m into the store $OLLAMA_MODELS names
 # (default ~/.loom/models, Ollama's layout) when missing, listening where $OLLAMA_HOST says
@@ -100,6 +100,12 @@ soak: deps models release
 	@test -f $(MINILM) || .build/release/loom convert .cache/models/all-MiniLM-L6-v2 $(MINILM)
 	LOOM_SERVE=.build/release/serve $(PYTHON) Scripts/soak.py --duration $(DURATION)
 	LOOM_SCALEOUT_CYCLES=6 LOOM_SERVE=.build/release/serve $(PYTHON) Tests/Integration/test_scaleout.py
+
+# Fuzzing (not part of `make test`; ~30 min here): the libFuzzer targets of Fuzz/ (GGUF, request JSON,
+# Jinja, tokenizers, Modelfile, JSON Schema, safetensors; -sanitize=fuzzer,address, one build),
+# 1M executions each, then schemathesis checks openapi.yaml against a fresh serve. See Fuzz/README.md.
+fuzz: deps models release
+	PYTHON=$(abspath $(PYTHON)) Scripts/fuzz.sh
 
 build:
 	$(SWIFT) build $(FLAGS)

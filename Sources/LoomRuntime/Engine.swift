@@ -253,10 +253,13 @@ public final class Engine: @unchecked Sendable {
             let template = try source.map { s throws(TemplateError) in
                 try ChatTemplate(source: s, name: override == nil ? "tokenizer.chat_template" : "template")
             }
+            // The batch is at most the context, as llama.cpp clamps n_batch to n_ctx (a prompt never
+            // needs more; a num_batch of 3.5e31 overflowed the state's buffer sizes: schemathesis).
+            let context = max(4, min(contextLength, model.shape.contextLength))
             let engine = Engine(vocabulary: vocabulary, tokenizer: try Tokenizers.make(vocabulary), model: model, template: template,
                                 templateSource: source,
-                                contextLength: max(4, min(contextLength, model.shape.contextLength)), threads: threads ?? ThreadPool.shared.threadCount,
-                                batchSize: max(1, batchSize), cacheType: cacheType, parallel: parallel, promptCache: promptCache)
+                                contextLength: context, threads: threads ?? ThreadPool.shared.threadCount,
+                                batchSize: max(1, min(batchSize, context)), cacheType: cacheType, parallel: parallel, promptCache: promptCache)
             engine.loadDuration = GenerationJob.now() - start
             return engine
         } catch let e as TemplateError {

@@ -35,7 +35,9 @@ extension OllamaResponder {
     func compatRoute(_ request: Request, path: String, dialect: Dialect, label: String, start: UInt64) async throws -> Response {
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw APIError(status: 405, "405 method not allowed") }
-            return try await modelsRoute(id: path == "/v1/models" ? nil : String(path.dropFirst("/v1/models/".count)))
+            // The id percent-decoded ("smollm2%3A135m", as clients encode ':'; found by schemathesis).
+            let id = String(path.dropFirst("/v1/models/".count))
+            return try await modelsRoute(id: path == "/v1/models" ? nil : id.removingPercentEncoding ?? id)
         }
         let routes: Set<String> = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses", "/v1/messages"]
         guard routes.contains(path) else { throw APIError.notFound("404 page not found: \(path)") }

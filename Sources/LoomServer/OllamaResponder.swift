@@ -71,7 +71,11 @@ public struct OllamaResponder: HTTPResponder {
     func route(_ request: Request, context: Context) async -> Response {
         let path = request.uri.path
         if request.method == .options { return Response(status: .noContent, headers: Self.corsHeaders) }
-        if path.hasPrefix("/api/blobs/") { return await blob(request, digest: String(path.dropFirst("/api/blobs/".count))) }
+        if path.hasPrefix("/api/blobs/") {
+            // Percent-decoded ("sha256%3A…", as clients encode ':'; found by schemathesis).
+            let digest = String(path.dropFirst("/api/blobs/".count))
+            return await blob(request, digest: digest.removingPercentEncoding ?? digest)
+        }
         if path.hasPrefix("/v1/") { return await compat(request, path: path) }
         guard let methods = Self.routes[path] else { return Self.text(.notFound, "404 page not found") }
         guard methods.contains(request.method) else { return Self.text(.methodNotAllowed, "405 method not allowed") }

@@ -244,7 +244,9 @@ public final class LoomService: OllamaService {
         if let v = o.seed { s.seed = v }
         // num_predict -1 (or absent) means "until a stop condition", capped at 10 × num_ctx as
         // Ollama's engine does: with context shift a model that never ends a turn would run forever.
-        let cap = 10 * runnerOptions(o).numCtx
+        // Saturating: a huge num_ctx overflowed this product and trapped (ServiceGenerateTests.hugeRunnerOptions).
+        let (product, overflow) = runnerOptions(o).numCtx.multipliedReportingOverflow(by: 10)
+        let cap = overflow ? Int.max : product
         let predict = (o.numPredict ?? -1) < 0 ? cap : (o.numPredict ?? cap)
         var options = GenerateOptions(sampling: s, numPredict: predict, stop: o.stop ?? [], numKeep: o.numKeep ?? 4,
                                       truncate: truncate ?? true, shift: shift ?? true)
@@ -276,11 +278,14 @@ public final class LoomService: OllamaService {
     }
 
     /// Engine errors as API errors: a prompt over the context (truncate: false) and an ask the
-    /// model's template cannot serve (thinking, tools) are the client's 400.
+    /// model's template cannot serve (thinking, tools) are the client's 400, and so is an option
+    /// value the sampler cannot use (repeat_penalty ≤ 0, a float beyond Float's range: found by
+    /// schemathesis, Scripts/fuzz_api.py, as a 500).
     static func apiError(_ error: any Error, name: String = "", entry: ModelEntry? = nil) -> APIError {
         if let e = error as? APIError { return e }
         switch error as? EngineError {
         case .promptTooLong?: return .badRequest("the input length exceeds the context length")
+        case .sampling(.invalidOption)?: return .badRequest("\(error)")
         case .thinkingUnsupported?: return .badRequest("\"\(name)\" does not support thinking")
         case .toolsUnsupported?: return .badRequest("\(entry.map(fullName) ?? name) does not support tools")
         default: return .internalError("\(error)")

@@ -6,6 +6,10 @@
 // PARAMETER name value, TEMPLATE, SYSTEM, ADAPTER, LICENSE, MESSAGE role text (system/user/assistant),
 // REQUIRES semver, RENDERER, PARSER, DRAFT. Repeated `PARAMETER stop` lines accumulate; other repeats:
 // last wins. Errors are prefixed with «(line N): ».
+// The text is read by Unicode scalars, as Ollama's parser reads runes (not by Swift Characters, where
+// "\r\n" is one character and a combining mark joins the space or quote before it: fuzz-modelfile).
+
+import Foundation
 
 /// A parsed Modelfile.
 public struct Modelfile: Sendable, Equatable {
@@ -33,16 +37,15 @@ public struct Modelfile: Sendable, Equatable {
     /// Parses `text`.
     public init(parsing text: String) throws(ModelfileError) {
         var commands: [Command] = []
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = String(first.dropFirst()) }
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(Substring($0)) }
+        if let first = lines.first, first.unicodeScalars.first == "\u{FEFF}" { lines[0] = String(Substring(first.unicodeScalars.dropFirst())) }
         var i = 0
         while i < lines.count {
             let lineNumber = i + 1
             let line = lines[i].trimmingWhitespace()
             i += 1
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let word = String(line.prefix { !$0.isWhitespace })
-            let rest = String(line.dropFirst(word.count)).trimmingWhitespace()
+            if line.isEmpty || line.unicodeScalars.first == "#" { continue }
+            let (word, rest) = line.splitFirstWord()
             let name = word.lowercased()
             let known = ["from", "license", "template", "system", "adapter", "draft", "renderer", "parser", "parameter", "message", "requires"]
             guard known.contains(name) else {
@@ -52,8 +55,7 @@ public struct Modelfile: Sendable, Equatable {
             var value = rest
             var head = ""
             if name == "parameter" || name == "message" {
-                head = String(rest.prefix { !$0.isWhitespace })
-                value = String(rest.dropFirst(head.count)).trimmingWhitespace()
+                (head, value) = rest.splitFirstWord()
             }
             let unquoted = try Self.unquote(value, lines: lines, next: &i, line: lineNumber)
             switch name {
@@ -82,12 +84,10 @@ public struct Modelfile: Sendable, Equatable {
 
     /// A value without its quotes; a quoted value may continue on the following lines.
     static func unquote(_ value: String, lines: [String], next i: inout Int, line: Int) throws(ModelfileError) -> String {
-        for quote in ["\"\"\"", "\""] where value.hasPrefix(quote) {
-            var text = String(value.dropFirst(quote.count))
+        for quote in ["\"\"\"", "\""] where value.unicodeScalars.starts(with: quote.unicodeScalars) {
+            var text = String(Substring(value.unicodeScalars.dropFirst(quote.unicodeScalars.count)))
             while true {
-                if let end = text.range(of: quote) {
-                    return String(text[..<end.lowerBound])
-                }
+                if let end = text.scalarPrefix(before: quote) { return end }
                 guard i < lines.count else { throw .line(line, "unexpected EOF: unterminated \(quote)") }
                 text += "\n" + lines[i]
                 i += 1
@@ -132,9 +132,14 @@ public struct Modelfile: Sendable, Equatable {
     /// MESSAGE instructions as (role, content).
     public var messages: [(role: String, content: String)] {
         commands.filter { $0.name == "message" }.compactMap { c in
-            guard let r = c.args.range(of: ": ") else { return nil }
-            return (String(c.args[..<r.lowerBound]), String(c.args[r.upperBound...]))
+            Self.roleAndContent(c.args)
         }
+    }
+
+    /// A MESSAGE command's "role: content" split at the first ": ".
+    static func roleAndContent(_ args: String) -> (role: String, content: String)? {
+        guard let role = args.scalarPrefix(before: ": ") else { return nil }
+        return (role, String(Substring(args.unicodeScalars.dropFirst(role.unicodeScalars.count + 2))))
     }
 
     /// The Modelfile text, with values quoted only when they need it (§12.3).
@@ -144,18 +149,23 @@ public struct Modelfile: Sendable, Equatable {
             case "from", "license", "template", "system", "adapter", "draft", "renderer", "parser", "requires":
                 return "\(c.name.uppercased()) \(Self.quote(c.args))"
             case "message":
-                guard let r = c.args.range(of: ": ") else { return "MESSAGE \(c.args)" }
-                return "MESSAGE \(c.args[..<r.lowerBound]) \(Self.quote(String(c.args[r.upperBound...])))"
+                guard let (role, content) = Self.roleAndContent(c.args) else { return "MESSAGE \(c.args)" }
+                return "MESSAGE \(role) \(Self.quote(content))"
             default:
                 return "PARAMETER \(c.name) \(Self.quote(c.args))"
             }
         }.joined(separator: "\n") + "\n"
     }
 
+    /// A value as Modelfile text. Ollama quotes values with a newline or edge whitespace; a value
+    /// that starts with a quote is quoted too (bare, it would open a quoted value when parsed back:
+    /// fuzz-modelfile found `TEMPLATE """"x"""` rendering as `TEMPLATE "x`). Values the syntax cannot
+    /// hold (no escapes: containing `"""`, or needing `"""` and ending with `"`) do not round-trip.
     static func quote(_ s: String) -> String {
-        let needs = s.contains("\n") || s.first?.isWhitespace == true || s.last?.isWhitespace == true
+        let u = s.unicodeScalars
+        let needs = u.contains("\n") || u.first?.properties.isWhitespace == true || u.last?.properties.isWhitespace == true || u.first == "\""
         guard needs else { return s }
-        return s.contains("\"") ? "\"\"\"\(s)\"\"\"" : "\"\(s)\""
+        return u.contains("\"") ? "\"\"\"\(s)\"\"\"" : "\"\(s)\""
     }
 }
 
@@ -178,10 +188,30 @@ public enum ModelfileError: Error, Sendable, Equatable, CustomStringConvertible 
 }
 
 extension String {
+    /// Without leading and trailing whitespace scalars.
     func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
+        var s = Substring(self).unicodeScalars[...]
+        while let f = s.first, f.properties.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.properties.isWhitespace { s = s.dropLast() }
+        return String(Substring(s))
+    }
+
+    /// The scalars up to the first whitespace, and the rest without its edge whitespace.
+    func splitFirstWord() -> (String, String) {
+        let scalars = Substring(self).unicodeScalars
+        let word = scalars.prefix { !$0.properties.isWhitespace }
+        return (String(Substring(word)), String(Substring(scalars.dropFirst(word.count))).trimmingWhitespace())
+    }
+
+    /// The text before the first occurrence of `marker` (compared scalar by scalar), or nil.
+    func scalarPrefix(before marker: String) -> String? {
+        let text = Array(unicodeScalars), m = Array(marker.unicodeScalars)
+        guard !m.isEmpty, text.count >= m.count else { return nil }
+        for i in 0...(text.count - m.count) where text[i..<i + m.count].elementsEqual(m) {
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: text[..<i])
+            return String(view)
+        }
+        return nil
     }
 }

@@ -50,4 +50,38 @@ struct ModelfileTests {
         #expect(text.contains("MESSAGE assistant \"Ahoy!\nHow be ye?\"\n"))
         #expect(try Modelfile(parsing: text) == m)
     }
+
+    /// Found by Fuzz/Sources/fuzz-modelfile (Fuzz/Corpus/modelfile/crash-quote-prefix): a value that
+    /// starts with a quote was rendered bare, and the rendered Modelfile no longer parsed.
+    @Test("values that start with a quote render quoted and parse back", arguments: [
+        "FROM ./model.gguf\nTEMPLATE \"\"\"\"x\u{01}}}{ two\"\"\"\n",
+        "FROM \"\"\"\"quoted\" base\"\"\"\nSYSTEM \"\"\"\"hi\"\"\"\n",
+        "FROM x\nMESSAGE user \"\"\"\"quoted\"\"\"\n",
+    ])
+    func quotePrefix(_ source: String) throws {
+        let m = try Modelfile(parsing: source)
+        #expect(m.commands.contains { $0.args.hasPrefix("\"") } || m.messages.contains { $0.content.hasPrefix("\"") })
+        #expect(try Modelfile(parsing: m.rendered()) == m)
+    }
+
+    /// Found by fuzz-modelfile (Fuzz/Corpus/modelfile/crash-combining-mark): read as Swift Characters,
+    /// a combining mark joined the space (or quote) before it and was trimmed away with it.
+    @Test("values that start with a combining mark keep it through parse, render and parse")
+    func combiningMark() throws {
+        let m = try Modelfile(parsing: "FROM x\nADAPTER\t\u{0362}ab\nSYSTEM \"\u{0301}quoted\"\nMESSAGE user \u{0308}e\n")
+        #expect(m.last("adapter") == "\u{0362}ab")
+        #expect(m.last("system") == "\u{0301}quoted")
+        #expect(m.messages.first?.content == "\u{0308}e")
+        #expect(try Modelfile(parsing: m.rendered()) == m)
+    }
+
+    /// Found while fixing the above: "\r\n" is one Swift Character, so CRLF files were one long line.
+    @Test("CRLF line ends separate instructions, as in Ollama")
+    func crlf() throws {
+        let m = try Modelfile(parsing: "FROM x\r\nPARAMETER temperature 0.5\r\nSYSTEM hi\r\n")
+        #expect(m.last("from") == "x")
+        #expect(m.last("system") == "hi")
+        #expect(m.parameters.map(\.0) == ["temperature"])
+    }
 }
+

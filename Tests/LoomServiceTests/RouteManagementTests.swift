@@ -35,6 +35,23 @@ struct RouteManagementTests {
         }
     }
 
+    /// Found by schemathesis (Scripts/fuzz_api.py): clients percent-encode the ':' of a path
+    /// parameter, and the routes looked the encoded text up (404 for a model that exists).
+    @Test("percent-encoded path parameters: /api/blobs/sha256%3A…, /v1/models/tiny%3Alatest")
+    func percentEncodedPaths() async throws {
+        let (service, _) = try await F.storeService()
+        try await TestServer.with(service: service, models: service) { server in
+            let bytes = Data("a blob".utf8)
+            let encoded = "sha256%3A" + SHA256Hex.of(bytes)
+            #expect(try await server.request("HEAD", "/api/blobs/\(encoded)").status == 404)
+            #expect(try await server.request("POST", "/api/blobs/\(encoded)", data: bytes).status == 201)
+            #expect(try await server.request("HEAD", "/api/blobs/\(encoded)").status == 200)
+            let model = try await server.request("GET", "/v1/models/tiny%3Alatest")
+            #expect(model.status == 200 && model.json?["id"] as? String == "tiny:latest")
+            #expect(try await server.request("GET", "/v1/models/tiny%3Anope").status == 404)
+        }
+    }
+
     @Test("create from an uploaded GGUF streams progress to success; the model is listed and generates")
     func createFromUpload() async throws {
         let (service, _) = try await F.storeService(importing: [])

@@ -195,6 +195,35 @@ struct ServiceGenerateTests {
         #expect(await F.apiError { _ = try await service.generate(r) } == APIError(status: status, message))
     }
 
+    /// Found by schemathesis (Scripts/fuzz_api.py): `repeat_penalty: 0` and a float beyond Float's
+    /// range passed the API and the sampler refused them with a 500; they are the client's 400.
+    @Test("an option value the sampler refuses is 400, not 500", arguments: [
+        ("repeat_penalty", JSONValue.number("0")), ("repeat_penalty", .number("-1")), ("temperature", .number("1e300")),
+    ])
+    func invalidSamplingOption(name: String, value: JSONValue) async throws {
+        let service = try F.service()
+        let r = F.generate("tiny", "hi", options: F.short(2, extra: [(name, value)]))
+        let error = await F.apiError { _ = try await F.drain(try await service.generate(r)) }
+        #expect(error?.status == 400)
+        #expect(error?.message.contains("Sampling option \(name)") == true, "\(String(describing: error))")
+        var chat = F.chat("tiny", "hi")
+        chat.options = F.short(2, extra: [(name, value)])
+        #expect(await F.apiError { _ = try await F.drain(try await service.chat(chat)) }?.status == 400)
+    }
+
+    /// Found by schemathesis (Scripts/fuzz_api.py): `num_batch: 35178608917201371742049614692352`
+    /// (clamped to Int.max by Options) overflowed the run state's buffer sizes and the server died.
+    @Test("huge num_batch, num_ctx and num_thread: the request is served, the process survives")
+    func hugeRunnerOptions() async throws {
+        let service = try F.service()
+        let huge = JSONValue.number("35178608917201371742049614692352")
+        for key in ["num_batch", "num_ctx", "num_thread"] {
+            let r = F.generate("tiny", "hi", options: F.short(2, extra: [(key, huge)]))
+            let items = try await F.drain(try await service.generate(r))
+            #expect(items.last?.done == true, "\(key)")
+        }
+    }
+
     @Test("think:false on a model without thinking is fine; tools on a model without tools is 400")
     func capabilities() async throws {
         let service = try F.service()

@@ -1,0 +1,1 @@
+../../../Sources/LoomRuntime/Vocabulary+GGUF.swift
