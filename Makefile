@@ -34,6 +34,8 @@ test: deps models
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_anthropic.py
 	@echo "== pull and push against a real registry (Debian's docker-registry: plain, htpasswd, token auth; kill -9 mid-pull)"
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_registry.py
+	@echo "== operations: hostile HTTP (limits, timeouts, malformed input), /metrics read by prometheus_client, JSON logs, drain on SIGTERM"
+	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_ops.py
 	@echo "== the portable kernels (what Loom builds as a dependency, without CPU flags)"
 	LOOM_KERNELS_ONLY=1 $(SWIFT) build --build-tests --scratch-path .build-portable
 	LOOM_KERNELS_ONLY=1 $(SWIFT) test --skip-build --scratch-path .build-portable --filter LoomKernelsTests

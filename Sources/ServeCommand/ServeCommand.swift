@@ -1,18 +1,22 @@
 // The `serve` command (`swift run serve`, `loom serve`): Loom's Ollama-compatible HTTP server, and
 // the composition root that wires catalog → service → HTTP responder → Hummingbird application.
 //
-//   serve [--host HOST[:PORT]] [--models DIR]
+//   serve [--host HOST[:PORT]] [--models DIR] [--max-body SIZE] [--idle-timeout D] [--max-connections N]
+//         [--drain-timeout D] [--log-format text|json]
 // --host defaults to OLLAMA_HOST, else 127.0.0.1:11434 (port 0 = any free port; the line
 // "Listening on http://HOST:PORT" tells which). --models defaults to OLLAMA_MODELS, else
 // ~/.loom/models: Ollama's store layout (manifests/ + blobs/); `<name>.gguf` files directly in it are
 // served too (DirectoryCatalog, the fallback).
 // Scheduling follows OLLAMA_KEEP_ALIVE, OLLAMA_MAX_LOADED_MODELS, OLLAMA_MAX_QUEUE,
-// OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. SIGINT/SIGTERM shut down
-// gracefully. Every request is logged in one line on stderr.
+// OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. Limits, timeouts, the drain
+// deadline and the log format follow LOOM_MAX_BODY, LOOM_IDLE_TIMEOUT, LOOM_MAX_CONNECTIONS,
+// LOOM_DRAIN_TIMEOUT, LOOM_LOG_FORMAT (ServerSettings; the flags override them). SIGINT/SIGTERM drain
+// (ServeOperations.swift). Every request is logged once on stderr; GET /metrics answers Prometheus text.
 
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import LoomAPI
 import LoomServer
 import LoomService
@@ -32,6 +36,21 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("import"), help: "NAME=FILE.gguf: import a GGUF file as model NAME at startup unless the store has it.")
     var imports: [String] = []
 
+    @Option(help: "Largest request body: bytes, or with k/m/g (default: $LOOM_MAX_BODY, else 64m).")
+    var maxBody: String?
+
+    @Option(help: "Close a connection silent this long, e.g. 60s (default: $LOOM_IDLE_TIMEOUT, else 60s; 0 = never).")
+    var idleTimeout: String?
+
+    @Option(help: "Most open connections (default: $LOOM_MAX_CONNECTIONS, else 4096; 0 = no limit).")
+    var maxConnections: String?
+
+    @Option(help: "On SIGTERM, let requests in flight finish this long, e.g. 25s (default: $LOOM_DRAIN_TIMEOUT, else 25s).")
+    var drainTimeout: String?
+
+    @Option(help: "Request log lines: text or json (default: $LOOM_LOG_FORMAT, else text).")
+    var logFormat: String?
+
     public init() {}
 
     public func run() async throws {
@@ -42,6 +61,10 @@ public struct ServeCommand: AsyncParsableCommand {
         do { config = try ServiceConfiguration(environment: env) } catch {
             throw ValidationError(error.message)
         }
+        let settings: ServerSettings
+        do { settings = try serverSettings(env) } catch { throw ValidationError(error.message) }
+        let stderr: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let logger = settings.requestLogger(sink: stderr)
         let store = ModelStore(root: directory)
         store.prune()
         let service = LoomService(catalog: StoreCatalog(store: store), store: store, configuration: config)
@@ -53,23 +76,39 @@ public struct ServeCommand: AsyncParsableCommand {
             }
         }
         let loopback = address == "127.0.0.1" || address == "localhost" || address == "::1"
-        let responder = OllamaResponder(service: service, models: service, policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
-                                        log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+        let metrics = PrometheusExposition.make(service: service)
+        let responder = OllamaResponder(service: MeteredService(service, metrics: metrics), models: service,
+                                        policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
+                                        settings: settings, metrics: metrics, logger: logger)
+        // Request heads are bounded by NIO's decoder (80 KiB of headers, 1000 fields: more → 400, closed).
+        let http1 = HTTP1Channel.Configuration(idleTimeout: settings.idleTimeout.map { .milliseconds(Int64($0 * 1000)) })
         let app = Application(
             responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "Loom"),
+            server: .http1(configuration: http1),
+            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "Loom",
+                                                    availableConnectionsDelegate: settings.maxConnections.map { MaximumAvailableConnections($0) as any AvailableConnectionsDelegate }),
             onServerRunning: { channel in
                 let actual = channel.localAddress?.port ?? port
-                FileHandle.standardError.write(Data("Listening on http://\(address):\(actual) (models: \(directory))\n".utf8))
+                let line = "Listening on http://\(address):\(actual) (models: \(directory))"
+                if settings.jsonLogs { logger.info("\(line)") } else { stderr(line) }
             }
         )
-        // SIGINT/SIGTERM: first end the generations in flight (their streams end with the error line
-        // «server shutting down»), then stop the HTTP server once its responses are written (at most
-        // 10 s). Services shut down in reverse order.
-        var group = ServiceGroupConfiguration(services: [app, ShutdownGenerations(service: service)],
+        let log: @Sendable (String) -> Void = { line in if settings.jsonLogs { logger.notice("\(line)") } else { stderr(line) } }
+        var group = ServiceGroupConfiguration(services: [DrainingServer(app: app, service: service, drainTimeout: settings.drainTimeout, log: log)],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
-        group.maximumGracefulShutdownDuration = .seconds(10)
+        group.maximumGracefulShutdownDuration = .milliseconds(Int64((settings.drainTimeout + 10) * 1000))
         try await ServiceGroup(configuration: group).run()
+    }
+
+    /// LOOM_* variables, overridden by the flags given.
+    func serverSettings(_ env: [String: String]) throws(APIError) -> ServerSettings {
+        var s = try ServerSettings(environment: env)
+        if let maxBody { try s.set(maxBody: maxBody) }
+        if let idleTimeout { try s.set(idleTimeout: idleTimeout) }
+        if let maxConnections { try s.set(maxConnections: maxConnections) }
+        if let drainTimeout { try s.set(drainTimeout: drainTimeout) }
+        if let logFormat { try s.set(logFormat: logFormat) }
+        return s
     }
 
     /// OLLAMA_HOST's grammar: [scheme://]host[:port][/path]; bare host → port 11434, http:// → 80,
@@ -100,12 +139,3 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Waits for the graceful shutdown signal, then ends the service's generations.
-struct ShutdownGenerations: Service {
-    let service: LoomService
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        service.shutdown()
-    }
-}
