@@ -286,7 +286,7 @@ public struct OllamaResponder: HTTPResponder {
         let body: JSONValue
         do { body = try JSONValue.parse(bytes) } catch { throw APIError.badRequest("invalid JSON: \(error)") }
         do { return try JSONValueDecoder().decode(T.self, from: body == .null ? .object([]) : body) } catch {
-            throw APIError.badRequest(describe(error))
+            throw APIError.badRequest(Self.describe(error))
         }
     }
 

@@ -18,6 +18,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import LoomAPI
+import Logging
 import LoomServer
 import LoomService
 import LoomStore
@@ -91,7 +92,9 @@ public struct ServeCommand: AsyncParsableCommand {
                 let actual = channel.localAddress?.port ?? port
                 let line = "Listening on http://\(address):\(actual) (models: \(directory))"
                 if settings.jsonLogs { logger.info("\(line)") } else { stderr(line) }
-            }
+            },
+            // JSON logs: Hummingbird's own lines (start, shutdown) as JSON objects too.
+            logger: settings.jsonLogs ? Logger(label: "Loom") { JSONLogHandler(label: $0, sink: stderr) } : nil
         )
         let log: @Sendable (String) -> Void = { line in if settings.jsonLogs { logger.notice("\(line)") } else { stderr(line) } }
         var group = ServiceGroupConfiguration(services: [DrainingServer(app: app, service: service, drainTimeout: settings.drainTimeout, log: log)],
