@@ -38,6 +38,8 @@ test: deps models
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_anthropic.py
 	@echo "== pull and push against a real registry (Debian's docker-registry: plain, htpasswd, token auth; kill -9 mid-pull)"
 	LOOM_REQUIRE_MODELS=1 LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_registry.py
+	@echo "== operations: hostile HTTP (limits, timeouts, malformed input), /metrics read by prometheus_client, JSON logs, drain on SIGTERM"
+	LOOM_SERVE=.build-test/release/serve $(PYTHON) Tests/Integration/test_ops.py
 	@echo "== the kernels forced onto the baseline path (LOOM_KERNELS=baseline; the run above tested every path this CPU has)"
 	LOOM_KERNELS=baseline $(SWIFT) test --skip-build $(TESTFLAGS) --filter LoomKernelsTests
 	@echo "== Loom as a dependency: Tests/DependentPackage, a plain swift build (no flags), must decode on this CPU's best kernels"

@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Element types (GGML type ids + one traits table) and fp16/bf16 conversion. Imports nothing.
@@ -66,16 +69,23 @@ let package = Package(
         .target(name: "LoomAPI", dependencies: ["LoomJSON"]),
         // OllamaService on the runtime: validation, scheduler (load, keep_alive, unload, queue), option mapping.
         .target(name: "LoomService", dependencies: ["LoomAPI", "LoomRuntime", "LoomSampling", "LoomGGUF", "LoomModels", "LoomStore", "LoomConvert", "LoomJSON"]),
-        // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks.
-        .target(name: "LoomServer", dependencies: ["LoomAPI", "LoomJSON", .product(name: "Hummingbird", package: "hummingbird")]),
+        // HTTP only (Hummingbird 2): routes, NDJSON streaming, errors → status, CORS/Host checks; request
+        // limits, metrics through the swift-metrics API (no backend), request logs through swift-log.
+        .target(name: "LoomServer", dependencies: [
+            "LoomAPI", "LoomJSON", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // The `serve` command, the server's composition root (used by `serve` and `loom serve`).
         .target(
             name: "ServeCommand",
             dependencies: [
                 "LoomAPI", "LoomService", "LoomServer", "LoomStore", "LoomKernels",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // `swift run serve`.
@@ -113,6 +123,9 @@ let package = Package(
                 "LoomKernels", "LoomTensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

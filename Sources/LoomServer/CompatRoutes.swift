@@ -20,19 +20,18 @@ extension OllamaResponder {
     func compat(_ request: Request, path: String) async -> Response {
         let dialect: Dialect = path == "/v1/messages" ? .anthropic : .openAI
         let start = DispatchTime.now().uptimeNanoseconds
-        let label = "\(request.method) \(path)"
         let response: Response
         do {
-            response = try await compatRoute(request, path: path, dialect: dialect, label: label, start: start)
+            response = try await compatRoute(request, path: path, dialect: dialect, start: start)
         } catch {
             let e = (error as? APIError) ?? .internalError("\(error)")
             response = Self.compatError(e, dialect)
         }
-        if response.headers[.contentType] != "text/event-stream" { log("\(label) \(response.status.code) \(Self.seconds(since: start))") }
+        if response.headers[.contentType] != "text/event-stream" { record(request.method, path, status: response.status.code, start: start) }
         return response
     }
 
-    func compatRoute(_ request: Request, path: String, dialect: Dialect, label: String, start: UInt64) async throws -> Response {
+    func compatRoute(_ request: Request, path: String, dialect: Dialect, start: UInt64) async throws -> Response {
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw APIError(status: 405, "405 method not allowed") }
             // The id percent-decoded ("smollm2%3A135m", as clients encode ':'; found by schemathesis).
@@ -42,9 +41,7 @@ extension OllamaResponder {
         let routes: Set<String> = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses", "/v1/messages"]
         guard routes.contains(path) else { throw APIError.notFound("404 page not found: \(path)") }
         guard request.method == .post else { throw APIError(status: 405, "405 method not allowed") }
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: Self.maxBody) } catch { throw APIError(status: 413, "request body too large") }
-        let body = try CompatBody(Array(buffer.readableBytesView))
+        let body = try CompatBody(try await readBody(request))
         let created = CompatIDs.now()
         switch path {
         case "/v1/chat/completions":
@@ -57,7 +54,7 @@ extension OllamaResponder {
                 return Self.compatJSON(OpenAIChat.completion(whole, id: id, model: r.model, created: created, logprobs: logprobs))
             }
             var stream = OpenAIChatStream(id: id, model: r.model, created: created, includeUsage: r.includeUsage)
-            return try await sse(results, dialect: .openAI, label: label, start: start, done: true) { stream.chunks($0).map { (nil, $0) } }
+            return try await sse(results, dialect: .openAI, method: request.method, path: path, start: start, done: true) { stream.chunks($0).map { (nil, $0) } }
         case "/v1/completions":
             let r = try OpenAICompletions.request(body)
             let id = CompatIDs.make("cmpl-", length: 12)
@@ -67,7 +64,7 @@ extension OllamaResponder {
                 return Self.compatJSON(OpenAICompletions.object(whole, id: id, model: r.model, created: created, usage: true))
             }
             let usage = r.includeUsage
-            return try await sse(results, dialect: .openAI, label: label, start: start, done: true) { g in
+            return try await sse(results, dialect: .openAI, method: request.method, path: path, start: start, done: true) { g in
                 var out: [(String?, JSONValue)] = [(nil, OpenAICompletions.object(g, id: id, model: r.model, created: created, usage: false))]
                 if g.done && usage { out.append((nil, OpenAICompletions.usageChunk(g, id: id, model: r.model, created: created))) }
                 return out
@@ -83,7 +80,7 @@ extension OllamaResponder {
                 guard let whole = Self.merge(try await Self.collect(results)) else { throw APIError.internalError("no response") }
                 return Self.compatJSON(builder.response(whole))
             }
-            return try await sse(results, dialect: .openAI, label: label, start: start, done: false) { builder.events($0).map { ($0.0, $0.1) } }
+            return try await sse(results, dialect: .openAI, method: request.method, path: path, start: start, done: false) { builder.events($0).map { ($0.0, $0.1) } }
         default:   // /v1/messages
             let r = try AnthropicMessages.request(body)
             let id = CompatIDs.make("msg_", length: 24)
@@ -93,7 +90,7 @@ extension OllamaResponder {
                 return Self.compatJSON(AnthropicMessages.message(whole, id: id, model: r.model))
             }
             var stream = AnthropicStream(id: id, model: r.model)
-            return try await sse(results, dialect: .anthropic, label: label, start: start, done: false) { stream.events($0).map { ($0.0, $0.1) } }
+            return try await sse(results, dialect: .anthropic, method: request.method, path: path, start: start, done: false) { stream.events($0).map { ($0.0, $0.1) } }
         }
     }
 
@@ -112,14 +109,15 @@ extension OllamaResponder {
     /// Streams `results` as Server-Sent Events, `translate` giving each native object's events
     /// (an event name for Anthropic and Responses, nil for OpenAI's bare `data:` lines). The first
     /// native object is awaited before answering, so an early failure is an ordinary error response.
-    func sse<Item: Sendable>(_ results: AsyncThrowingStream<Item, Error>, dialect: Dialect, label: String, start: UInt64, done: Bool,
+    func sse<Item: Sendable>(_ results: AsyncThrowingStream<Item, Error>, dialect: Dialect, method: HTTPRequest.Method, path: String,
+                             start: UInt64, done: Bool,
                              translate: @escaping (Item) -> [(String?, JSONValue)]) async throws -> Response {
         let iterator = IteratorBox(results.makeAsyncIterator())
         let first = try await iterator.next()
-        let log = self.log
+        let me = self
         let box = TranslatorBox(translate)
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
-            var status = "200"
+            var outcome: String?
             do {
                 var item = first
                 while let current = item {
@@ -129,13 +127,13 @@ extension OllamaResponder {
                 if done { try await writer.write(ByteBuffer(string: "data: [DONE]\n\n")) }
             } catch {
                 let e = (error as? APIError) ?? .internalError("\(error)")
-                status = "200 (error: \(e.message))"
+                outcome = "error: \(e.message)"
                 switch dialect {
                 case .openAI: try? await writer.write(Self.event(nil, OpenAIError.body(e)))
                 case .anthropic: try? await writer.write(Self.event("error", AnthropicError.body(e)))
                 }
             }
-            log("\(label) \(status) \(Self.seconds(since: start))")
+            me.record(method, path, status: 200, outcome: outcome, start: start)
             try await writer.finish(nil)
         })
     }

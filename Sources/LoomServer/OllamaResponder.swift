@@ -2,6 +2,7 @@
 //
 //   GET|HEAD /              "Ollama is running" (text/plain)
 //   GET|HEAD /api/version   {"version": …}
+//   GET|HEAD /metrics       Prometheus text (when the server was given metrics; ServerMetrics.swift)
 //   POST /api/generate      NDJSON stream (application/x-ndjson, one object per line, flushed per
 //   POST /api/chat          object), or one JSON object with "stream": false
 //   POST /api/embed         {"embeddings": …} (one JSON object)
@@ -11,12 +12,16 @@
 //   /v1/…                   OpenAI- and Anthropic-compatible routes (CompatRoutes.swift)
 //   other paths 404 "404 page not found"; known paths with another method 405 "405 method not allowed"
 // Errors before the first byte: {"error": …} with the error's status (§1.3); after it: a final
-// {"error": …} line in the 200 stream. CORS and Host checks per AccessPolicy. One log line per
-// request: method, path, status, duration (and tokens generated, for generate/chat).
+// {"error": …} line in the 200 stream. CORS and Host checks per AccessPolicy. A body larger than
+// settings.maxBody → 413 (by its Content-Length before it is read, else once the limit is passed; blob
+// uploads stream to disk and are exempt); a body that cannot be read (malformed chunking) → 400. One
+// log record and one metrics record per request, when it is finished (RequestLog.swift): method,
+// path, status, duration (and tokens generated, for generate/chat).
 
 import Foundation
 import Hummingbird
 import LoomAPI
+import Logging
 import NIOCore
 
 /// Routes Ollama's API to a service.
@@ -25,17 +30,42 @@ public struct OllamaResponder: HTTPResponder {
     let service: any OllamaService
     let models: (any ModelManagement)?
     let policy: AccessPolicy
-    let log: @Sendable (String) -> Void
+    let settings: ServerSettings
+    let metrics: ServerMetrics?
+    let logger: Logger
 
     /// Largest request body accepted (images make chat bodies large).
-    static var maxBody: Int { 256 << 20 }
+    var maxBody: Int { settings.maxBody }
 
+    /// A responder whose request records go to `logger` (and to `metrics`, when given).
     public init(service: any OllamaService, models: (any ModelManagement)? = nil, policy: AccessPolicy,
-                log: @escaping @Sendable (String) -> Void) {
+                settings: ServerSettings = ServerSettings(), metrics: ServerMetrics? = nil, logger: Logger) {
         self.service = service
         self.models = models
         self.policy = policy
-        self.log = log
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// A responder that hands each request's log line to `log`.
+    public init(service: any OllamaService, models: (any ModelManagement)? = nil, policy: AccessPolicy,
+                settings: ServerSettings = ServerSettings(), log: @escaping @Sendable (String) -> Void) {
+        self.init(service: service, models: models, policy: policy, settings: settings,
+                  logger: Logger(label: "loom.http") { _ in LineLogHandler(sink: log) })
+    }
+
+    /// Logs and measures one finished request.
+    func record(_ r: RequestRecord) {
+        metrics?.request(endpoint: ServerMetrics.endpoint(r.path), method: r.method, status: r.status, seconds: r.seconds)
+        logger.info("\(r.text)", metadata: r.metadata)
+    }
+
+    /// Logs and measures a request that ended with `status` after starting at `start`; `outcome`
+    /// says how a 200 stream ended when not well.
+    func record(_ method: HTTPRequest.Method, _ path: String, status: Int, outcome: String? = nil, start: UInt64, tokens: Int? = nil) {
+        record(RequestRecord(method: method.rawValue, path: path, status: status, outcome: outcome,
+                             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, tokens: tokens))
     }
 
     static let routes: [String: Set<HTTPRequest.Method>] = [
@@ -49,7 +79,9 @@ public struct OllamaResponder: HTTPResponder {
         let start = DispatchTime.now().uptimeNanoseconds
         let path = request.uri.path
         let method = request.method
-        var response = await route(request, context: context)
+        let early = admit(request)
+        var response: Response
+        if let early { response = early } else { response = await route(request, context: context) }
         if let origin = request.headers[.origin] {
             if policy.allows(origin: origin) {
                 response.headers[.accessControlAllowOrigin] = origin
@@ -60,10 +92,35 @@ public struct OllamaResponder: HTTPResponder {
         }
         if !policy.allows(host: request.head.authority) { response = Response(status: .forbidden) }
         // generate/chat/create log their own line when they succeed (with the token count).
-        if !isStreaming(response) && !path.hasPrefix("/v1/") && !(response.status == .ok && ["/api/generate", "/api/chat", "/api/create"].contains(path)) {
-            log("\(method) \(path) \(response.status.code) \(Self.seconds(since: start))")
+        if early != nil || (!isStreaming(response) && !path.hasPrefix("/v1/")
+                            && !(response.status == .ok && ["/api/generate", "/api/chat", "/api/create"].contains(path))) {
+            record(method, path, status: response.status.code, start: start)
         }
         return response
+    }
+
+    /// 413 for a declared body above the limit (blob uploads excepted), before any of it is read.
+    func admit(_ request: Request) -> Response? {
+        let path = request.uri.path
+        guard !path.hasPrefix("/api/blobs/"), let declared = request.headers[.contentLength].flatMap({ Int($0) }),
+              declared > maxBody else { return nil }
+        let e = tooLarge()
+        return path.hasPrefix("/v1/") ? Self.compatError(e, path == "/v1/messages" ? .anthropic : .openAI) : Self.error(e)
+    }
+
+    func tooLarge() -> APIError {
+        APIError(status: 413, "request body too large (the limit is \(maxBody) bytes; see LOOM_MAX_BODY)")
+    }
+
+    /// The whole body, at most `maxBody` bytes: 413 beyond, 400 when it cannot be read.
+    func readBody(_ request: Request) async throws(APIError) -> [UInt8] {
+        do {
+            return Array(try await request.body.collect(upTo: maxBody).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge()
+        } catch {
+            throw .badRequest("could not read the request body: \(error)")
+        }
     }
 
     func isStreaming(_ r: Response) -> Bool { r.headers[.contentType] == "application/x-ndjson" }
@@ -77,6 +134,12 @@ public struct OllamaResponder: HTTPResponder {
             return await blob(request, digest: digest.removingPercentEncoding ?? digest)
         }
         if path.hasPrefix("/v1/") { return await compat(request, path: path) }
+        if path == "/metrics", let metrics {
+            guard request.method == .get || request.method == .head else { return Self.text(.methodNotAllowed, "405 method not allowed") }
+            let (type, body) = await metrics.exposition()
+            return Response(status: .ok, headers: [.contentType: type],
+                            body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
         guard let methods = Self.routes[path] else { return Self.text(.notFound, "404 page not found") }
         guard methods.contains(request.method) else { return Self.text(.methodNotAllowed, "405 method not allowed") }
         switch path {
@@ -92,9 +155,9 @@ public struct OllamaResponder: HTTPResponder {
                 try await service.chat(body)
             } merge: { Self.merge($0) }
         case "/api/embed":
-            do { return Self.json(try await service.embed(try await Self.decode(EmbedRequest.self, request))) } catch { return Self.error(error) }
+            do { return Self.json(try await service.embed(try await decode(EmbedRequest.self, request))) } catch { return Self.error(error) }
         case "/api/embeddings":
-            do { return Self.json(try await service.embeddings(try await Self.decode(EmbeddingRequest.self, request))) } catch { return Self.error(error) }
+            do { return Self.json(try await service.embeddings(try await decode(EmbeddingRequest.self, request))) } catch { return Self.error(error) }
         default: return await manage(request, context: context, path: path)
         }
     }
@@ -105,12 +168,12 @@ public struct OllamaResponder: HTTPResponder {
         do {
             switch path {
             case "/api/tags": return Self.json(try await models.tags())
-            case "/api/show": return Self.json(try await models.show(try await Self.decode(ShowRequest.self, request)))
+            case "/api/show": return Self.json(try await models.show(try await decode(ShowRequest.self, request)))
             case "/api/copy":
-                try await models.copy(try await Self.decode(CopyRequest.self, request))
+                try await models.copy(try await decode(CopyRequest.self, request))
                 return Response(status: .ok)
             case "/api/delete":
-                try await models.delete(try await Self.decode(DeleteRequest.self, request))
+                try await models.delete(try await decode(DeleteRequest.self, request))
                 return Response(status: .ok)
             case "/api/create":
                 return await handle(request, context: context, CreateRequest.self, stream: { $0.stream }) { body throws(APIError) in
@@ -167,16 +230,16 @@ public struct OllamaResponder: HTTPResponder {
     ) async -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let body: Body
-        do { body = try await Self.decode(type, request) } catch { return Self.error(error) }
+        do { body = try await decode(type, request) } catch { return Self.error(error) }
         let results: AsyncThrowingStream<Item, Error>
         do { results = try await call(body) } catch { return Self.error(error) }
-        let label = "\(request.method) \(request.uri.path)"
-        let log = self.log
+        let (method, path) = (request.method, request.uri.path)
+        let me = self
         if stream(body) == false {
             var items: [Item] = []
             do { for try await item in results { items.append(item) } } catch { return Self.error(error) }
             guard let merged = merge(items) else { return Self.error(APIError.internalError("no response")) }
-            log("\(label) 200 \(Self.seconds(since: start)) \(Self.tokens(items.last))")
+            record(method, path, status: 200, start: start, tokens: Self.tokens(items.last))
             return Self.json(merged)
         }
         // The first object decides the status: an error before it is an ordinary error response.
@@ -186,7 +249,7 @@ public struct OllamaResponder: HTTPResponder {
         let headers: HTTPFields = [.contentType: "application/x-ndjson"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var last = first
-            var status = "200"
+            var outcome: String?
             do {
                 if let first { try await writer.write(Self.line(first)) }
                 while let item = try await iterator.next() {
@@ -194,16 +257,16 @@ public struct OllamaResponder: HTTPResponder {
                     try await writer.write(Self.line(item))
                 }
                 if Task.isCancelled, (last as? GenerateResponse)?.done != true, (last as? ChatResponse)?.done != true {
-                    status = "200 (cancelled: server shutting down)"
+                    outcome = "cancelled: server shutting down"
                     try await writer.write(Self.line(ErrorBody(error: "server shutting down")))
                 }
             } catch let error as APIError {
-                status = "200 (error: \(error.message))"
+                outcome = "error: \(error.message)"
                 try? await writer.write(Self.line(ErrorBody(error: error.message)))
             } catch {
-                status = "200 (client gone)"
+                outcome = "client gone"
             }
-            log("\(label) \(status) \(Self.seconds(since: start)) \(Self.tokens(last))")
+            me.record(method, path, status: 200, outcome: outcome, start: start, tokens: Self.tokens(last))
             try await writer.finish(nil)
         })
     }
@@ -220,16 +283,14 @@ public struct OllamaResponder: HTTPResponder {
             + "x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout",
     ]
 
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: maxBody) } catch { throw APIError(status: 413, "request body too large") }
-        let bytes = Array(buffer.readableBytesView)
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let bytes = try await readBody(request)
         guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { throw APIError.missingBody }
         // Parsed once (LoomJSON): `format` and `tools` keep the client's key order.
         let body: JSONValue
         do { body = try JSONValue.parse(bytes) } catch { throw APIError.badRequest("invalid JSON: \(error)") }
         do { return try JSONValueDecoder().decode(T.self, from: body == .null ? .object([]) : body) } catch {
-            throw APIError.badRequest(describe(error))
+            throw APIError.badRequest(Self.describe(error))
         }
     }
 
@@ -276,10 +337,10 @@ public struct OllamaResponder: HTTPResponder {
         String(format: "%.3fs", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
-    static func tokens<T>(_ last: T?) -> String {
-        if let g = last as? GenerateResponse, let n = g.metrics?.evalCount { return "\(n) tokens" }
-        if let c = last as? ChatResponse, let n = c.metrics?.evalCount { return "\(n) tokens" }
-        return ""
+    static func tokens<T>(_ last: T?) -> Int? {
+        if let g = last as? GenerateResponse, let n = g.metrics?.evalCount { return n }
+        if let c = last as? ChatResponse, let n = c.metrics?.evalCount { return n }
+        return nil
     }
 
     // MARK: - non-streamed answers

@@ -173,6 +173,9 @@ public final class LoomService: OllamaService {
         active.close()
     }
 
+    /// Requests waiting for a model load or a free slot now (what OLLAMA_MAX_QUEUE bounds).
+    public func queueDepth() async -> Int { await scheduler.waiting }
+
     public func ps() async -> ProcessResponse {
         let now = Timestamp.realtimeNanoseconds()
         let runners = await scheduler.loaded()

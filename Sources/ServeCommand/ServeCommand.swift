@@ -2,6 +2,7 @@
 // the composition root that wires catalog → service → HTTP responder → Hummingbird application.
 //
 //   serve [--host HOST[:PORT]] [--models DIR] [--read-only] [--import NAME=FILE.gguf …]
+//         [--max-body SIZE] [--idle-timeout D] [--max-connections N] [--drain-timeout D] [--log-format text|json]
 // --host defaults to OLLAMA_HOST, else 127.0.0.1:11434 (port 0 = any free port; the line
 // "Listening on http://HOST:PORT" tells which). --models defaults to OLLAMA_MODELS, else
 // ~/.loom/models: Ollama's store layout (manifests/ + blobs/); `<name>.gguf` files directly in it are
@@ -9,8 +10,10 @@
 // "Scale-out"); this one never writes to it (no prune at startup; create, copy, delete, pull and blob
 // uploads answer 403), while it still sees models another process adds or removes.
 // Scheduling follows OLLAMA_KEEP_ALIVE, OLLAMA_MAX_LOADED_MODELS, OLLAMA_MAX_QUEUE,
-// OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. SIGINT/SIGTERM shut down
-// gracefully. Every request is logged in one line on stderr.
+// OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH; CORS follows OLLAMA_ORIGINS. Limits, timeouts, the drain
+// deadline and the log format follow LOOM_MAX_BODY, LOOM_IDLE_TIMEOUT, LOOM_MAX_CONNECTIONS,
+// LOOM_DRAIN_TIMEOUT, LOOM_LOG_FORMAT (ServerSettings; the flags override them). SIGINT/SIGTERM drain
+// (ServeOperations.swift). Every request is logged once on stderr; GET /metrics answers Prometheus text.
 // Start-up lines on stderr: the kernel path chosen for this CPU (LOOM_KERNELS forces one; a path
 // the CPU lacks is refused), a warning in a debug build, and — with neither --import nor --models — the default
 // model (.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf, fetched by `make models`) imported as
@@ -19,8 +22,10 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import LoomAPI
 import LoomKernels
+import Logging
 import LoomServer
 import LoomService
 import LoomStore
@@ -42,6 +47,21 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("read-only"), help: "Never write to the models directory (servers sharing one store): no prune; create, copy, delete, pull answer 403.")
     var readOnly = false
 
+    @Option(help: "Largest request body: bytes, or with k/m/g (default: $LOOM_MAX_BODY, else 64m).")
+    var maxBody: String?
+
+    @Option(help: "Close a connection silent this long, e.g. 60s (default: $LOOM_IDLE_TIMEOUT, else 60s; 0 = never).")
+    var idleTimeout: String?
+
+    @Option(help: "Most open connections (default: $LOOM_MAX_CONNECTIONS, else 4096; 0 = no limit).")
+    var maxConnections: String?
+
+    @Option(help: "On SIGTERM, let requests in flight finish this long, e.g. 25s (default: $LOOM_DRAIN_TIMEOUT, else 25s).")
+    var drainTimeout: String?
+
+    @Option(help: "Request log lines: text or json (default: $LOOM_LOG_FORMAT, else text).")
+    var logFormat: String?
+
     public init() {}
 
     /// The default model of a checkout (`make models` fetches it) and its name in the store.
@@ -52,10 +72,10 @@ public struct ServeCommand: AsyncParsableCommand {
 
     public func run() async throws {
         do { try KernelPath.configure() } catch { throw ValidationError(error.description) }
-        let stderr = FileHandle.standardError
-        stderr.write(Data("Loom: \(KernelPath.summary)\n".utf8))
+        let console = FileHandle.standardError
+        console.write(Data("Loom: \(KernelPath.summary)\n".utf8))
         #if DEBUG
-        stderr.write(Data("Loom: this is a debug build; it generates \(Self.debugSlowdown) slower than `swift run -c release serve`\n".utf8))
+        console.write(Data("Loom: this is a debug build; it generates \(Self.debugSlowdown) slower than `swift run -c release serve`\n".utf8))
         #endif
         let env = ProcessInfo.processInfo.environment
         let (address, port) = try Self.parseHost(host ?? env["OLLAMA_HOST"] ?? "")
@@ -64,6 +84,10 @@ public struct ServeCommand: AsyncParsableCommand {
         do { config = try ServiceConfiguration(environment: env) } catch {
             throw ValidationError(error.message)
         }
+        let settings: ServerSettings
+        do { settings = try serverSettings(env) } catch { throw ValidationError(error.message) }
+        let stderr: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let logger = settings.requestLogger(sink: stderr)
         let store = ModelStore(root: directory, readOnly: readOnly)
         store.prune()
         let service = LoomService(catalog: StoreCatalog(store: store), store: store, configuration: config)
@@ -72,7 +96,7 @@ public struct ServeCommand: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: Self.defaultModel.file) {
                 imports = ["\(Self.defaultModel.name)=\(Self.defaultModel.file)"]
             } else {
-                stderr.write(Data("Loom: no --import and no \(Self.defaultModel.file) here (`make models` fetches it); serving the store as it is\n".utf8))
+                stderr("Loom: no --import and no \(Self.defaultModel.file) here (`make models` fetches it); serving the store as it is")
             }
         }
         for spec in imports {
@@ -83,23 +107,41 @@ public struct ServeCommand: AsyncParsableCommand {
             }
         }
         let loopback = address == "127.0.0.1" || address == "localhost" || address == "::1"
-        let responder = OllamaResponder(service: service, models: service, policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
-                                        log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+        let metrics = PrometheusExposition.make(service: service)
+        let responder = OllamaResponder(service: MeteredService(service, metrics: metrics), models: service,
+                                        policy: AccessPolicy(extraOrigins: env["OLLAMA_ORIGINS"], loopbackListener: loopback),
+                                        settings: settings, metrics: metrics, logger: logger)
+        // Request heads are bounded by NIO's decoder (80 KiB of headers, 1000 fields: more → 400, closed).
+        let http1 = HTTP1Channel.Configuration(idleTimeout: settings.idleTimeout.map { .milliseconds(Int64($0 * 1000)) })
         let app = Application(
             responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "Loom"),
+            server: .http1(configuration: http1),
+            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "Loom",
+                                                    availableConnectionsDelegate: settings.maxConnections.map { MaximumAvailableConnections($0) as any AvailableConnectionsDelegate }),
             onServerRunning: { channel in
                 let actual = channel.localAddress?.port ?? port
-                FileHandle.standardError.write(Data("Listening on http://\(address):\(actual) (models: \(directory))\n".utf8))
-            }
+                let line = "Listening on http://\(address):\(actual) (models: \(directory))"
+                if settings.jsonLogs { logger.info("\(line)") } else { stderr(line) }
+            },
+            // JSON logs: Hummingbird's own lines (start, shutdown) as JSON objects too.
+            logger: settings.jsonLogs ? Logger(label: "Loom") { JSONLogHandler(label: $0, sink: stderr) } : nil
         )
-        // SIGINT/SIGTERM: first end the generations in flight (their streams end with the error line
-        // «server shutting down»), then stop the HTTP server once its responses are written (at most
-        // 10 s). Services shut down in reverse order.
-        var group = ServiceGroupConfiguration(services: [app, ShutdownGenerations(service: service)],
+        let log: @Sendable (String) -> Void = { line in if settings.jsonLogs { logger.notice("\(line)") } else { stderr(line) } }
+        var group = ServiceGroupConfiguration(services: [DrainingServer(app: app, service: service, drainTimeout: settings.drainTimeout, log: log)],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
-        group.maximumGracefulShutdownDuration = .seconds(10)
+        group.maximumGracefulShutdownDuration = .milliseconds(Int64((settings.drainTimeout + 10) * 1000))
         try await ServiceGroup(configuration: group).run()
+    }
+
+    /// LOOM_* variables, overridden by the flags given.
+    func serverSettings(_ env: [String: String]) throws(APIError) -> ServerSettings {
+        var s = try ServerSettings(environment: env)
+        if let maxBody { try s.set(maxBody: maxBody) }
+        if let idleTimeout { try s.set(idleTimeout: idleTimeout) }
+        if let maxConnections { try s.set(maxConnections: maxConnections) }
+        if let drainTimeout { try s.set(drainTimeout: drainTimeout) }
+        if let logFormat { try s.set(logFormat: logFormat) }
+        return s
     }
 
     /// OLLAMA_HOST's grammar: [scheme://]host[:port][/path]; bare host → port 11434, http:// → 80,
@@ -130,12 +172,3 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Waits for the graceful shutdown signal, then ends the service's generations.
-struct ShutdownGenerations: Service {
-    let service: LoomService
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        service.shutdown()
-    }
-}

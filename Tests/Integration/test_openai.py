@@ -167,7 +167,7 @@ def events_across_sigterm(path, body, after=3):
     """POSTs a long streamed request to a `serve` of its own, SIGTERMs it once `after` events have
     arrived (shutdown ends the generations in flight with «server shutting down») and reads the
     rest: (HTTP status, the SSE events, the server's exit code)."""
-    server = base.Server()
+    server = base.Server(env={"LOOM_DRAIN_TIMEOUT": "0"})   # no drain: the generation ends at once
     try:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", "Authorization": "Bearer x"})
@@ -922,7 +922,7 @@ class StreamErrorTests(unittest.TestCase):
         self.assertNotIn("[DONE]", [d for _, d in events])
 
     def test_the_sdk_raises_it(self):
-        server = base.Server()
+        server = base.Server(env={"LOOM_DRAIN_TIMEOUT": "0"})   # no drain: the generation ends at once
         try:
             client = openai.OpenAI(base_url=server.url + "/v1", api_key="x", max_retries=0, timeout=60)
             seen = 0

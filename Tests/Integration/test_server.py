@@ -1229,7 +1229,7 @@ class CrashTests(unittest.TestCase):
 
 class ShutdownTests(unittest.TestCase):
     def test_sigterm_ends_in_flight_streams_cleanly(self):
-        server = Server()
+        server = Server(env={"LOOM_DRAIN_TIMEOUT": "0"})   # no drain (test_ops.py tests the drain)
         sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
         body = json.dumps({"model": MODEL, "prompt": "Once upon a time", "raw": True,
                            "options": {"num_predict": 100000, "temperature": 1.0, "seed": 1}})
