@@ -105,17 +105,23 @@ actor Scheduler {
             evictIfFull()
             let keep = keepAlive ?? config.keepAlive
             // The task publishes the runner itself (it runs on this actor), so that whoever awaits
-            // it finds the model loaded, whichever of them the actor runs first.
+            // it finds the model loaded, whichever of them the actor runs first — with this request's
+            // slot already taken and marked used now: an idle, never-used runner would be the first
+            // one another request's evictIfFull drops before this one resumes (several models
+            // loading at once then evicted each other in a loop: the soak's stalls).
             let path = Self.key(entry)
             let files = files
             let task = Task<Runner, Error> {
                 defer { loading[path] = nil }
                 let r = try await Self.load(entry, options, keepAlive: keep, files: files)
+                r.active = 1
+                r.epoch += 1
+                r.lastUsed = Timestamp.realtimeNanoseconds()
                 runners[path] = r
                 return r
             }
             loading[path] = task
-            do { _ = try await task.value } catch {
+            do { return try await task.value } catch {
                 throw (error as? APIError) ?? .internalError("\(error)")
             }
         }
