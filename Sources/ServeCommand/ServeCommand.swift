@@ -72,11 +72,6 @@ public struct ServeCommand: AsyncParsableCommand {
 
     public func run() async throws {
         do { try KernelPath.configure() } catch { throw ValidationError(error.description) }
-        let console = FileHandle.standardError
-        console.write(Data("Loom: \(KernelPath.summary)\n".utf8))
-        #if DEBUG
-        console.write(Data("Loom: this is a debug build; it generates \(Self.debugSlowdown) slower than `swift run -c release serve`\n".utf8))
-        #endif
         let env = ProcessInfo.processInfo.environment
         let (address, port) = try Self.parseHost(host ?? env["OLLAMA_HOST"] ?? "")
         let directory = models ?? env["OLLAMA_MODELS"] ?? (NSHomeDirectory() + "/.loom/models")
@@ -88,6 +83,12 @@ public struct ServeCommand: AsyncParsableCommand {
         do { settings = try serverSettings(env) } catch { throw ValidationError(error.message) }
         let stderr: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let logger = settings.requestLogger(sink: stderr)
+        // Start-up lines: plain text, or JSON objects like every other line with LOOM_LOG_FORMAT=json.
+        let say: @Sendable (String) -> Void = { line in if settings.jsonLogs { logger.info("\(line)") } else { stderr(line) } }
+        say("Loom: \(KernelPath.summary)")
+        #if DEBUG
+        say("Loom: this is a debug build; it generates \(Self.debugSlowdown) slower than `swift run -c release serve`")
+        #endif
         let store = ModelStore(root: directory, readOnly: readOnly)
         store.prune()
         let service = LoomService(catalog: StoreCatalog(store: store), store: store, configuration: config)
@@ -96,14 +97,14 @@ public struct ServeCommand: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: Self.defaultModel.file) {
                 imports = ["\(Self.defaultModel.name)=\(Self.defaultModel.file)"]
             } else {
-                stderr("Loom: no --import and no \(Self.defaultModel.file) here (`make models` fetches it); serving the store as it is")
+                say("Loom: no --import and no \(Self.defaultModel.file) here (`make models` fetches it); serving the store as it is")
             }
         }
         for spec in imports {
             guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--import wants NAME=FILE, got \(spec)") }
             let name = String(spec[..<eq]), file = String(spec[spec.index(after: eq)...])
             if try await service.importModel(name, from: file) {
-                FileHandle.standardError.write(Data("imported \(file) as \(name)\n".utf8))
+                say("imported \(file) as \(name)")
             }
         }
         let loopback = address == "127.0.0.1" || address == "localhost" || address == "::1"
@@ -121,7 +122,7 @@ public struct ServeCommand: AsyncParsableCommand {
             onServerRunning: { channel in
                 let actual = channel.localAddress?.port ?? port
                 let line = "Listening on http://\(address):\(actual) (models: \(directory))"
-                if settings.jsonLogs { logger.info("\(line)") } else { stderr(line) }
+                say(line)
             },
             // JSON logs: Hummingbird's own lines (start, shutdown) as JSON objects too.
             logger: settings.jsonLogs ? Logger(label: "Loom") { JSONLogHandler(label: $0, sink: stderr) } : nil
