@@ -41,13 +41,7 @@ extension SIMD where Scalar: FloatingPoint {
 
     /// self += a·b, fused where that is one instruction (see above).
     @inline(__always)
-    mutating func addProductFast(_ a: Self, _ b: Self) {
-        #if LOOM_AVX2 || arch(arm64)
-        addProduct(a, b)
-        #else
-        self = self + a * b
-        #endif
-    }
+    mutating func addProductFast(_ a: Self, _ b: Self) { self = addingProductFast(a, b) }
 
     /// self + a·b for a scalar b, fused where that is one instruction.
     @inline(__always)
@@ -61,13 +55,7 @@ extension SIMD where Scalar: FloatingPoint {
 
     /// self += a·b for a scalar b, fused where that is one instruction.
     @inline(__always)
-    mutating func addProductFast(_ a: Self, _ b: Scalar) {
-        #if LOOM_AVX2 || arch(arm64)
-        addProduct(a, b)
-        #else
-        self = self + a * b
-        #endif
-    }
+    mutating func addProductFast(_ a: Self, _ b: Scalar) { self = addingProductFast(a, b) }
 }
 
 extension Float {
