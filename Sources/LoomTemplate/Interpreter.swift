@@ -12,6 +12,8 @@ final class Interpreter {
     /// Depth of macro calls, to stop runaway recursion.
     var callDepth = 0
     static let maxCallDepth = 200
+    /// How deep arrays, objects and namespaces may nest in a value stored on a namespace.
+    static let maxValueDepth = 256
     /// Loop iterations so far; a template that loops without end fails instead of hanging.
     var iterations = 0
     static let maxIterations = 1_000_000
@@ -125,6 +127,12 @@ final class Interpreter {
         case let .attribute(ns, attr):
             guard case let .namespace(n) = lookup(ns) else {
                 throw error("cannot assign attribute on non-namespace object")
+            }
+            // The one place a value outlives a loop iteration, so the one place nesting can grow
+            // without bound (`ns.v = [ns.v]`); deep values would overflow the stack in repr,
+            // comparison and even deallocation.
+            guard !value.nestsDeeper(than: Self.maxValueDepth) else {
+                throw error("value nested deeper than \(Self.maxValueDepth) levels")
             }
             n.attributes[attr] = value
         }

@@ -11,8 +11,26 @@ extension JinjaValue {
         }
     }
 
-    /// Python `repr(value)`.
+    /// Python `repr(value)`. A namespace met again inside itself prints as `<Namespace {...}>`, as
+    /// Python's recursive-repr guard does, and nesting deeper than `reprDepthLimit` prints `...`
+    /// (Python would raise RecursionError) — so a template can't overflow the stack through repr.
     var pythonRepr: String {
+        var open: Set<ObjectIdentifier> = []
+        return pythonRepr(depth: 0, open: &open)
+    }
+
+    /// How deep `pythonRepr` descends into arrays, objects and namespaces before printing `...`.
+    static let reprDepthLimit = 256
+
+    private func pythonRepr(depth: Int, open: inout Set<ObjectIdentifier>) -> String {
+        func items(_ a: [JinjaValue]) -> String {
+            a.map { $0.pythonRepr(depth: depth + 1, open: &open) }.joined(separator: ", ")
+        }
+        switch self {
+        case .array, .tuple, .view, .object, .namespace:
+            if depth >= Self.reprDepthLimit { return "..." }
+        default: break
+        }
         switch self {
         case .undefined: return "Undefined"
         case .none: return "None"
@@ -21,13 +39,18 @@ extension JinjaValue {
         case let .double(d): return Self.pythonFloat(d)
         case let .string(s): return Self.pythonQuoted(s)
         case let .markup(s): return "Markup(" + Self.pythonQuoted(s) + ")"
-        case let .array(a): return "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
-        case let .tuple(a): return "(" + a.map(\.pythonRepr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
-        case let .view(kind, a): return kind + "([" + a.map(\.pythonRepr).joined(separator: ", ") + "])"
+        case let .array(a): return "[" + items(a) + "]"
+        case let .tuple(a): return "(" + items(a) + (a.count == 1 ? ",)" : ")")
+        case let .view(kind, a): return kind + "([" + items(a) + "])"
         case let .object(o):
-            return "{" + o.entries.map { $0.key.pythonRepr + ": " + $0.value.pythonRepr }.joined(separator: ", ") + "}"
+            return "{" + o.entries.map {
+                $0.key.pythonRepr(depth: depth + 1, open: &open) + ": " + $0.value.pythonRepr(depth: depth + 1, open: &open)
+            }.joined(separator: ", ") + "}"
         case let .namespace(n):
-            return "<Namespace " + n.attributes.pairs.map { "\($0.key)=\($0.value.pythonRepr)" }.joined(separator: ", ") + ">"
+            let id = ObjectIdentifier(n)
+            guard open.insert(id).inserted else { return "<Namespace {...}>" }
+            defer { open.remove(id) }
+            return "<Namespace " + JinjaValue.object(n.attributes).pythonRepr(depth: depth + 1, open: &open) + ">"
         case let .callable(c): return "<function \(c.name)>"
         case let .iterator(g): return "<generator object \(g.name)>"
         }

@@ -172,6 +172,34 @@ extension JinjaValue {
         }
     }
 
+    /// Whether arrays, objects and namespaces nest more than `limit` levels deep here. Namespaces
+    /// are followed once each, so a namespace stored inside itself (a cycle) is not "deep"; the walk
+    /// itself never goes deeper than `limit + 1` levels.
+    func nestsDeeper(than limit: Int) -> Bool {
+        var seen: Set<ObjectIdentifier> = []
+        func deeper(_ v: JinjaValue, _ room: Int) -> Bool {
+            switch v {
+            case let .array(a), let .tuple(a), let .view(_, a):
+                return room == 0 ? !a.isEmpty && a.contains { $0.isContainer } : a.contains { deeper($0, room - 1) }
+            case let .object(o):
+                return room == 0 ? o.entries.contains { $0.value.isContainer } : o.entries.contains { deeper($0.value, room - 1) }
+            case let .namespace(n):
+                guard seen.insert(ObjectIdentifier(n)).inserted else { return false }
+                return deeper(.object(n.attributes), room)
+            default: return false
+            }
+        }
+        return deeper(self, limit)
+    }
+
+    /// Array, tuple, view, object or namespace.
+    var isContainer: Bool {
+        switch self {
+        case .array, .tuple, .view, .object, .namespace: return true
+        default: return false
+        }
+    }
+
     var isUndefined: Bool { if case .undefined = self { return true } else { return false } }
 
     /// A tuple as a list; other values unchanged.

@@ -79,4 +79,52 @@ struct TemplateFuzzTests {
             _ = try ChatTemplate(source: source, name: "hostile").render(JinjaObject())
         }
     }
+
+    /// Fuzz finding (fuzz-jinja, 554,786 runs): a namespace stored inside itself sent repr into
+    /// unbounded recursion and overflowed the stack. Expected strings are jinja2 3.x's output.
+    @Test("a namespace inside itself prints as Python's recursive repr does", arguments: [
+        ("{% set ns = namespace(a=1) %}{% set ns.b = ns %}{{ ns }}|{{ [ns] }}",
+         "<Namespace {'a': 1, 'b': <Namespace {...}>}>|[<Namespace {'a': 1, 'b': <Namespace {...}>}>]"),
+        ("{% set a = namespace(x='q') %}{% set b = namespace(y=a) %}{% set a.z = b %}{{ a }}|{{ b|string }}",
+         "<Namespace {'x': 'q', 'z': <Namespace {'y': <Namespace {...}>}>}>|<Namespace {'y': <Namespace {'x': 'q', 'z': <Namespace {...}>}>}>"),
+        ("{% set ns = namespace(a=[1,'x']) %}{{ ns }}", "<Namespace {'a': [1, 'x']}>"),
+    ])
+    func cyclicNamespace(_ source: String, _ expected: String) throws {
+        #expect(try ChatTemplate(source: source, name: "cycle").render(JinjaObject()) == expected)
+    }
+
+    @Test("values nesting past 256 levels on a namespace are refused; 200 levels render as jinja2 does")
+    func deepValues() throws {
+        func render(_ source: String) throws -> String { try ChatTemplate(source: source, name: "deep").render(JinjaObject()) }
+        for build in ["{% set ns.v = [ns.v] %}", "{% set ns.v = {'k': ns.v} %}", "{% set ns.v = namespace(p=ns.v) %}"] {
+            #expect(throws: TemplateError.self) {
+                try render("{% set ns = namespace(v=1) %}{% for i in range(100000) %}" + build + "{% endfor %}{{ ns.v }}")
+            }
+        }
+        let out = try render("{% set ns = namespace(v=1) %}{% for i in range(200) %}{% set ns.v = [ns.v] %}{% endfor %}{{ ns.v }}")
+        #expect(out == String(repeating: "[", count: 200) + "1" + String(repeating: "]", count: 200))
+    }
+
+    @Test("the committed fuzz-jinja inputs render or throw a TemplateError")
+    func corpusFindings() throws {
+        let path = TemplateFixtures.root + "/Fuzz/Corpus/jinja/stack-overflow-pythonRepr.jinja-input"
+        let source = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        // fuzz-jinja's render context (Fuzz/Sources/fuzz-jinja/main.swift), which the input needs to recurse.
+        let contextJSON = """
+        {"messages": [
+          {"role": "system", "content": "You are a helpful assistant."},
+          {"role": "user", "content": "What is the weather in Paris?"},
+          {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+          {"role": "tool", "content": "22 degrees", "tool_name": "get_weather"},
+          {"role": "assistant", "content": "It is 22 degrees.", "thinking": "easy"},
+          {"role": "user", "content": [{"type": "text", "text": "Thanks!"}]}],
+         "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather now",
+           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}],
+         "add_generation_prompt": true, "bos_token": "<s>", "eos_token": "</s>", "enable_thinking": true}
+        """
+        guard case let .object(context) = try JinjaValue.parseJSON(contextJSON) else { Issue.record("context"); return }
+        let options = RenderOptions(now: TemplateDate(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
+        do { _ = try ChatTemplate(source: source, name: "finding").render(context, options: options) }
+        catch is TemplateError {}
+    }
 }
