@@ -11,11 +11,11 @@ import Darwin
 enum Builtins {
     static let globals: [String: JinjaValue] = [
         "range": .callable(Callable("range") { args, _ throws(TemplateError) in try range(args) }),
-        "namespace": .callable(Callable("namespace") { args, _ throws(TemplateError) in
+        "namespace": .callable(Callable("namespace") { args, interpreter throws(TemplateError) in
             var o = JinjaObject()
             for v in args.positional { if case let .object(d) = v { for p in d.pairs { o[p.key] = p.value } } }
             for (k, v) in args.keyword { o[k] = v }
-            return .namespace(Namespace(o))
+            return .namespace(interpreter.makeNamespace(o))
         }),
         "dict": .callable(Callable("dict") { args, _ throws(TemplateError) in
             var o = JinjaObject()
@@ -31,10 +31,10 @@ enum Builtins {
                 return .string(state.used ? sep : "")
             })
         }),
-        "cycler": .callable(Callable("cycler") { args, _ throws(TemplateError) in
+        "cycler": .callable(Callable("cycler") { args, interpreter throws(TemplateError) in
             let items = args.positional
             guard !items.isEmpty else { throw TemplateError(.runtime, "cycler needs at least one item") }
-            let state = Namespace(JinjaObject())
+            let state = interpreter.makeNamespace(JinjaObject())
             let position = JoinerState()
             var index = 0
             state.attributes["current"] = items[0]

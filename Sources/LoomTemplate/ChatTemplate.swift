@@ -26,6 +26,7 @@ public struct ChatTemplate: Sendable {
     /// Renders with `context` (messages, tools, add_generation_prompt, bos_token, …).
     public func render(_ context: JinjaObject, options: RenderOptions = RenderOptions()) throws(TemplateError) -> String {
         let interpreter = Interpreter(templateName: name, context: context, options: options)
+        defer { interpreter.releaseNamespaces() }
         do {
             return try interpreter.render(nodes)
         } catch {

@@ -12,6 +12,8 @@ final class Interpreter {
     /// Depth of macro calls, to stop runaway recursion.
     var callDepth = 0
     static let maxCallDepth = 200
+    /// Every namespace made during the render (see `makeNamespace`).
+    var namespaces: [Namespace] = []
     /// How deep arrays, objects and namespaces may nest in a value stored on a namespace.
     static let maxValueDepth = 256
     /// Loop iterations so far; a template that loops without end fails instead of hanging.
@@ -51,6 +53,20 @@ final class Interpreter {
 
     func assign(_ name: String, _ value: JinjaValue) {
         frames[frames.count - 1][name] = value
+    }
+
+    /// A new namespace, emptied when the render ends: a namespace can hold itself (`ns.me = ns`,
+    /// a cycler's methods), a reference cycle that would otherwise outlive the render.
+    func makeNamespace(_ attributes: JinjaObject) -> Namespace {
+        let n = Namespace(attributes)
+        namespaces.append(n)
+        return n
+    }
+
+    /// Empties every namespace made during the render; called once, when the whole render ends.
+    func releaseNamespaces() {
+        for n in namespaces { n.attributes = JinjaObject() }
+        namespaces = []
     }
 
     func render(_ nodes: [Node]) throws(TemplateError) -> String {

@@ -4,7 +4,7 @@
 
 import Foundation
 import Testing
-import LoomTemplate
+@testable import LoomTemplate
 
 @Suite("template fuzz")
 struct TemplateFuzzTests {
@@ -91,6 +91,20 @@ struct TemplateFuzzTests {
     ])
     func cyclicNamespace(_ source: String, _ expected: String) throws {
         #expect(try ChatTemplate(source: source, name: "cycle").render(JinjaObject()) == expected)
+    }
+
+    @Test("namespaces made in a render are emptied when it ends, so one holding itself is freed")
+    func namespaceCycleFreed() throws {
+        let interpreter = Interpreter(templateName: "cycle", context: JinjaObject(), options: RenderOptions())
+        weak var freed: Namespace?
+        do {
+            let n = interpreter.makeNamespace(JinjaObject())
+            n.attributes["me"] = .namespace(n)
+            freed = n
+        }
+        #expect(freed != nil)
+        interpreter.releaseNamespaces()
+        #expect(freed == nil)
     }
 
     @Test("values nesting past 256 levels on a namespace are refused; 200 levels render as jinja2 does")
