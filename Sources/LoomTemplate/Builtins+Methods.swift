@@ -180,7 +180,7 @@ extension Builtins {
                 guard case let .string(old)? = a.value(0, "old"), case let .string(new)? = a.value(1, "new") else {
                     throw TemplateError(.runtime, "replace() arguments must be str")
                 }
-                return .string(replace(s, old, new, count: a.value(2, "count")?.integer ?? -1))
+                return .string(try replace(s, old, new, count: a.value(2, "count")?.integer ?? -1))
             }
         case "format": return m { a throws(TemplateError) in .string(try strFormat(s, a)) }
         case "join":
@@ -198,6 +198,7 @@ extension Builtins {
                     guard case let .string(t) = v else { throw TemplateError(.runtime, "sequence item: expected str instance, \(v.typeName) found") }
                     parts.append(t)
                 }
+                try Interpreter.ensure(bytes: Interpreter.size(parts.count - 1, times: s.utf8.count, plus: parts.reduce(0) { $0 + $1.utf8.count }))
                 return .string(parts.joined(separator: s))
             }
         case "find", "rfind", "index":
@@ -242,6 +243,7 @@ extension Builtins {
                 let width = a.value(0, "width")?.integer ?? 0
                 let fill = a.value(1, "fillchar")?.pythonString ?? " "
                 let n = max(0, width - s.count)
+                try Interpreter.ensure(bytes: Interpreter.size(n, times: fill.utf8.count, plus: s.utf8.count))
                 switch name {
                 case "ljust": return .string(s + String(repeating: fill, count: n))
                 case "rjust": return .string(String(repeating: fill, count: n) + s)
@@ -254,6 +256,7 @@ extension Builtins {
             return m { a throws(TemplateError) in
                 let width = a.value(0, "width")?.integer ?? 0
                 let n = max(0, width - s.count)
+                try Interpreter.ensure(bytes: Interpreter.size(n, times: 1, plus: s.utf8.count))
                 if let f = s.first, f == "-" || f == "+" { return .string(String(f) + String(repeating: "0", count: n) + s.dropFirst()) }
                 return .string(String(repeating: "0", count: n) + s)
             }
@@ -261,9 +264,10 @@ extension Builtins {
         }
     }
 
-    /// Python `str.replace(old, new, count)`.
-    static func replace(_ s: String, _ old: String, _ new: String, count: Int) -> String {
+    /// Python `str.replace(old, new, count)`; throws when the result would pass the render's size limit.
+    static func replace(_ s: String, _ old: String, _ new: String, count: Int) throws(TemplateError) -> String {
         if old.isEmpty {
+            try Interpreter.ensure(bytes: Interpreter.size(s.count + 1, times: new.utf8.count, plus: s.utf8.count))
             var out = ""
             var n = 0
             for c in s {
@@ -275,6 +279,7 @@ extension Builtins {
         }
         var parts = split(s, .string(old), count)
         guard parts.count > 1 else { return s }
+        try Interpreter.ensure(bytes: Interpreter.size(parts.count - 1, times: new.utf8.count, plus: s.utf8.count))
         let head = parts.removeFirst()
         return head + new + parts.joined(separator: new)
     }

@@ -159,6 +159,7 @@ enum Builtins {
             if plus && d >= 0 { body = "+" + body }
         }
         if body.count < width {
+            try Interpreter.ensure(bytes: Interpreter.size(width, times: 1))
             let pad = String(repeating: zeroPad && !leftAlign && conversion != "s" ? "0" : " ", count: width - body.count)
             body = leftAlign ? body + pad : (zeroPad && body.hasPrefix("-") ? "-" + pad + body.dropFirst() : pad + body)
         }
@@ -249,6 +250,7 @@ enum Builtins {
         }
         let n = max(0, width - body.count)
         guard n > 0 else { return body }
+        try Interpreter.ensure(bytes: Interpreter.size(n, times: fill.utf8.count, plus: body.utf8.count))
         let isNumber = v.number != nil && !(v.typeName == "str")
         switch align ?? (isNumber ? ">" : "<") {
         case "<": return body + String(repeating: fill, count: n)

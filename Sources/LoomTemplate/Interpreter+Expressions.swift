@@ -201,6 +201,16 @@ extension Interpreter {
         }
     }
 
+    /// `a + b` of two strings or two lists stays within the size limits (a loop doubling a value
+    /// would otherwise reach any size in a few dozen steps).
+    func checkConcatenation(_ a: JinjaValue, _ b: JinjaValue) throws(TemplateError) {
+        switch (a, b) {
+        case let (.string(x), .string(y)): try Self.ensure(bytes: Self.size(x.utf8.count, times: 1, plus: y.utf8.count))
+        case let (.array(x), .array(y)), let (.tuple(x), .tuple(y)): try Self.ensure(items: Self.size(x.count, times: 1, plus: y.count))
+        default: break
+        }
+    }
+
     /// A repetition count for `s * n`, refusing results beyond the output limit.
     func repeatCount(_ size: Int, _ n: JinjaValue) throws(TemplateError) -> Int {
         let count = max(0, n.integer ?? 0)
@@ -209,7 +219,12 @@ extension Interpreter {
     }
 
     func binary(_ op: String, _ a: JinjaValue, _ b: JinjaValue) throws(TemplateError) -> JinjaValue {
-        if op == "~" { return .string(a.pythonString + b.pythonString) }
+        if op == "~" {
+            let x = a.pythonString, y = b.pythonString
+            try Self.ensure(bytes: Self.size(x.utf8.count, times: 1, plus: y.utf8.count))
+            return .string(x + y)
+        }
+        if op == "+" { try checkConcatenation(a.plain, b.plain) }
         if op == "+", case .markup = a, case .markup = b { return .markup(a.pythonString + b.pythonString) }
         if op == "+", case let .markup(x) = a, case let .string(y) = b { return .markup(x + Self.htmlEscaped(y)) }
         if op == "+", case let .string(x) = a, case let .markup(y) = b { return .markup(Self.htmlEscaped(x) + y) }
@@ -221,7 +236,9 @@ extension Interpreter {
         case let ("+", .tuple(x), .tuple(y)): return .tuple(x + y)
         case let ("*", .string(x), _) where b.integer != nil: return .string(String(repeating: x, count: try repeatCount(x.utf8.count, b)))
         case let ("*", _, .string(y)) where a.integer != nil: return .string(String(repeating: y, count: try repeatCount(y.utf8.count, a)))
-        case let ("*", .array(x), _) where b.integer != nil: return .array(Array(repeatElement(x, count: try repeatCount(x.count, b)).joined()))
+        case let ("*", .array(x), _) where b.integer != nil:
+            try Self.ensure(items: Self.size(x.count, times: b.integer ?? 0))
+            return .array(Array(repeatElement(x, count: max(0, b.integer ?? 0)).joined()))
         case let ("%", .string(x), _): return .string(try Builtins.percentFormat(x, b))
         default: break
         }

@@ -19,6 +19,10 @@ extension Interpreter {
                 itemSep = seps[0].pythonString
                 keySep = seps[1].pythonString
             }
+            if let indent, indent > 0 {   // each of the lines gets up to depth × indent spaces
+                let (lines, depth) = value.jsonShape()
+                try Self.ensure(bytes: Self.size(Self.size(lines, times: depth), times: indent))
+            }
             return .string(try value.toJSON(indent: indent, sortKeys: arg(3, "sort_keys")?.isTruthy ?? false,
                                             itemSeparator: itemSep, keySeparator: keySep,
                                             ensureASCII: arg(0, "ensure_ascii")?.isTruthy ?? false))
@@ -40,7 +44,9 @@ extension Interpreter {
         case "join":
             var items = try iterate(value)
             if let attribute = arg(1, "attribute") { items = try items.map { v throws(TemplateError) in try attributePath(v, attribute) } }
-            return .string(items.map(\.pythonString).joined(separator: arg(0, "d")?.pythonString ?? ""))
+            let parts = items.map(\.pythonString), separator = arg(0, "d")?.pythonString ?? ""
+            try Self.ensure(bytes: Self.size(parts.count - 1, times: separator.utf8.count, plus: parts.reduce(0) { $0 + $1.utf8.count }))
+            return .string(parts.joined(separator: separator))
         case "string": return .string(value.pythonString)
         case "upper": return .string(value.pythonString.uppercased())
         case "lower": return .string(value.pythonString.lowercased())
@@ -49,8 +55,8 @@ extension Interpreter {
         case "trim": return .string(Builtins.strip(value.pythonString, arg(0, "chars"), leading: true, trailing: true))
         case "replace":
             let count = arg(2, "count")?.integer ?? -1
-            return .string(Builtins.replace(value.pythonString, arg(0, "old")?.pythonString ?? "", arg(1, "new")?.pythonString ?? "", count: count))
-        case "indent": return .string(Self.indent(value.pythonString, width: arg(0, "width") ?? .int(4),
+            return .string(try Builtins.replace(value.pythonString, arg(0, "old")?.pythonString ?? "", arg(1, "new")?.pythonString ?? "", count: count))
+        case "indent": return .string(try Self.indent(value.pythonString, width: arg(0, "width") ?? .int(4),
                                                   first: arg(1, "first")?.isTruthy ?? false, blank: arg(2, "blank")?.isTruthy ?? false))
         case "int":
             switch value {
@@ -191,6 +197,7 @@ extension Interpreter {
             let width = arg(0, "width")?.integer ?? 80
             let s = value.pythonString
             let n = max(0, width - s.count)
+            try Self.ensure(bytes: Self.size(n, times: 1, plus: s.utf8.count))
             let left = n / 2 + (n & width & 1)
             return .string(String(repeating: " ", count: left) + s + String(repeating: " ", count: n - left))
         case "wordcount": return .int(Builtins.split(value.pythonString, nil, -1).count)
@@ -202,6 +209,7 @@ extension Interpreter {
         case "batch":
             let size = max(1, arg(0, "linecount")?.integer ?? 1)
             let items = try iterate(value)
+            if arg(1, "fill_with") != nil { try Self.ensure(items: Self.size(items.count, times: 1, plus: size)) }
             var out: [JinjaValue] = []
             var i = 0
             while i < items.count {
@@ -268,9 +276,14 @@ extension Interpreter {
 
     /// jinja2's `indent` filter (3.x): indents all lines but the first (unless `first`), skipping
     /// blank lines (unless `blank`).
-    static func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) -> String {
+    static func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) throws(TemplateError) -> String {
         let indention: String
-        if case let .string(w) = width { indention = w } else { indention = String(repeating: " ", count: max(0, width.integer ?? 4)) }
+        if case let .string(w) = width { indention = w } else {
+            try ensure(bytes: size(width.integer ?? 4, times: 1))
+            indention = String(repeating: " ", count: max(0, width.integer ?? 4))
+        }
+        let lines = s.utf8.reduce(1) { $1 == 10 ? $0 + 1 : $0 }   // at least the lines splitlines finds at \n
+        try ensure(bytes: size(lines + 1, times: indention.utf8.count, plus: s.utf8.count))
         let text = s + "\n"
         var rv: String
         if blank {

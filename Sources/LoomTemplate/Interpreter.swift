@@ -21,6 +21,27 @@ final class Interpreter {
     static let maxIterations = 1_000_000
     /// Largest output (UTF-8 bytes) a render may produce.
     static let maxOutputBytes = 64 << 20
+    /// Most items of a list a render builds (`+`, `*`, batch).
+    static let maxItems = 1 << 20
+
+    /// Throws before a string of `bytes` UTF-8 bytes is built when it would pass `maxOutputBytes`:
+    /// every operation that multiplies a string's size (join, replace, padding, indent, `*`, `~`)
+    /// checks first, so a hostile template gets an error instead of exhausting memory.
+    static func ensure(bytes: Int) throws(TemplateError) {
+        guard bytes <= maxOutputBytes else { throw TemplateError(.runtime, "result too large (more than \(maxOutputBytes >> 20) MiB)") }
+    }
+
+    /// Throws before a list of `items` items is built when it would pass `maxItems`.
+    static func ensure(items: Int) throws(TemplateError) {
+        guard items <= maxItems else { throw TemplateError(.runtime, "result too large (more than \(maxItems) items)") }
+    }
+
+    /// a·b + c, saturating at Int.max (sizes to check, never negative).
+    static func size(_ a: Int, times b: Int, plus c: Int = 0) -> Int {
+        let (p, o) = max(0, a).multipliedReportingOverflow(by: max(0, b))
+        let (r, o2) = p.addingReportingOverflow(max(0, c))
+        return o || o2 ? Int.max : r
+    }
 
     enum Flow { case normal, breakLoop, continueLoop }
 

@@ -52,6 +52,17 @@ extension JinjaValue {
         }
     }
 
+    /// Values (lines of indented JSON) and nesting depth, for bounding `tojson(indent=…)`'s output.
+    func jsonShape() -> (values: Int, depth: Int) {
+        switch self {
+        case let .array(a), let .tuple(a), let .view(_, a):
+            return a.reduce((1, 1)) { acc, v in let s = v.jsonShape(); return (acc.0 + s.values, max(acc.1, s.depth + 1)) }
+        case let .object(o):
+            return o.entries.reduce((1, 1)) { acc, e in let s = e.value.jsonShape(); return (acc.0 + s.values, max(acc.1, s.depth + 1)) }
+        default: return (1, 1)
+        }
+    }
+
     /// Python `json.dumps(self, ensure_ascii=ensureASCII, indent=indent, separators=…, sort_keys=…)`.
     func toJSON(indent: Int? = nil, sortKeys: Bool = false, itemSeparator: String? = nil,
                 keySeparator: String? = nil, ensureASCII: Bool = false) throws(TemplateError) -> String {
