@@ -1,8 +1,10 @@
 // Options (§3): the free-form `options` object decoded once into typed fields with Ollama's rules.
 //   int fields accept JSON numbers (fractions truncated); float fields need numbers; bool fields
 //   need booleans; `stop` needs an array of strings; null values and unknown keys are ignored.
-//   A type violation is «option "x" must be of type float32 / integer / boolean / array» (500, as
-//   Ollama raises it during scheduling).
+//   A type violation is «option "x" must be of type float32 / integer / boolean / array», with
+//   status 400: Ollama answers 500 (it raises the error during scheduling), but it is the client's
+//   mistake, and a production server answers a malformed request with a 4xx (issue 21). Ollama's
+//   clients raise the same ResponseError with the same message either way.
 
 /// Typed generation and runner options; nil = not given (the model's or server's default applies).
 public struct Options: Sendable, Equatable {
@@ -56,21 +58,21 @@ public struct Options: Sendable, Equatable {
         }
         for (key, value) in pairs where value != .null {
             if let path = Self.intKeys[key] {
-                guard let n = value.doubleValue, n.isFinite else { throw .internalError("option \"\(key)\" must be of type integer") }
+                guard let n = value.doubleValue, n.isFinite else { throw .badRequest("option \"\(key)\" must be of type integer") }
                 self[keyPath: path] = Int(clamping: Int64(n.rounded(.towardZero).clamped(to: -9.2e18...9.2e18)))
             } else if let path = Self.floatKeys[key] {
-                guard let n = value.doubleValue else { throw .internalError("option \"\(key)\" must be of type float32") }
+                guard let n = value.doubleValue else { throw .badRequest("option \"\(key)\" must be of type float32") }
                 self[keyPath: path] = n
             } else if key == "stop" {
-                guard case let .array(items) = value else { throw .internalError("option \"stop\" must be of type array") }
+                guard case let .array(items) = value else { throw .badRequest("option \"stop\" must be of type array") }
                 var stops: [String] = []
                 for item in items {
-                    guard case let .string(s) = item else { throw .internalError("option \"stop\" must be of an array of strings") }
+                    guard case let .string(s) = item else { throw .badRequest("option \"stop\" must be of an array of strings") }
                     stops.append(s)
                 }
                 stop = stops
             } else if key == "ignore_eos" {
-                guard let b = value.boolValue else { throw .internalError("option \"ignore_eos\" must be of type bool") }
+                guard let b = value.boolValue else { throw .badRequest("option \"ignore_eos\" must be of type bool") }
                 ignoreEOS = b
             }
             // Other keys: ignored (Ollama logs "invalid option provided").

@@ -306,7 +306,7 @@ class ServerTests(unittest.TestCase):
         self.assertError(400, "/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "x"}],
                                             "tools": [{"type": "function", "function": {"name": "f"}}]},
                          "registry.ollama.ai/library/smollm2:135m does not support tools")
-        self.assertError(500, "/api/generate", {"model": MODEL, "prompt": "x", "options": {"temperature": "hot"}},
+        self.assertError(400, "/api/generate", {"model": MODEL, "prompt": "x", "options": {"temperature": "hot"}},
                          'option "temperature" must be of type float32')
         # A think:false request is fine; the server is still healthy after all of the above.
         r = self.client.generate(model=MODEL, prompt="Hi", think=False, options={"num_predict": 2})

@@ -36,13 +36,13 @@ struct WireTests {
         let json = #"{"num_ctx": 2048.9, "temperature": 0, "stop": ["a", "b"], "seed": 42, "mirostat": 1, "foo": "bar", "top_k": null}"#
         let o = try Options(try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)))
         #expect(o.numCtx == 2048 && o.temperature == 0 && o.stop == ["a", "b"] && o.seed == 42 && o.topK == nil)
-        #expect(throws: APIError.internalError("option \"temperature\" must be of type float32")) {
+        #expect(throws: APIError.badRequest("option \"temperature\" must be of type float32")) {
             try Options(.object([("temperature", .string("hot"))]))
         }
-        #expect(throws: APIError.internalError("option \"num_predict\" must be of type integer")) {
+        #expect(throws: APIError.badRequest("option \"num_predict\" must be of type integer")) {
             try Options(.object([("num_predict", .bool(true))]))
         }
-        #expect(throws: APIError.internalError("option \"stop\" must be of an array of strings")) {
+        #expect(throws: APIError.badRequest("option \"stop\" must be of an array of strings")) {
             try Options(.object([("stop", .array([1]))]))
         }
     }

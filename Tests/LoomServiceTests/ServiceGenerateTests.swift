@@ -174,8 +174,8 @@ struct ServiceGenerateTests {
         ("think level", 400, "invalid think value: \"extreme\" (must be \"high\", \"medium\", \"low\", \"max\", true, or false)"),
         ("think on non-thinker", 400, "\"tiny\" does not support thinking"),
         ("options not object", 400, "options must be an object"),
-        ("option type", 500, "option \"temperature\" must be of type float32"),
-        ("stop type", 500, "option \"stop\" must be of type array"),
+        ("option type", 400, "option \"temperature\" must be of type float32"),
+        ("stop type", 400, "option \"stop\" must be of type array"),
         ("format xml", 400, "invalid format: \"xml\"; expected \"json\" or a valid JSON Schema object"),
     ])
     func validation(label: String, status: Int, message: String) async throws {
