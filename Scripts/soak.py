@@ -15,6 +15,10 @@ refused (unknown model 404, bad JSON 400), and clients that disconnect mid-strea
 after a few objects, sometimes with a TCP reset). Behind nginx (--instances > 1) the store is
 read-only, so create/copy/delete are left out.
 
+The servers run with LOOM_PROMPT_CACHE=--prompt-cache (default 64 MiB per loaded model), so the
+bounded prompt cache is full by the end of warm-up and the measured run includes its evictions; each
+sample also records the sum of /api/ps sizes (weights, KV caches and what the prompt caches hold).
+
 Verdict (exit status 1 when any fails):
 - errors: 0 — no 5xx, no error object in a stream, no failed client call other than the expected
   404/400 and the deliberate disconnects, no 5xx or "(error" line in the server's log;
@@ -39,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import warnings
 from pathlib import Path
 
@@ -67,6 +72,15 @@ def duration(text):
     if not m:
         raise argparse.ArgumentTypeError(f"not a duration: {text}")
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def ps_bytes(url):
+    """Sum of /api/ps sizes (weights + KV caches + what the prompt caches hold now), or -1."""
+    try:
+        with urllib.request.urlopen(url + "/api/ps", timeout=10) as r:
+            return sum(m.get("size", 0) for m in json.load(r).get("models", []))
+    except Exception:
+        return -1
 
 
 def proc_stats(pid):
@@ -276,6 +290,9 @@ def main():
     ap.add_argument("--instances", type=int, default=1, help=">1: read-only servers behind nginx")
     ap.add_argument("--csv", default=None, help="default .cache/soak/soak-<time>.csv")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--prompt-cache", type=int, default=64,
+                    help="LOOM_PROMPT_CACHE MiB per loaded model (default 64: full by the end of warm-up, so "
+                         "the run measures a cache that evicts; the server's own default, 512, would still be filling)")
     ap.add_argument("--serve", default=str(scaleout.SERVE))
     args = ap.parse_args()
     warnings.simplefilter("ignore", ResourceWarning)
@@ -283,6 +300,7 @@ def main():
     out = Path(args.csv or ROOT / f".cache/soak/soak-{time.strftime('%Y%m%d-%H%M%S')}.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
 
+    env = {"LOOM_PROMPT_CACHE": str(args.prompt_cache)}
     tmp = tempfile.TemporaryDirectory(prefix="loom-soak-")
     imports = [f"{MODEL}={MODEL_FILE}"] + ([f"{MINILM}={MINILM_FILE}"] if MINILM_FILE.exists() else [])
     cluster = None
@@ -292,11 +310,11 @@ def main():
         w = scaleout.Instance(tmp.name, read_only=False, serve=args.serve).start()
         ollama.Client(host=w.url).create(model=TOOLS_MODEL, from_=MODEL, template=QWEN.read_text())
         w.stop()
-        cluster = scaleout.Cluster(args.instances, tmp.name, serve=args.serve)
+        cluster = scaleout.Cluster(args.instances, tmp.name, env=env, serve=args.serve)
         servers, url, host_port = cluster.instances, cluster.url, ("127.0.0.1", cluster.nginx.port)
     else:
         args_import = [a for spec in imports for a in ("--import", spec)]
-        server = scaleout.Instance(tmp.name, read_only=False, args=args_import, serve=args.serve).start(timeout=600)
+        server = scaleout.Instance(tmp.name, read_only=False, args=args_import, env=env, serve=args.serve).start(timeout=600)
         ollama.Client(host=server.url).create(model=TOOLS_MODEL, from_=MODEL, template=QWEN.read_text())
         servers, url, host_port = [server], server.url, ("127.0.0.1", server.port)
 
@@ -324,7 +342,7 @@ def run(args, warmup, out, url, host_port, servers):
     baseline = None
     with open(out, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["seconds", "server", "pid", "rss_kib", "threads", "fds", "requests", "errors", "phase"])
+        w.writerow(["seconds", "server", "pid", "rss_kib", "threads", "fds", "requests", "errors", "phase", "ps_bytes"])
         next_sample, reported = start, 0
         while time.time() - start < args.duration:
             now = time.time()
@@ -340,12 +358,13 @@ def run(args, warmup, out, url, host_port, servers):
                     if not s.alive:
                         raise SystemExit(f"server {s.pid} died:\n" + "\n".join(s.lines[-30:]))
                     rss, th, fd = proc_stats(s.pid)
-                    samples.append((now - start, k, rss, th, fd, done, errs))
-                    w.writerow([round(now - start, 1), k, s.pid, rss, th, fd, done, errs, "warm-up" if baseline is None else "run"])
+                    ps = ps_bytes(s.url)
+                    samples.append((now - start, k, rss, th, fd, done, errs, ps))
+                    w.writerow([round(now - start, 1), k, s.pid, rss, th, fd, done, errs, "warm-up" if baseline is None else "run", ps])
                 f.flush()
                 last = samples[-1]
-                print(f"  {last[0] / 60:6.1f} min  rss {last[2] / 1024:7.1f} MiB  threads {last[3]:3d}  fds {last[4]:3d}  "
-                      f"requests {done}  errors {errs}", flush=True)
+                print(f"  {last[0] / 60:6.1f} min  rss {last[2] / 1024:7.1f} MiB  (/api/ps {last[7] / 2**20:7.1f} MiB)  "
+                      f"threads {last[3]:3d}  fds {last[4]:3d}  requests {done}  errors {errs}", flush=True)
                 for e in soak.errors[reported:errs]:
                     print(f"    error at {e[0] - start:.1f}s in {e[1]}: {e[2]}", flush=True)
                 reported = errs

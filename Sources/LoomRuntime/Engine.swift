@@ -294,6 +294,9 @@ public final class Engine: @unchecked Sendable {
     /// Bytes held by the KV caches of all slots.
     public var kvCacheBytes: Int { slots.reduce(0) { $0 + $1.cache.byteCount } }
 
+    /// Bytes held now by the prompt cache's saved prefixes (at most its budget; PromptCache.swift).
+    public var promptCacheBytes: Int { promptCache.byteCount }
+
     /// Bytes held by the sequences' states (KV caches and forward-pass buffers) and the batch workspace.
     public var stateBytes: Int { slots.reduce(stepper.workspace.byteCount) { $0 + $1.state.byteCount } }
 

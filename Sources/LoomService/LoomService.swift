@@ -182,7 +182,9 @@ public final class LoomService: OllamaService {
         var models: [ProcessModel] = []
         for r in runners {
             let (expires, _) = await scheduler.expiry(r, now: now)
-            models.append(ProcessModel(name: r.entry.name, size: r.size, digest: r.entry.digest, details: r.details,
+            // The weights file and KV caches, plus what the prompt cache holds now (bounded by LOOM_PROMPT_CACHE).
+            let size = r.size + (r.model.engine?.promptCacheBytes ?? 0)
+            models.append(ProcessModel(name: r.entry.name, size: size, digest: r.entry.digest, details: r.details,
                                        expiresAt: Timestamp.format(expires, utc: false), contextLength: r.model.contextLength))
         }
         return ProcessResponse(models: models)

@@ -18,6 +18,8 @@
 // the CPU lacks is refused), a warning in a debug build, and — with neither --import nor --models — the default
 // model (.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf, fetched by `make models`) imported as
 // smollm2:135m when it is there, so `swift run serve` from the checkout serves it.
+// Memory: glibc's malloc threshold is fixed at start-up (ServeCommand.fixMallocThreshold in ServeOperations.swift), so a
+// long-running server gives the memory of unloaded models and evicted cache entries back.
 
 import ArgumentParser
 import Foundation
@@ -73,6 +75,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         do { try KernelPath.configure() } catch { throw ValidationError(error.description) }
         let env = ProcessInfo.processInfo.environment
+        Self.fixMallocThreshold(env)
         let (address, port) = try Self.parseHost(host ?? env["OLLAMA_HOST"] ?? "")
         let directory = models ?? env["OLLAMA_MODELS"] ?? (NSHomeDirectory() + "/.loom/models")
         let config: ServiceConfiguration
