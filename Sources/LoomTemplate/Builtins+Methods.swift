@@ -190,7 +190,9 @@ extension Builtins {
                 switch items {
                 case let .array(x), let .tuple(x), let .view(_, x): list = x
                 case let .iterator(g): list = g.drain()
-                case let .string(t): list = t.map { .string(String($0)) }
+                case let .string(t):
+                    if t.utf8.count > Interpreter.maxItems { try Interpreter.ensure(items: t.count) }
+                    list = t.map { .string(String($0)) }
                 default: throw TemplateError(.runtime, "can only join an iterable")
                 }
                 var parts: [String] = []

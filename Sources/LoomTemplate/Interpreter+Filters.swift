@@ -227,11 +227,15 @@ extension Interpreter {
     /// `item.a.b` for a filter's `attribute=` argument (dotted; integer parts index lists).
     func attributePath(_ v: JinjaValue, _ attribute: JinjaValue) throws(TemplateError) -> JinjaValue {
         if let i = attribute.integer { return try item(of: v, .int(i)) }
-        var current = v
-        for part in attribute.pythonString.split(separator: ".") {
-            let key: JinjaValue = Int(part).map { .int($0) } ?? .string(String(part))
-            current = try item(of: current, key)
+        let path = attribute.pythonString
+        let keys: [JinjaValue]
+        if let cached = attributeKeys, cached.path == path { keys = cached.keys } else {
+            // Split once per filter call, not once per item (a filter over a million items).
+            keys = path.split(separator: ".").map { part in Int(part).map { .int($0) } ?? .string(String(part)) }
+            attributeKeys = (path, keys)
         }
+        var current = v
+        for key in keys { current = try item(of: current, key) }
         return current
     }
 

@@ -12,6 +12,8 @@ final class Interpreter {
     /// Depth of macro calls, to stop runaway recursion.
     var callDepth = 0
     static let maxCallDepth = 200
+    /// The last attribute path `attributePath` split ("a.b.0" → keys), reused while it repeats.
+    var attributeKeys: (path: String, keys: [JinjaValue])?
     /// Every namespace made during the render (see `makeNamespace`).
     var namespaces: [Namespace] = []
     /// How deep arrays, objects and namespaces may nest in a value stored on a namespace.
@@ -223,7 +225,9 @@ final class Interpreter {
         switch v.plain {
         case let .array(a), let .tuple(a), let .view(_, a): return a
         case let .object(o): return o.entries.map(\.key)
-        case let .string(s): return s.map { .string(String($0)) }
+        case let .string(s):
+            if s.utf8.count > Self.maxItems { try Self.ensure(items: s.count) }   // one value per character
+            return s.map { .string(String($0)) }
         case .undefined: return []
         case let .namespace(n): return n.attributes.keys.map { .string($0) }
         case let .iterator(g): return g.drain()
