@@ -3,7 +3,9 @@
 //   acquire(entry, options)  → a Runner with a free slot: the loaded one if its runner options
 //                              (num_ctx, num_batch, num_thread, KV cache type) match; otherwise (re)load it, after
 //                              a memory check and evicting the least recently used idle model when
-//                              OLLAMA_MAX_LOADED_MODELS are resident. A request that has to wait (for
+//                              OLLAMA_MAX_LOADED_MODELS are resident. A reload waits for the model's
+//                              requests to end, and requests arriving meanwhile queue behind it (no
+//                              starvation under steady traffic). A request that has to wait (for
 //                              a load or a slot) counts against OLLAMA_MAX_QUEUE; beyond it → 503.
 //   release(runner, keep)    → frees the slot; when the model goes idle its keep-alive starts
 //                              (0 = unload now, forever = never).
@@ -43,6 +45,9 @@ final class Runner: @unchecked Sendable {
     var active = 0
     var lastUsed: Int64 = 0
     var waiters: [CheckedContinuation<Void, Never>] = []
+    /// A request waits to reload this model with other options: it takes no new requests (they
+    /// queue behind the reload), and it is dropped when its last request ends.
+    var draining = false
     /// Bumped on every release, so that an old unload timer does nothing.
     var epoch = 0
 
@@ -79,7 +84,7 @@ actor Scheduler {
         }
         while true {
             if let r = runners[Self.key(entry)] {
-                if r.options == options {
+                if r.options == options && !r.draining {
                     if r.active < config.numParallel {
                         r.active += 1
                         r.epoch += 1
@@ -91,7 +96,11 @@ actor Scheduler {
                     await withCheckedContinuation { r.waiters.append($0) }
                     continue
                 }
-                if r.active == 0 { drop(r); continue }
+                if r.options != options && r.active == 0 { drop(r); continue }
+                // A reload waits for the model's requests to end, and new requests for the model
+                // wait behind it: without that, steady traffic on the model kept a request with
+                // another num_ctx waiting for minutes (the soak's stalls and 300 s timeouts).
+                if r.options != options { r.draining = true }
                 try wait()
                 await withCheckedContinuation { r.waiters.append($0) }
                 continue
@@ -131,6 +140,10 @@ actor Scheduler {
         r.active -= 1
         if let keepAlive { r.keepAlive = keepAlive }
         r.lastUsed = Timestamp.realtimeNanoseconds()
+        if r.draining {   // a reload is waiting: drop the model once idle (waking every waiter, in order)
+            if r.active == 0 { drop(r) }
+            return
+        }
         if !r.waiters.isEmpty { r.waiters.removeFirst().resume(); return }
         guard r.active == 0 else { return }
         r.epoch += 1

@@ -86,6 +86,45 @@ struct SchedulerTests {
         #expect(await service.ps().models.map(\.contextLength) == [64])   // the waiting request reloaded it
     }
 
+    @Test("a reload of a busy model is not starved: requests for the old options arriving meanwhile queue behind it")
+    func reloadNotStarved() async throws {
+        let service = try F.service { $0.numParallel = 2 }
+        let holder = try await Self.hold(service)            // one of the two slots, until cancelled
+        let order = OrderLog()
+        let reload = Task {
+            let options = F.short(2, extra: [("num_ctx", JSONValue(64))])
+            _ = try await F.drain(try await service.generate(F.generate("tiny", "reload", options: options)))
+            await order.append("reload")
+        }
+        #expect(try await Self.eventuallyQueued(service, 1))   // the reload waits for the holder
+        // The old options, with a slot free: before the fix this ran at once, and a steady stream of
+        // such requests kept the reload waiting for as long as it lasted.
+        let same = Task {
+            _ = try await F.drain(try await service.generate(F.generate("tiny", "same")))
+            await order.append("same")
+        }
+        #expect(try await Self.eventuallyQueued(service, 2))
+        holder.cancel()
+        _ = await holder.result
+        try await reload.value
+        try await same.value
+        #expect(await order.names == ["reload", "same"])
+    }
+
+    /// Polls the queue depth (every 20 ms, up to 30 s) until it is `n`.
+    static func eventuallyQueued(_ service: LoomService, _ n: Int) async throws -> Bool {
+        for _ in 0..<1500 {
+            if await service.queueDepth() == n { return true }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return false
+    }
+
+    actor OrderLog {
+        var names: [String] = []
+        func append(_ name: String) { names.append(name) }
+    }
+
     @Test("a cancelled generation frees its slot: the next request runs")
     func cancellationFreesSlot() async throws {
         let service = try F.service()
