@@ -179,6 +179,7 @@ actor Scheduler {
         if runners[Self.key(r.entry)] === r { runners[Self.key(r.entry)] = nil }
         for w in r.waiters { w.resume() }
         r.waiters = []
+        MallocTrim.soon()   // the model's freed memory back to the system (MallocTrim.swift)
     }
 
     func evictIfFull() {
