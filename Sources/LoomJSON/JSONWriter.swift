@@ -96,7 +96,7 @@ extension JSONValue {
 
     private static func newline(_ out: inout String, _ style: JSONStyle, _ level: Int) {
         guard let indent = style.indent else { return }
-        out += "\n" + String(repeating: " ", count: indent * level)
+        out += "\n" + String(repeating: " ", count: max(0, indent) * level)   // Python: indent ≤ 0 → newlines only
     }
 
     /// Appends `s` as a JSON string literal to `out`.

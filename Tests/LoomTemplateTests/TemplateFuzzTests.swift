@@ -120,6 +120,15 @@ struct TemplateFuzzTests {
         #expect(freed == nil)
     }
 
+    /// Fuzz finding (fuzz-jinja, 617,322 runs): a negative indent trapped ("Negative count not
+    /// allowed") in the JSON writer. Python's json.dumps treats indent ≤ 0 as newlines only.
+    @Test("tojson with a negative indent writes newlines only, as json.dumps")
+    func negativeIndent() throws {
+        let out = try ChatTemplate(source: "{{ [1, [2]] | tojson(indent=-1) }}|{{ [1, [2]] | tojson(indent=0) }}", name: "indent")
+            .render(JinjaObject())
+        #expect(out == "[\n1,\n[\n2\n]\n]|[\n1,\n[\n2\n]\n]")   // json.dumps([1, [2]], indent=-1) and indent=0
+    }
+
     @Test("values nesting past 256 levels on a namespace are refused; 200 levels render as jinja2 does")
     func deepValues() throws {
         func render(_ source: String) throws -> String { try ChatTemplate(source: source, name: "deep").render(JinjaObject()) }
@@ -133,7 +142,7 @@ struct TemplateFuzzTests {
     }
 
     @Test("the committed fuzz-jinja findings render or throw a TemplateError, in bounded memory", arguments: [
-        "stack-overflow-pythonRepr", "leak-namespace-cycle", "oom-chained-join",
+        "stack-overflow-pythonRepr", "leak-namespace-cycle", "oom-chained-join", "trap-negative-indent",
     ])
     func corpusFindings(_ name: String) throws {
         let path = TemplateFixtures.root + "/Fuzz/Corpus/jinja/\(name).jinja-input"
