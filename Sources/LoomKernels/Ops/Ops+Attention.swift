@@ -195,11 +195,11 @@ extension Ops {
         scratch: UnsafeMutablePointer<Float>, scratchCount: Int, kernel: AttentionKernel = .grouped, layout: KVLayout? = nil
     ) {
         attention(q: q, kCache: kCache, vCache: vCache, type: type, out: out, shape: shape, heads: heads, tokens: tokens,
-                  scratch: scratch, scratchCount: scratchCount, kernel: kernel, layout: layout, path: KernelPath.ops)
+                  scratch: scratch, scratchCount: scratchCount, kernel: kernel, layout: layout, path: KernelPath.active)
     }
 
-    /// `attention` on a given kernel path: the grouped loop runs as the C kernel on avx2/avx512
-    /// (Ops+AttentionNative.swift), as the Swift loop on baseline (the per-head loop is Swift always).
+    /// `attention` on a given kernel path: on avx2/avx512 the C kernel (Ops+AttentionNative.swift;
+    /// `.perHead` as its one-head tiles), on baseline the Swift loops.
     static func attention(
         q: UnsafePointer<Float>, kCache: UnsafeRawPointer, vCache: UnsafeRawPointer, type: GGMLType,
         out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>?, tokens: Range<Int>?,
@@ -208,7 +208,7 @@ extension Ops {
         let heads = heads ?? 0..<shape.nHead, tokens = tokens ?? 0..<shape.nTokens
         let tile = kernel == .grouped ? maxHeadTile : 1
         let rowMajor = KVLayout.rowMajor(shape, type: type), layout = layout ?? rowMajor
-        let legacy = kernel == .perHead && layout == rowMajor
+        let legacy = kernel == .perHead && layout == rowMajor && path == .baseline
         switch type {
         case .f32:
             if legacy {
