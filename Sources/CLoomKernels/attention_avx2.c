@@ -74,37 +74,7 @@ INLINE float row1(int f, const uint8_t *row, long i) {
     }
 }
 
-/// Ops.exp (ggml_v_expf): e^x lane-wise, the same operations in the same order.
-INLINE __m256 vexp(__m256 x) {
-    const __m256 magic = _mm256_set1_ps(0x1.8p23f);
-    __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), magic);
-    __m256 n = _mm256_sub_ps(z, magic);
-    __m256 b = _mm256_fmadd_ps(n, _mm256_set1_ps(-0x1.62e4p-1f), x);
-    b = _mm256_fmadd_ps(n, _mm256_set1_ps(-0x1.7f7d1cp-20f), b);
-    __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
-    __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_set1_epi32(0x3F800000)));
-    __m256 u = _mm256_mul_ps(b, b);
-    __m256 p1 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
-    __m256 p2 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
-    __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(p1, u, p2), u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
-    __m256 r = _mm256_fmadd_ps(k, j, k);
-    __m256 big = _mm256_or_ps(_mm256_cmp_ps(n, _mm256_set1_ps(126), _CMP_GT_OQ), _mm256_cmp_ps(n, _mm256_set1_ps(-126), _CMP_LT_OQ));
-    if (_mm256_movemask_ps(big) == 0) return r;
-    // Ops.expFixup: results beyond the normal exponent range.
-    __m256i g = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)), _mm256_set1_epi32((int)0x82000000u));
-    __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(g, _mm256_set1_epi32(0x7F000000)));
-    __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, g));
-    r = _mm256_blendv_ps(r, _mm256_mul_ps(_mm256_fmadd_ps(s2, j, s2), s1), big);
-    __m256 huge = _mm256_or_ps(_mm256_cmp_ps(n, _mm256_set1_ps(192), _CMP_GT_OQ), _mm256_cmp_ps(n, _mm256_set1_ps(-192), _CMP_LT_OQ));
-    return _mm256_blendv_ps(r, _mm256_mul_ps(s1, s1), huge);
-}
-
-/// Ops.hsum: (lo4 + hi4), then (a0 + a2) + (a1 + a3).
-INLINE float hsum(__m256 v) {
-    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    __m128 b = _mm_add_ps(a, _mm_movehl_ps(a, a));
-    return _mm_cvtss_f32(b) + _mm_cvtss_f32(_mm_shuffle_ps(b, b, 1));
-}
+#include "math_avx2.inc"
 
 /// Ops.hsumPair / hsumQuad / hsum8.
 INLINE __m256 hpair(__m256 u, __m256 v) {

@@ -1,7 +1,7 @@
 // The run-time kernel paths (KernelPath): LOOM_KERNELS parsing and refusal, the C kernels
 // (CLoomKernels) against the Swift AVX2 kernels they mirror (same bits, in a -DLOOM_AVX2 build),
-// the C grouped attention against the Swift loop (same bits in a -DLOOM_AVX2 build, every KV
-// format, tile width, head/token split and layout), and the f16 conversions the baseline build
+// the C grouped attention, rmsNorm and swiglu against the Swift loops (same bits in a -DLOOM_AVX2
+// build; attention for every KV format, tile width, head/token split and layout), and the f16 conversions the baseline build
 // uses instead of libcalls. Every path's matmuls are
 // also checked against the scalar references in GEMVTests and MatMulTests (arguments:
 // KernelPath.supported); `make test` runs this suite again with LOOM_KERNELS=baseline.
@@ -143,6 +143,48 @@ struct KernelPathTests {
                 let samehm = OpsAttentionGroupedTests.same(hm, full)
                 #expect(samehm, "\(type) \(path) head-major")
             }
+        }
+    }
+
+    @Test("the C rmsNorm and swiglu of every path give the Swift loops' bits",
+          arguments: [1, 7, 8, 9, 16, 17, 24, 64, 576, 1536, 1541])
+    func nativeRowOps(n: Int) {
+        let x = OpsSupport.random(n, seed: UInt64(n), in: -3...3), w = OpsSupport.random(n, seed: UInt64(n + 1))
+        // Gates out to ±120: exp's out-of-range branch (e^−g beyond 2¹²⁶) runs too.
+        let g = OpsSupport.random(n, seed: UInt64(n + 2), in: -120...120), u = OpsSupport.random(n, seed: UInt64(n + 3))
+        for path in KernelPath.supported where path != .baseline {
+            for weighted in [true, false] {
+                var want = [Float](repeating: .nan, count: n), got = want
+                x.opsRead { xp in w.opsRead { wp in
+                    want.opsWrite { Ops.rmsNorm(xp, weight: weighted ? wp : nil, out: $0, n: n, eps: 1e-5, path: .baseline) }
+                    got.opsWrite { Ops.rmsNorm(xp, weight: weighted ? wp : nil, out: $0, n: n, eps: 1e-5, path: path) }
+                } }
+                var inPlace = x
+                w.opsRead { wp in inPlace.opsWrite { Ops.rmsNorm(UnsafePointer($0), weight: weighted ? wp : nil, out: $0, n: n, eps: 1e-5, path: path) } }
+                Self.expectSame(got, want, "rmsNorm \(path) n \(n) weighted \(weighted)")
+                Self.expectSame(inPlace, got, "rmsNorm \(path) n \(n) in place")
+            }
+            var want = [Float](repeating: .nan, count: n), got = want
+            g.opsRead { gp in u.opsRead { up in
+                want.opsWrite { Ops.swiglu(gate: gp, up: up, out: $0, n: n, path: .baseline) }
+                got.opsWrite { Ops.swiglu(gate: gp, up: up, out: $0, n: n, path: path) }
+            } }
+            var inPlace = g
+            u.opsRead { up in inPlace.opsWrite { Ops.swiglu(gate: UnsafePointer($0), up: up, out: $0, n: n, path: path) } }
+            Self.expectSame(got, want, "swiglu \(path) n \(n)")
+            Self.expectSame(inPlace, got, "swiglu \(path) n \(n) in place")
+        }
+    }
+
+    /// The same bits in a -DLOOM_AVX2 build (Swift with FMAs); within 2e-6 relative + 1e-30 otherwise
+    /// (a baseline build's Swift multiplies and adds unfused).
+    static func expectSame(_ got: [Float], _ want: [Float], _ what: String) {
+        if SIMDPath.compiled == .avx2 {
+            let same = got.count == want.count && zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }
+            #expect(same, "\(what)")
+        } else {
+            let bad = zip(got, want).filter { abs($0 - $1) > 2e-6 * abs($1) + 1e-30 }.count
+            #expect(bad == 0, "\(what): \(bad) values off")
         }
     }
 

@@ -117,4 +117,9 @@ typedef struct {
 /// Grouped-query attention, the same bits as the Swift loop compiled with FMA (AVX2+FMA+F16C).
 void loom_attention_avx2(const loom_attention_args *args);
 
+/// RMSNorm of one row (ops_avx2.c; Ops.rmsNorm): out = x / √(mean(x²) + eps) · w (w may be NULL).
+void loom_rms_norm_avx2(const float *x, const float *w, float *out, long n, float eps);
+/// SwiGLU (ops_avx2.c; Ops.swiglu): out = silu(gate) · up over n floats.
+void loom_swiglu_avx2(const float *gate, const float *up, float *out, long n);
+
 #endif
