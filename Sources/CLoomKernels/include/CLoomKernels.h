@@ -95,4 +95,31 @@ int32_t loom_int8_peak_vnni(long iterations, int8_t seed);
 /// 10 independent 8-lane FMA chains × iterations (FMA peak).
 float loom_fma_peak_avx2(long iterations, float xs, float ys);
 
+/// One call of grouped-query attention (attention_avx2.c; Ops+AttentionGrouped.swift): query
+/// tokens [t0, t1) × query heads [h0, h1) of q [nTokens, nHead, headDim] into out (same shape),
+/// over K/V rows of `format` (0 f32, 1 f16, 2 q8_0, 3 q4_0) at k/v (the layer's first row; the row
+/// of position j, KV head g at j·positionStride + g·headStride bytes). Query token t sits at
+/// position pos0 + t and sees positions max(0, p − window + 1)…p (window 0: from 0). group =
+/// nHead / nKVHead; maxTile ≤ 4 query heads share a pass; scores: maxTile rows of rowLength floats.
+typedef struct {
+    int format;
+    const float *q;
+    const void *k;
+    const void *v;
+    float *out;
+    long nHead, group, headDim, pos0, window;
+    float scale;
+    long h0, h1, t0, t1;
+    float *scores;
+    long rowLength, maxTile, positionStride, headStride;
+} loom_attention_args;
+
+/// Grouped-query attention, the same bits as the Swift loop compiled with FMA (AVX2+FMA+F16C).
+void loom_attention_avx2(const loom_attention_args *args);
+
+/// RMSNorm of one row (ops_avx2.c; Ops.rmsNorm): out = x / √(mean(x²) + eps) · w (w may be NULL).
+void loom_rms_norm_avx2(const float *x, const float *w, float *out, long n, float eps);
+/// SwiGLU (ops_avx2.c; Ops.swiglu): out = silu(gate) · up over n floats.
+void loom_swiglu_avx2(const float *gate, const float *up, float *out, long n);
+
 #endif

@@ -11,8 +11,10 @@
 //   swiglu     = silu(gate) · up                                     (ggml_swiglu; llama FFN)
 //
 // silu/gelu/swiglu use the vector `Ops.exp` (rel. error < 3e-7); tested within 2e-6 relative
-// + 1e-7·(1 + |x|) absolute against Double references. `out` may alias an input.
+// + 1e-7·(1 + |x|) absolute against Double references. `out` may alias an input. swiglu runs as C
+// on the avx2/avx512 paths (ops_avx2.c, the same bits as the Swift with FMAs).
 
+import CLoomKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -82,11 +84,23 @@ extension Ops {
 
     /// out = silu(gate) · up, the SwiGLU feed-forward gate.
     /// - gate: [n], up: [n], out: [n] (may alias `gate` or `up`).
-    @inline(never)
+    /// On avx2/avx512 it runs the C twin (CLoomKernels/ops_avx2.c, the same bits as this Swift
+    /// compiled with FMAs); the Swift loop is the baseline path.
     public static func swiglu(
         gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, n: Int
     ) {
+        swiglu(gate: gate, up: up, out: out, n: n, path: KernelPath.active)
+    }
+
+    /// `swiglu` on `path` (C on avx2/avx512, Swift on baseline).
+    @inline(never)
+    static func swiglu(
+        gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, n: Int, path: KernelPath
+    ) {
         precondition(n >= 0, "swiglu: n must be ≥ 0")
+        #if arch(x86_64)
+        if path >= .avx2 { loom_swiglu_avx2(gate, up, out, n); return }
+        #endif
         var i = 0
         while i + 8 <= n { store8(silu(load8(gate + i)) * load8(up + i), out + i); i += 8 }
         if i < n {

@@ -194,10 +194,21 @@ extension Ops {
         out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>? = nil, tokens: Range<Int>? = nil,
         scratch: UnsafeMutablePointer<Float>, scratchCount: Int, kernel: AttentionKernel = .grouped, layout: KVLayout? = nil
     ) {
+        attention(q: q, kCache: kCache, vCache: vCache, type: type, out: out, shape: shape, heads: heads, tokens: tokens,
+                  scratch: scratch, scratchCount: scratchCount, kernel: kernel, layout: layout, path: KernelPath.active)
+    }
+
+    /// `attention` on a given kernel path: on avx2/avx512 the C kernel (Ops+AttentionNative.swift;
+    /// `.perHead` as its one-head tiles), on baseline the Swift loops.
+    static func attention(
+        q: UnsafePointer<Float>, kCache: UnsafeRawPointer, vCache: UnsafeRawPointer, type: GGMLType,
+        out: UnsafeMutablePointer<Float>, shape: AttentionShape, heads: Range<Int>?, tokens: Range<Int>?,
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, kernel: AttentionKernel, layout: KVLayout?, path: KernelPath
+    ) {
         let heads = heads ?? 0..<shape.nHead, tokens = tokens ?? 0..<shape.nTokens
         let tile = kernel == .grouped ? maxHeadTile : 1
         let rowMajor = KVLayout.rowMajor(shape, type: type), layout = layout ?? rowMajor
-        let legacy = kernel == .perHead && layout == rowMajor
+        let legacy = kernel == .perHead && layout == rowMajor && path == .baseline
         switch type {
         case .f32:
             if legacy {
@@ -205,7 +216,7 @@ extension Ops {
                 attentionKernel(kCache.bindMemory(to: Float.self, capacity: count), vCache.bindMemory(to: Float.self, capacity: count),
                                 q, out, shape, heads, tokens, scratch, scratchCount)
             } else {
-                groupedAttention(F32Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+                groupedAttention(F32Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout, path: path)
             }
         case .f16:
             if legacy {
@@ -213,14 +224,14 @@ extension Ops {
                 attentionKernel(kCache.bindMemory(to: Float16.self, capacity: count), vCache.bindMemory(to: Float16.self, capacity: count),
                                 q, out, shape, heads, tokens, scratch, scratchCount)
             } else {
-                groupedAttention(F16Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+                groupedAttention(F16Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout, path: path)
             }
         case .q8_0:
             precondition(shape.headDim % 32 == 0, "attention: a q8_0 cache needs headDim % 32 == 0, got \(shape.headDim)")
-            groupedAttention(Q8_0Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+            groupedAttention(Q8_0Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout, path: path)
         case .q4_0:
             precondition(shape.headDim % 32 == 0, "attention: a q4_0 cache needs headDim % 32 == 0, got \(shape.headDim)")
-            groupedAttention(Q4_0Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout)
+            groupedAttention(Q4_0Rows.self, q, kCache, vCache, out, shape, heads, tokens, scratch, scratchCount, maxTile: tile, layout, path: path)
         default:
             preconditionFailure("attention: no \(type) KV cache")
         }

@@ -97,13 +97,14 @@ extension Ops {
     static func groupedAttention<F: KVRowFormat>(
         _: F.Type, _ q: UnsafePointer<Float>, _ k: UnsafeRawPointer, _ v: UnsafeRawPointer,
         _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>, _ tokens: Range<Int>,
-        _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int, maxTile: Int, _ layout: KVLayout
+        _ scores: UnsafeMutablePointer<Float>, _ scratchCount: Int, maxTile: Int, _ layout: KVLayout, path: KernelPath = .baseline
     ) {
         checkAttention(shape, heads, tokens, scratchCount)
         let nHead = shape.nHead, headDim = shape.headDim, group = nHead / shape.nKVHead
         let rowLength = shape.pos0 + shape.nTokens
         let rows = max(1, min(maxTile, maxHeadTile, group, scratchCount / max(1, rowLength)))
         let stride = layout.positionStride, headStride = layout.headStride
+        if path >= .avx2, NativeAttention.run(F.self, q, k, v, out, shape, heads, tokens, scores, rows: rows, layout) { return }
         for t in tokens {
             let p = shape.pos0 + t
             let first = shape.window.map { max(0, p - $0 + 1) } ?? 0

@@ -8,6 +8,9 @@
 // ggml accumulates the sums in double; here they are f32 with 16 lane-wise partial sums, so the
 // relative error of the sums is ≈ (n/16)·ε. Tested within 1e-5 relative (of max |y|) against a Double
 // reference for n up to 1536. `weight`/`bias` may be nil (treated as 1 / 0). `out` may alias `x`.
+// rmsNorm runs as C on the avx2/avx512 paths (ops_avx2.c, the same bits as the Swift with FMAs).
+
+import CLoomKernels
 
 extension Ops {
     /// RMS-normalizes one row: out = x / √(mean(x²) + eps) · weight.
@@ -17,12 +20,25 @@ extension Ops {
     ///   - out: [n] result; may be the same pointer as `x`.
     ///   - n: row length, ≥ 1.
     ///   - eps: added to the mean square (e.g. 1e-5 or 1e-6).
-    @inline(never)
+    /// On avx2/avx512 it runs the C twin (CLoomKernels/ops_avx2.c, the same bits as this Swift
+    /// compiled with FMAs); the Swift loop is the baseline path.
     public static func rmsNorm(
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
         n: Int, eps: Float
     ) {
+        rmsNorm(x, weight: weight, out: out, n: n, eps: eps, path: KernelPath.active)
+    }
+
+    /// `rmsNorm` of one row on `path` (C on avx2/avx512, Swift on baseline).
+    @inline(never)
+    static func rmsNorm(
+        _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+        n: Int, eps: Float, path: KernelPath
+    ) {
         precondition(n >= 1, "rmsNorm: n must be ≥ 1")
+        #if arch(x86_64)
+        if path >= .avx2 { loom_rms_norm_avx2(x, weight, out, n, eps); return }
+        #endif
         let mean = sumOfSquares(x, n) / Float(n)
         let scale = 1 / (mean + eps).squareRoot()
         scaleRow(x, by: scale, weight: weight, bias: nil, shift: 0, out: out, n: n)

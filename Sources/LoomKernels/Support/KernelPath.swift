@@ -5,7 +5,8 @@
 //   baseline  the portable Swift kernels (rowMajor weights, scalar/SIMD-type code): any CPU
 //   avx2      AVX2+FMA+F16C C kernels (CLoomKernels, `target` attributes): interleaved8 int8
 //             GEMV/GEMM (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0), panel16 float GEMM (F32/F16/BF16), Q8
-//             activations, f16 rows; other types run the Swift AVX2 kernels in a `make` build
+//             activations, f16 rows, grouped-query attention (f32/f16/q8_0/q4_0 KV rows),
+//             rmsNorm, swiglu; other types run the Swift AVX2 kernels in a `make` build
 //             (-DLOOM_AVX2) and the portable ones otherwise
 //   avx512    avx2 plus AVX-512 VNNI (256-bit vpdpbusd) for the int8 GEMV/GEMM
 // NEON (arm64) has no kernels of its own yet: arm64 runs `baseline`.
