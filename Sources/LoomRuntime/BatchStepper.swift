@@ -61,9 +61,6 @@ final class BatchStepper: @unchecked Sendable {
         init(_ entry: BatchEntry) { self.entry = entry }
     }
 
-    /// Pass timing printed to stderr when LOOM_BATCH_TRACE is set (diagnostics; see BatchTrace).
-    let trace: BatchTrace? = ProcessInfo.processInfo.environment["LOOM_BATCH_TRACE"] != nil ? BatchTrace() : nil
-
     init(model: any DecoderModel, pool: ThreadPool, workspace: DecoderState, prefillBudget: Int) {
         self.model = model
         self.prefillBudget = max(1, prefillBudget)
@@ -95,7 +92,6 @@ final class BatchStepper: @unchecked Sendable {
         while true {
             if let logits = request.logits { return logits }
             if running { condition.wait(); continue }
-            let gatherStart = trace.map { _ in DispatchTime.now().uptimeNanoseconds } ?? 0
             let deadline = Date(timeIntervalSinceNow: Self.gather)
             while pending.count < registered && !running && request.logits == nil {
                 if !condition.wait(until: deadline) { break }
@@ -104,10 +100,8 @@ final class BatchStepper: @unchecked Sendable {
             let batch = Self.take(&pending, prefillBudget: prefillBudget)
             running = true
             condition.unlock()
-            let passStart = trace.map { _ in DispatchTime.now().uptimeNanoseconds } ?? 0
             let results = model.forward(batch: batch.map(\.entry), workspace: workspace, pool: pool)
             condition.lock()
-            if let trace { trace.record(gatherStart: gatherStart, passStart: passStart, entries: batch.count, registered: registered) }
             for (r, logits) in zip(batch, results) { r.logits = logits }
             running = false
             condition.broadcast()
@@ -197,29 +191,5 @@ extension Engine {
         if loadReported { return 0 }
         loadReported = true
         return loadDuration
-    }
-}
-
-/// Where a batched step's time goes, for tuning (LOOM_BATCH_TRACE=1): per 200 passes, the mean pass
-/// time, the mean time its leader waited gathering, the mean gap between one pass's end and the
-/// next one's start, and the mean entries per pass against the sequences registered. Called under
-/// the stepper's lock.
-final class BatchTrace: @unchecked Sendable {
-    private var passes = 0, entries = 0, registered = 0
-    private var passNanos: UInt64 = 0, gatherNanos: UInt64 = 0, gapNanos: UInt64 = 0
-    private var lastEnd: UInt64 = 0
-
-    func record(gatherStart: UInt64, passStart: UInt64, entries n: Int, registered r: Int) {
-        let end = DispatchTime.now().uptimeNanoseconds
-        passes += 1; entries += n; registered += r
-        passNanos += end - passStart
-        gatherNanos += passStart - gatherStart
-        if lastEnd > 0 && passStart - lastEnd < 1_000_000_000 { gapNanos += passStart - lastEnd }
-        lastEnd = end
-        guard passes == 200 else { return }
-        func ms(_ v: UInt64) -> String { String(format: "%.2f", Double(v) / 1e6 / Double(passes)) }
-        FileHandle.standardError.write(Data(("batch trace: 200 passes, pass \(ms(passNanos)) ms, gather \(ms(gatherNanos)) ms, "
-            + "gap \(ms(gapNanos)) ms, entries \(String(format: "%.2f", Double(entries) / 200)) of \(String(format: "%.2f", Double(registered) / 200)) registered\n").utf8))
-        passes = 0; entries = 0; registered = 0; passNanos = 0; gatherNanos = 0; gapNanos = 0
     }
 }
