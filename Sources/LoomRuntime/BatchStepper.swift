@@ -6,15 +6,16 @@
 // earlier request is not computed again), else the least recently used one; it waits when all are
 // busy, and gives the slot back when done.
 //
-// Every generating sequence registers with the stepper, and its forward passes — prefill chunks of
-// at most `batchSize` tokens, then one token per step — go through `forward`, which coalesces the
-// passes asked for at the same time into one `DecoderModel.forward(batch:)`: the first caller
-// leads, waits until every registered sequence has asked (at most `gather`, so a sequence busy
-// sampling or rendering never stalls the others for longer), runs the batch and hands each its
-// logits; a caller arriving while a batch runs joins the next one. Alone, a sequence runs at once.
-// A pass takes every decode step but prompt chunks only up to `prefillBudget` (num_batch) tokens,
-// first come first served: the others wait for the next pass, so the decoding sequences advance
-// every step and concurrent prompts finish one after another instead of all at the end.
+// A request whose slot is ready is submitted to the stepper, whose driver thread (started when the
+// first one arrives, gone when none is left) runs the engine's steps, as llama-server's main loop:
+// one `DecoderModel.forward(batch:)` over every active generation's next input — its last sampled
+// token, or its next prompt chunk of at most `batchSize` tokens — then each generation's `advance`
+// with its logits (sampling, streaming, deciding whether it goes on), then the next step with
+// whatever joined meanwhile. No thread hands over per token: the generations' own threads only
+// take a slot and prepare it. A pass takes every decode step but prompt chunks only up to
+// `prefillBudget` (num_batch) tokens, in arrival order: the others wait for the next pass, so
+// the decoding sequences advance every step and concurrent prompts finish one after another
+// instead of all at the end. A generation cancelled while it waits stops at the next step.
 // The batched pass gives each sequence the bits it would get alone, so seeded outputs do not
 // depend on the load. `exclusive` runs other uses of the thread pool (embeddings) between steps.
 
@@ -39,26 +40,33 @@ final class Slot: @unchecked Sendable {
     var cache: KVCache { state.cache }
 }
 
-/// Coalesces the forward passes of an engine's sequences into batched passes.
+/// Runs the forward passes of an engine's generations, batched, on a driver thread of its own.
 final class BatchStepper: @unchecked Sendable {
     let model: any DecoderModel
     let pool: ThreadPool
     /// The batched passes' activations.
     let workspace: DecoderState
     let condition = NSCondition()
-    var registered = 0
-    var pending: [Request] = []
+    /// The generations being run, in arrival order (under `condition`).
+    var active: [GenerationJob] = []
+    /// Whether a driver thread is running the steps.
+    var driving = false
+    /// Whether a step or an `exclusive` body holds the thread pool.
     var running = false
+    /// `exclusive` callers waiting for the pool (the driver lets them in before its next step).
+    var exclusiveWaiting = 0
     /// Most prompt tokens of one pass (num_batch): prefill chunks beyond it wait for the next pass,
     /// so a new prompt delays the decoding sequences by at most one chunk per step.
     let prefillBudget: Int
-    /// Longest a leader waits for the other registered sequences.
-    static let gather: TimeInterval = 0.004
 
+    /// One generation's part of a pass.
     final class Request {
         let entry: BatchEntry
-        var logits: [Float]?
-        init(_ entry: BatchEntry) { self.entry = entry }
+        let job: GenerationJob?
+        init(_ entry: BatchEntry, job: GenerationJob? = nil) {
+            self.entry = entry
+            self.job = job
+        }
     }
 
     init(model: any DecoderModel, pool: ThreadPool, workspace: DecoderState, prefillBudget: Int) {
@@ -68,41 +76,49 @@ final class BatchStepper: @unchecked Sendable {
         self.workspace = workspace
     }
 
-    /// A sequence starts (its passes will be waited for) / ends.
-    func register() {
+    /// Adds a generation whose slot is ready (`job.input` is its first pass); it joins the next step.
+    func submit(_ job: GenerationJob) {
         condition.lock()
-        registered += 1
-        condition.unlock()
-    }
-
-    func unregister() {
-        condition.lock()
-        registered -= 1
+        active.append(job)
+        let start = !driving
+        driving = true
         condition.broadcast()
         condition.unlock()
+        if start { ComputeThread.start { self.drive() } }
     }
 
-    /// The last token's logits of `tokens` run on `state`, in a batch with whatever else is asked now.
-    func forward(_ tokens: [Int32], state: DecoderState) -> [Float] {
-        let request = Request(BatchEntry(tokens: tokens, state: state))
+    /// The driver thread: steps until no generation is left.
+    private func drive() {
         condition.lock()
-        defer { condition.unlock() }
-        pending.append(request)
-        condition.broadcast()
         while true {
-            if let logits = request.logits { return logits }
-            if running { condition.wait(); continue }
-            let deadline = Date(timeIntervalSinceNow: Self.gather)
-            while pending.count < registered && !running && request.logits == nil {
-                if !condition.wait(until: deadline) { break }
+            while running || exclusiveWaiting > 0 { condition.wait() }
+            if active.isEmpty {
+                driving = false
+                condition.unlock()
+                return
             }
-            if request.logits != nil || running { continue }
+            var pending: [Request] = []
+            for job in active {
+                if let slot = job.slot { pending.append(Request(BatchEntry(tokens: job.input, state: slot.state), job: job)) }
+            }
             let batch = Self.take(&pending, prefillBudget: prefillBudget)
             running = true
             condition.unlock()
-            let results = model.forward(batch: batch.map(\.entry), workspace: workspace, pool: pool)
+            var finished = Set<ObjectIdentifier>()
+            if !batch.isEmpty {
+                let results = model.forward(batch: batch.map(\.entry), workspace: workspace, pool: pool)
+                for (r, logits) in zip(batch, results) {
+                    if let job = r.job, !job.advance(logits) { finished.insert(ObjectIdentifier(job)) }
+                }
+            }
+            for r in pending {   // waiting for the prefill budget: a cancelled one stops now
+                if let job = r.job, job.cancelled.isSet {
+                    job.abandon()
+                    finished.insert(ObjectIdentifier(job))
+                }
+            }
             condition.lock()
-            for (r, logits) in zip(batch, results) { r.logits = logits }
+            active.removeAll { finished.contains(ObjectIdentifier($0)) || $0.slot == nil }
             running = false
             condition.broadcast()
         }
@@ -128,10 +144,12 @@ final class BatchStepper: @unchecked Sendable {
         return batch
     }
 
-    /// Runs `body` with the thread pool to itself, between batches.
+    /// Runs `body` with the thread pool to itself, between steps.
     func exclusive<T>(_ body: () throws -> T) rethrows -> T {
         condition.lock()
+        exclusiveWaiting += 1
         while running { condition.wait() }
+        exclusiveWaiting -= 1
         running = true
         condition.unlock()
         defer {

@@ -1,6 +1,12 @@
 // One generation on one of the engine's slots: prefix reuse, prefill, the sampling loop, stop
-// strings and statistics. Runs on a compute thread of its own; its forward passes go through the
-// engine's BatchStepper, batched with the other slots' (continuous batching).
+// strings and statistics, as a state machine the engine's BatchStepper drives.
+//
+// `run` (on a compute thread of its own) takes a slot — waiting while all are busy — reuses the
+// longest cached prefix, and hands the job to the stepper. From then on the stepper's driver thread
+// owns it: each step it runs the job's `input` (a prompt chunk of at most num_batch tokens, then
+// the last sampled token) in one batched pass with the other slots' and calls `advance` with the
+// logits, which samples, streams the text and says whether the job goes on. A finished job reports
+// its statistics, ends its stream and gives its slot back; a cancelled one stops at the next step.
 
 import Foundation
 import LoomKernels
@@ -21,6 +27,26 @@ final class GenerationJob: @unchecked Sendable {
     let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
     let cancelled: CancelFlag
 
+    // The generation's state: set up by `begin` on the job's thread, then touched only by the
+    // stepper's driver thread.
+    private(set) var slot: Slot?
+    /// The prompt after truncation, then the generated tokens.
+    private var tokens: [Int32] = []
+    /// Prompt tokens in the slot's cache so far; tokens.count once decoding.
+    private var evaluated = 0
+    private var decoding = false
+    /// The tokens of the next pass (a prompt chunk, or the last sampled token).
+    private(set) var input: [Int32] = []
+    private var stats = GenerationStats()
+    private var start: UInt64 = 0
+    private var evalStart: UInt64 = 0
+    private var generated = 0
+    private var numKeep = 0
+    private var sampler: Sampler
+    private var decoder: StreamingDecoder
+    private var stopFilter: StopFilter
+    private var constraints: GenerationConstraints?
+
     init(engine: Engine, prompt: String, tokens: [Int32], options: GenerateOptions,
          continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation, cancelled: CancelFlag) {
         self.engine = engine
@@ -29,6 +55,9 @@ final class GenerationJob: @unchecked Sendable {
         self.options = options
         self.continuation = continuation
         self.cancelled = cancelled
+        sampler = Sampler(options: options.sampling)
+        decoder = StreamingDecoder(engine.tokenizer, skipControl: true)
+        stopFilter = StopFilter(options.stop)
     }
 
     static func now() -> UInt64 {
@@ -37,101 +66,136 @@ final class GenerationJob: @unchecked Sendable {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    /// Takes a slot, prepares it, and hands the job to the engine's stepper (on the job's own thread).
     func run() {
         let slot = engine.acquireSlot(for: promptTokens)
-        defer { engine.releaseSlot(slot) }
-        engine.stepper.register()
-        defer { engine.stepper.unregister() }
+        self.slot = slot
         do {
-            let stats = try generate(on: slot)
-            continuation.yield(.done(stats))
-            continuation.finish()
+            try begin(on: slot)
         } catch {
+            engine.releaseSlot(slot)
             continuation.finish(throwing: error)
+            return
         }
+        engine.stepper.submit(self)
     }
 
-    func generate(on slot: Slot) throws -> GenerationStats {
-        let start = Self.now()
-        let e = engine, model = e.model, cache = slot.cache
-        var tokens = promptTokens
-        let numKeep = min(max(options.numKeep, 0), cache.capacity / 2)
+    /// Truncation, prefix reuse (the slot's cache, or a longer prefix from the prompt cache) and the
+    /// first prompt chunk; at least one token is evaluated for fresh logits.
+    private func begin(on slot: Slot) throws(EngineError) {
+        start = Self.now()
+        let e = engine, cache = slot.cache
+        tokens = promptTokens
+        numKeep = min(max(options.numKeep, 0), cache.capacity / 2)
         guard !tokens.isEmpty else { throw EngineError.promptTooLong(tokens: 0, context: cache.capacity) }
         if tokens.count > cache.capacity {
             // Ollama's runner: keep the first numKeep tokens and the newest ones that fit.
             guard options.truncate else { throw EngineError.promptTooLong(tokens: tokens.count, context: cache.capacity) }
             tokens.removeSubrange(numKeep..<(numKeep + tokens.count - cache.capacity))
         }
-        // A longer prefix in the prompt cache replaces the slot's (PromptCache.swift); then the longest
-        // common prefix with the cache is kept; at least one token is evaluated for fresh logits.
         e.preparePrefix(slot, for: tokens)
         var keep = 0
         while keep < min(tokens.count - 1, slot.cachedTokens.count) && slot.cachedTokens[keep] == tokens[keep] { keep += 1 }
         cache.truncate(to: keep)
         slot.cachedTokens = Array(tokens[..<keep])
-        var stats = GenerationStats()
         stats.promptEvalCount = tokens.count - keep
-        // Prefill in batches of at most batchSize tokens; the last batch's logits start decoding.
-        var logits: [Float] = []
-        var at = keep
-        while at < tokens.count {
-            if cancelled.isSet { break }
-            let end = min(tokens.count, at + e.batchSize)
-            logits = e.stepper.forward(Array(tokens[at..<end]), state: slot.state)
-            slot.cachedTokens.append(contentsOf: tokens[at..<end])
-            at = end
-        }
-        stats.promptEvalDuration = Self.now() - start
-        if at < tokens.count {   // cancelled during prefill
-            stats.totalDuration = Self.now() - start
-            return stats
-        }
-        var sampler = Sampler(options: options.sampling)
+        evaluated = keep
+        input = Array(tokens[keep..<min(tokens.count, keep + e.batchSize)])
         sampler.accept(contentsOf: tokens)
-        var decoder = StreamingDecoder(e.tokenizer, skipControl: true)
-        var stopFilter = StopFilter(options.stop)
-        let evalStart = Self.now()
-        stats.doneReason = .length
-        var generated = 0
-        var constraints = GenerationConstraints(options: options, engine: e, prompt: prompt)
-        loop: while options.numPredict < 0 || generated < options.numPredict {
-            if cancelled.isSet { stats.doneReason = .stop; break }
-            let next: Int32
-            do {
-                if options.ignoreEOS { for t in e.endTokens where Int(t) < logits.count { logits[Int(t)] = -1e30 } }
-                next = try constraints.pick(remaining: options.numPredict >= 0 ? options.numPredict - generated : nil, logits: logits) { mask throws(SamplingError) in
-                    guard let mask else { return try sampler.sample(logits) }
-                    return try sampler.sample(logits, allowed: { mask[Int($0)] })
-                }
-            } catch { throw EngineError.sampling(error) }
-            if e.endTokens.contains(next) { stats.doneReason = .stop; break }
-            if options.logprobs { continuation.yield(.logprob(Self.probability(of: next, in: logits, top: options.topLogprobs, e.tokenizer))) }
-            sampler.accept(next)
-            tokens.append(next)
-            generated += 1
-            let piece = decoder.push(next)
-            constraints.accepted(next, text: piece)
-            let (text, stopped) = stopFilter.push(piece)
-            if !text.isEmpty { continuation.yield(.text(text)) }
-            if stopped || constraints.formatComplete { stats.doneReason = .stop; break loop }
-            if cache.count == cache.capacity {
-                guard options.shift, cache.count > numKeep + 1 else { stats.doneReason = .length; break }
-                let discard = (cache.count - numKeep) / 2
-                model.shift(slot.state, keep: numKeep, discard: discard)
-                slot.cachedTokens.removeSubrange(numKeep..<(numKeep + discard))
+        constraints = GenerationConstraints(options: options, engine: e, prompt: prompt)
+    }
+
+    /// Takes the logits of the pass that ran `input`; false when the job has finished (its stream
+    /// ended and its slot given back), else `input` holds its next pass.
+    func advance(_ logits: [Float]) -> Bool {
+        guard let slot else { return false }
+        slot.cachedTokens.append(contentsOf: input)
+        if !decoding {
+            evaluated += input.count
+            if evaluated < tokens.count {
+                if cancelled.isSet { return end(reason: nil) }
+                input = Array(tokens[evaluated..<min(tokens.count, evaluated + engine.batchSize)])
+                return true
             }
-            logits = e.stepper.forward([next], state: slot.state)
-            slot.cachedTokens.append(next)
+            stats.promptEvalDuration = Self.now() - start
+            evalStart = Self.now()
+            decoding = true
         }
-        let tail = stopFilter.finish(decoder.flush())
-        if !tail.isEmpty { continuation.yield(.text(tail)) }
-        stats.stopSequence = stopFilter.matched
-        stats.evalCount = generated
-        stats.tokens = tokens
-        stats.evalDuration = Self.now() - evalStart
-        stats.loadDuration = e.takeLoadDuration()
-        stats.totalDuration = Self.now() - start + stats.loadDuration
-        return stats
+        do {
+            return try step(logits, slot: slot)
+        } catch {
+            engine.releaseSlot(slot)
+            self.slot = nil
+            continuation.finish(throwing: error)
+            return false
+        }
+    }
+
+    /// Stops a job waiting for its next pass because it was cancelled.
+    func abandon() {
+        _ = end(reason: decoding ? .stop : nil)
+    }
+
+    /// One decode step: samples the next token from `logits`, streams its text, and sets `input`
+    /// to it unless the generation ends here (end of turn, stop string, num_predict, context end,
+    /// complete format, cancellation).
+    private func step(_ logits: [Float], slot: Slot) throws(EngineError) -> Bool {
+        let e = engine, cache = slot.cache
+        guard options.numPredict < 0 || generated < options.numPredict else { return end(reason: .length) }
+        if cancelled.isSet { return end(reason: .stop) }
+        guard var constraints = constraints.take() else { return end(reason: .stop) }   // set by begin
+        defer { self.constraints = constraints }
+        var logits = logits
+        let next: Int32
+        do {
+            if options.ignoreEOS { for t in e.endTokens where Int(t) < logits.count { logits[Int(t)] = -1e30 } }
+            next = try constraints.pick(remaining: options.numPredict >= 0 ? options.numPredict - generated : nil, logits: logits) { mask throws(SamplingError) in
+                guard let mask else { return try sampler.sample(logits) }
+                return try sampler.sample(logits, allowed: { mask[Int($0)] })
+            }
+        } catch { throw EngineError.sampling(error) }
+        if e.endTokens.contains(next) { return end(reason: .stop) }
+        if options.logprobs { continuation.yield(.logprob(Self.probability(of: next, in: logits, top: options.topLogprobs, e.tokenizer))) }
+        sampler.accept(next)
+        tokens.append(next)
+        generated += 1
+        let piece = decoder.push(next)
+        constraints.accepted(next, text: piece)
+        let (text, stopped) = stopFilter.push(piece)
+        if !text.isEmpty { continuation.yield(.text(text)) }
+        if stopped || constraints.formatComplete { return end(reason: .stop) }
+        if cache.count == cache.capacity {
+            guard options.shift, cache.count > numKeep + 1 else { return end(reason: .length) }
+            let discard = (cache.count - numKeep) / 2
+            e.model.shift(slot.state, keep: numKeep, discard: discard)
+            slot.cachedTokens.removeSubrange(numKeep..<(numKeep + discard))
+        }
+        input = [next]
+        return true
+    }
+
+    /// Ends the generation: the held-back text, the statistics (`reason` nil: cancelled during
+    /// the prompt), the end of the stream, the slot given back. Returns false (the job is done).
+    private func end(reason: DoneReason?) -> Bool {
+        let finish = Self.now()
+        if let reason {
+            let tail = stopFilter.finish(decoder.flush())
+            if !tail.isEmpty { continuation.yield(.text(tail)) }
+            stats.doneReason = reason
+            stats.stopSequence = stopFilter.matched
+            stats.evalCount = generated
+            stats.tokens = tokens
+            stats.evalDuration = finish - evalStart
+        } else {
+            stats.promptEvalDuration = finish - start
+        }
+        stats.loadDuration = engine.takeLoadDuration()
+        stats.totalDuration = finish - start + stats.loadDuration
+        if let slot { engine.releaseSlot(slot) }
+        slot = nil
+        continuation.yield(.done(stats))
+        continuation.finish()
+        return false
     }
 }
 
