@@ -127,14 +127,24 @@ extension ServeCommand {
     /// from the heap arenas and stay resident when freed: the 12-minute soak with models loading and
     /// unloading grew 1.47 → 2.13 GiB in steps, one per reload (prompt cache off). With the threshold
     /// fixed the same traffic stayed within 1.38–1.39 GiB. Blocks above it are mapped and unmapped each
-    /// time (a per-token logits array costs a few page faults, ~1% of a decode step).
+    /// time.
+    ///
+    /// A fixed mmap threshold also stops glibc from raising the trim threshold with it (to twice the
+    /// threshold), so it stays at 128 KiB and every step's logits arrays (196 KiB each for SmolLM2,
+    /// one per sequence, freed after sampling) were returned to the kernel and faulted back in: 6.7%
+    /// of an 8-sequence decode step on one core (perf, 2026-12-06). The trim threshold is set to
+    /// 16 MiB (`M_TRIM_THRESHOLD`, or the environment's), so an arena keeps up to that much free at
+    /// its top; `MallocTrim` still returns everything after a model is unloaded.
     static func fixMallocThreshold(_ env: [String: String]) {
         #if canImport(Glibc)
-        if env["MALLOC_MMAP_THRESHOLD_"] != nil || (env["GLIBC_TUNABLES"] ?? "").contains("mmap_threshold") { return }
-        // mallopt(M_MMAP_THRESHOLD = -3, bytes) from <malloc.h>, which the Glibc module does not export.
+        // mallopt(M_MMAP_THRESHOLD = -3 / M_TRIM_THRESHOLD = -1, bytes) from <malloc.h>, which the
+        // Glibc module does not export.
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: MallOpt.self)(-3, 256 << 10)
+        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+        let tunables = env["GLIBC_TUNABLES"] ?? ""
+        if env["MALLOC_MMAP_THRESHOLD_"] == nil && !tunables.contains("mmap_threshold") { _ = mallopt(-3, 256 << 10) }
+        if env["MALLOC_TRIM_THRESHOLD_"] == nil && !tunables.contains("trim_threshold") { _ = mallopt(-1, 16 << 20) }
         #endif
     }
 }
