@@ -13,7 +13,7 @@
 #define VNNI 0
 #include "record8.inc"
 
-// MARK: activations (Q8Activations.quantizeRowAVX2)
+// MARK: activations (Q8Activations.quantize, on every x86 CPU with AVX2)
 
 ATTR void loom_q8_quantize_avx2(const float *x, long k, int8_t *q, float *d, float *s, int32_t *isum) {
     const __m256 sign = _mm256_set1_ps(-0.0f);

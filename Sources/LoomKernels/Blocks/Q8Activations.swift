@@ -3,14 +3,12 @@
 // Per 32 values: q[32] int8, d = amax/127 (f32), s = d·Σq (f32) — Q8_1's content with f32 scales,
 // so Q4_0 (zero point 8 → −8·s) and Q4_1 (min·s) need no per-element correction — and Σq itself
 // (i32; the VNNI Q8_0 kernel's exact correction). Rounding is to nearest even (what `vcvtps2dq`
-// does), identically in the scalar, Swift AVX2 and C AVX2 (CLoomKernels) paths.
+// does), identically in the scalar and C AVX2 (CLoomKernels) paths; a `make` build (LOOM_AVX2)
+// always takes the C one.
 //
 //   q: [tokens, k] int8 · d, s: [tokens, k/32] f32 · isum: [tokens, k/32] i32   (64-byte aligned)
 
 import CLoomKernels
-#if LOOM_AVX2
-import _Builtin_intrinsics.intel
-#endif
 
 /// One quantized activation row.
 public struct Q8Row {
@@ -71,7 +69,9 @@ public final class Q8Activations: @unchecked Sendable {
         for t in rows {
             let o = t * k / 32
             #if LOOM_AVX2
-            Self.quantizeRowAVX2(x + t * n, k: n, q: q + t * k, d: d + o, s: s + o, isum: isum + o)
+            // The C kernel: the Swift one's horizontal max (pointwiseMax on SIMD4) is not lowered to
+            // vector code by Swift 6.3 and took 2% of a batched decode step (same bits either way).
+            loom_q8_quantize_avx2(x + t * n, n, q + t * k, d + o, s + o, isum + o)
             #else
             #if arch(x86_64)
             if native { loom_q8_quantize_avx2(x + t * n, n, q + t * k, d + o, s + o, isum + o); continue }
@@ -100,39 +100,4 @@ public final class Q8Activations: @unchecked Sendable {
             isum[b] = sum
         }
     }
-
-    #if LOOM_AVX2
-    /// AVX2 quantization of one row (same results as the reference for finite inputs).
-    @inline(__always)
-    static func quantizeRowAVX2(_ x: UnsafePointer<Float>, k: Int, q: UnsafeMutablePointer<Int8>,
-                                d: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>, isum: UnsafeMutablePointer<Int32>) {
-        let signMask = _mm256_set1_ps(-0.0)
-        for b in 0..<k / 32 {
-            let p = UnsafeRawPointer(x + b * 32)
-            let v0 = p.loadUnaligned(as: __m256.self), v1 = p.loadUnaligned(fromByteOffset: 32, as: __m256.self)
-            let v2 = p.loadUnaligned(fromByteOffset: 64, as: __m256.self), v3 = p.loadUnaligned(fromByteOffset: 96, as: __m256.self)
-            let m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(signMask, v0), _mm256_andnot_ps(signMask, v1)),
-                                  _mm256_max_ps(_mm256_andnot_ps(signMask, v2), _mm256_andnot_ps(signMask, v3)))
-            let m4 = pointwiseMax(m.lowHalf, m.highHalf)
-            let m2 = pointwiseMax(m4.lowHalf, m4.highHalf)
-            let amax = max(m2[0], m2[1])
-            let id: Float = amax != 0 ? 127 / amax : 0
-            let mul = _mm256_set1_ps(id)
-            let i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, mul)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, mul))
-            let i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, mul)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, mul))
-            // Pack to int8 (saturating) and undo the lane interleave of packs.
-            let w01 = _mm256_packs_epi32(i0, i1), w23 = _mm256_packs_epi32(i2, i3)
-            let bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
-            UnsafeMutableRawPointer(q + b * 32).storeBytes(of: bytes, as: __m256i.self)
-            let sum8 = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3))
-            let v8 = unsafeBitCast(sum8, to: SIMD8<Int32>.self)
-            let v4 = v8.lowHalf &+ v8.highHalf
-            let h2 = v4.lowHalf &+ v4.highHalf
-            let total: Int32 = h2[0] &+ h2[1]
-            d[b] = amax / 127
-            s[b] = d[b] * Float(total)
-            isum[b] = total
-        }
-    }
-    #endif
 }
