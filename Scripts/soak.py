@@ -83,6 +83,31 @@ def ps_bytes(url):
         return -1
 
 
+def unload_all(url, wait=20.0):
+    """Unloads every model /api/ps lists (keep_alive 0; /api/embed for embedding models) and waits
+    until none is loaded, so quiescent samples compare the same state: each loaded model holds its
+    thread pool's worker thread, and which models happen to be loaded varies with the traffic."""
+    def post(path, body):
+        req = urllib.request.Request(url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=30).read()
+        except Exception:
+            pass
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/api/ps", timeout=10) as r:
+                models = [m["name"] for m in json.load(r).get("models", [])]
+        except Exception:
+            return
+        if not models:
+            return
+        for name in models:
+            post("/api/generate", {"model": name, "keep_alive": 0})
+            post("/api/embed", {"model": name, "input": [], "keep_alive": 0})
+        time.sleep(0.5)
+
+
 def proc_stats(pid):
     """(rss KiB, threads, open fds) of a live process."""
     rss = threads = 0
@@ -252,6 +277,8 @@ class Soak:
                 with self.lock:
                     self.errors.append((time.time(), "pause", "a client did not finish its request within 10 min"))
                 break
+        for s in self.servers:
+            unload_all(s.url)
         time.sleep(settle)
         # Behind nginx, its idle keep-alive connections to the instances outlive the clients'; those
         # sockets are counted apart (fds = other fds + connections).
