@@ -104,21 +104,15 @@ final class BatchStepper: @unchecked Sendable {
             let batch = Self.take(&pending, prefillBudget: prefillBudget)
             running = true
             condition.unlock()
-            var finished = Set<ObjectIdentifier>()
             if !batch.isEmpty {
                 let results = model.forward(batch: batch.map(\.entry), workspace: workspace, pool: pool)
-                for (r, logits) in zip(batch, results) {
-                    if let job = r.job, !job.advance(logits) { finished.insert(ObjectIdentifier(job)) }
-                }
+                for (r, logits) in zip(batch, results) { _ = r.job?.advance(logits) }
             }
-            for r in pending {   // waiting for the prefill budget: a cancelled one stops now
-                if let job = r.job, job.cancelled.isSet {
-                    job.abandon()
-                    finished.insert(ObjectIdentifier(job))
-                }
+            for r in pending where r.job?.cancelled.isSet == true {
+                r.job?.abandon()   // waiting for the prefill budget: a cancelled one stops now
             }
             condition.lock()
-            active.removeAll { finished.contains(ObjectIdentifier($0)) || $0.slot == nil }
+            active.removeAll { $0.slot == nil }   // finished: the slot went back
             running = false
             condition.broadcast()
         }
