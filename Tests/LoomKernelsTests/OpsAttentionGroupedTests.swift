@@ -28,6 +28,8 @@ struct OpsAttentionGroupedTests {
         AttentionShape(nTokens: 3, nHead: 5, nKVHead: 1, headDim: 64, nKV: 70, pos0: 61),     // ratio 5: tiles 3 + 2
         AttentionShape(nTokens: 2, nHead: 14, nKVHead: 2, headDim: 32, nKV: 33, pos0: 31),    // ratio 7: 4 + 3
         AttentionShape(nTokens: 4, nHead: 8, nKVHead: 1, headDim: 64, nKV: 20, pos0: 16, scale: 0.2),   // ratio 8: 4 + 4
+        AttentionShape(nTokens: 2, nHead: 6, nKVHead: 2, headDim: 96, nKV: 50, pos0: 47),     // phi3's 96: 64 + 16 + 16 lanes
+        AttentionShape(nTokens: 1, nHead: 4, nKVHead: 1, headDim: 256, nKV: 40, pos0: 39),    // gemma3's 256: 4 × 64 lanes
     ]
 
     /// The float-cache shapes: these, and the odd head dims of OpsAttentionTests (3, 8, 17, 24, 40…).

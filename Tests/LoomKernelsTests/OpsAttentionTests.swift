@@ -48,6 +48,7 @@ struct OpsAttentionTests {
         AttentionShape(nTokens: 9, nHead: 4, nKVHead: 1, headDim: 32, nKV: 12, pos0: 3, window: 5),   // sliding window
         AttentionShape(nTokens: 1, nHead: 4, nKVHead: 2, headDim: 16, nKV: 40, pos0: 39, window: 8),  // windowed decode
         AttentionShape(nTokens: 3, nHead: 2, nKVHead: 1, headDim: 8, nKV: 3, pos0: 0, window: 1),     // only itself
+        AttentionShape(nTokens: 2, nHead: 3, nKVHead: 1, headDim: 89, nKV: 11, pos0: 9),    // 64 + 16 + 8 + 1 lanes
     ]
 
     /// Inputs: random q, k, v; cache rows ≥ pos0 + nTokens are NaN, so attending to them would show.

@@ -116,6 +116,8 @@ typedef struct {
 
 /// Grouped-query attention, the same bits as the Swift loop compiled with FMA (AVX2+FMA+F16C).
 void loom_attention_avx2(const loom_attention_args *args);
+/// The same with AVX-512 (attention_avx512.c: each V row read once per tile): the same bits.
+void loom_attention_avx512(const loom_attention_args *args);
 
 /// RMSNorm of one row (ops_avx2.c; Ops.rmsNorm): out = x / √(mean(x²) + eps) · w (w may be NULL).
 void loom_rms_norm_avx2(const float *x, const float *w, float *out, long n, float eps);

@@ -104,7 +104,7 @@ extension Ops {
         let rowLength = shape.pos0 + shape.nTokens
         let rows = max(1, min(maxTile, maxHeadTile, group, scratchCount / max(1, rowLength)))
         let stride = layout.positionStride, headStride = layout.headStride
-        if path >= .avx2, NativeAttention.run(F.self, q, k, v, out, shape, heads, tokens, scores, rows: rows, layout) { return }
+        if path >= .avx2, NativeAttention.run(F.self, q, k, v, out, shape, heads, tokens, scores, rows: rows, layout, path: path) { return }
         for t in tokens {
             let p = shape.pos0 + t
             let first = shape.window.map { max(0, p - $0 + 1) } ?? 0

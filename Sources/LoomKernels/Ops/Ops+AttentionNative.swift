@@ -1,4 +1,4 @@
-// The C grouped-attention kernel (CLoomKernels/attention_avx2.c) and which builds run it.
+// The C grouped-attention kernels (CLoomKernels/attention_avx2.c, attention_avx512.c) and which builds run them.
 //
 // A plain `swift build` compiles this module's Swift for baseline x86-64 (SSE2, no FMA, no F16C),
 // and Swift cannot compile one function for another instruction set (see KernelPath.swift), so the
@@ -8,10 +8,11 @@
 // `addProductFast`, the same tree sums and `Ops.exp`), so it gives the bits of that loop compiled
 // with -target-cpu native (KernelPathTests checks every format, tile width and shape).
 //
-// It runs on the avx2 and avx512 paths (KernelPath.active; the kernel is ymm-only, as the panel
-// GEMM), in every build: a `make` build (Swift with -target-cpu native) gets the same bits from
-// it as from its Swift loop, and at least its speed (perf: 18% vs 17% of pp512 cycles next to the
-// same GEMM). The Swift loops stay the reference and the baseline path (LOOM_KERNELS=baseline).
+// It runs on the avx2 path (ymm only) and, as attention_avx512.c (the same kernel with a value
+// pass that reads each V row once, in zmm registers: the same bits), on the avx512 path, in every
+// build: a `make` build (Swift with -target-cpu native) gets the same bits from it as from its
+// Swift loop, and at least its speed (perf: 18% vs 17% of pp512 cycles next to the same GEMM;
+// the avx512 kernel: decode at depth 2048 1.5× the avx2 kernel's on one thread). The Swift loops stay the reference and the baseline path (LOOM_KERNELS=baseline).
 // `AttentionKernel.perHead` over a row-major cache runs the Swift per-head loop on baseline and
 // this kernel one head per pass on avx2/avx512 (so both kernels of a plain build use FMAs alike).
 
@@ -34,7 +35,7 @@ enum NativeAttention {
     static func run<F: KVRowFormat>(
         _ f: F.Type, _ q: UnsafePointer<Float>, _ k: UnsafeRawPointer, _ v: UnsafeRawPointer,
         _ out: UnsafeMutablePointer<Float>, _ shape: AttentionShape, _ heads: Range<Int>, _ tokens: Range<Int>,
-        _ scores: UnsafeMutablePointer<Float>, rows: Int, _ layout: KVLayout
+        _ scores: UnsafeMutablePointer<Float>, rows: Int, _ layout: KVLayout, path: KernelPath
     ) -> Bool {
         #if arch(x86_64)
         guard let id = format(f) else { return false }
@@ -44,7 +45,7 @@ enum NativeAttention {
             h0: heads.lowerBound, h1: heads.upperBound, t0: tokens.lowerBound, t1: tokens.upperBound,
             scores: scores, rowLength: shape.pos0 + shape.nTokens, maxTile: rows,
             positionStride: layout.positionStride, headStride: layout.headStride)
-        loom_attention_avx2(&args)
+        if path >= .avx512 { loom_attention_avx512(&args) } else { loom_attention_avx2(&args) }
         return true
         #else
         return false
