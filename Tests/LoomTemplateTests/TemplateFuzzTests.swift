@@ -147,19 +147,8 @@ struct TemplateFuzzTests {
     func corpusFindings(_ name: String) throws {
         let path = TemplateFixtures.root + "/Fuzz/Corpus/jinja/\(name).jinja-input"
         let source = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
-        // fuzz-jinja's render context (Fuzz/Sources/fuzz-jinja/main.swift), which the input needs to recurse.
-        let contextJSON = """
-        {"messages": [
-          {"role": "system", "content": "You are a helpful assistant."},
-          {"role": "user", "content": "What is the weather in Paris?"},
-          {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
-          {"role": "tool", "content": "22 degrees", "tool_name": "get_weather"},
-          {"role": "assistant", "content": "It is 22 degrees.", "thinking": "easy"},
-          {"role": "user", "content": [{"type": "text", "text": "Thanks!"}]}],
-         "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather now",
-           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}],
-         "add_generation_prompt": true, "bos_token": "<s>", "eos_token": "</s>", "enable_thinking": true}
-        """
+        // fuzz-jinja's render context, which the input needs to recurse.
+        let contextJSON = try String(contentsOfFile: TemplateFixtures.root + "/Fuzz/jinja-context.json", encoding: .utf8)
         guard case let .object(context) = try JinjaValue.parseJSON(contextJSON) else { Issue.record("context"); return }
         let options = RenderOptions(now: TemplateDate(year: 2026, month: 1, day: 2, hour: 3, minute: 4, second: 5))
         do { _ = try ChatTemplate(source: source, name: "finding").render(context, options: options) }
