@@ -105,8 +105,12 @@ final class BatchStepper: @unchecked Sendable {
             running = true
             condition.unlock()
             if !batch.isEmpty {
-                let results = model.forward(batch: batch.map(\.entry), workspace: workspace, pool: pool)
-                for (r, logits) in zip(batch, results) { _ = r.job?.advance(logits) }
+                var results = model.forward(batch: batch.map(\.entry), workspace: workspace, pool: pool)
+                for (i, r) in batch.enumerated() {
+                    let logits = results[i]
+                    results[i] = []   // the job's copy is the only one: masking tokens copies nothing
+                    _ = r.job?.advance(consume logits)
+                }
             }
             for r in pending where r.job?.cancelled.isSet == true {
                 r.job?.abandon()   // waiting for the prefill budget: a cancelled one stops now

@@ -107,7 +107,7 @@ final class GenerationJob: @unchecked Sendable {
 
     /// Takes the logits of the pass that ran `input`; false when the job has finished (its stream
     /// ended and its slot given back), else `input` holds its next pass.
-    func advance(_ logits: [Float]) -> Bool {
+    func advance(_ logits: consuming [Float]) -> Bool {
         guard let slot else { return false }
         slot.cachedTokens.append(contentsOf: input)
         if !decoding {
@@ -122,7 +122,7 @@ final class GenerationJob: @unchecked Sendable {
             decoding = true
         }
         do {
-            return try step(logits, slot: slot)
+            return try step(consume logits, slot: slot)
         } catch {
             engine.releaseSlot(slot)
             self.slot = nil
@@ -139,13 +139,12 @@ final class GenerationJob: @unchecked Sendable {
     /// One decode step: samples the next token from `logits`, streams its text, and sets `input`
     /// to it unless the generation ends here (end of turn, stop string, num_predict, context end,
     /// complete format, cancellation).
-    private func step(_ logits: [Float], slot: Slot) throws(EngineError) -> Bool {
+    private func step(_ logits: consuming [Float], slot: Slot) throws(EngineError) -> Bool {
         let e = engine, cache = slot.cache
         guard options.numPredict < 0 || generated < options.numPredict else { return end(reason: .length) }
         if cancelled.isSet { return end(reason: .stop) }
         guard var constraints = constraints.take() else { return end(reason: .stop) }   // set by begin
         defer { self.constraints = constraints }
-        var logits = logits
         let next: Int32
         do {
             if options.ignoreEOS { for t in e.endTokens where Int(t) < logits.count { logits[Int(t)] = -1e30 } }
