@@ -10,8 +10,9 @@
 //           the same chain per lane as the AVX2 kernel and the Swift loop (the lane grouping —
 //           64, 16, 8, then 1 lanes — changes no lane's arithmetic), so the same bits
 //   scores, softmax, the tile loop: attention_tile.inc, as the AVX2 kernel
-// Measured (loom bench model, SmolLM2 Q4_0, f16 cache, tg128 at d2048, Zen 4): 1 thread 72.5 →
-// 110.6 t/s; 2 threads 97–104 → 117–148 (a noisy VM; README has the same-run ratios).
+// Measured (loom bench model, SmolLM2 Q4_0, f16 cache, tg128 at d2048, Zen 4, same minutes):
+// 1 thread 92.6 t/s with the AVX2 kernel (LOOM_KERNELS=avx2), 123.1 with this one; 2 threads
+// 2.13–2.50× llama-bench (README § decode at depth).
 // Formats as attention_avx2.c; a 16-lane load of q8_0 / q4_0 stays inside one 32-value block.
 
 #include "CLoomKernels.h"

@@ -12,7 +12,7 @@
 // pass that reads each V row once, in zmm registers: the same bits), on the avx512 path, in every
 // build: a `make` build (Swift with -target-cpu native) gets the same bits from it as from its
 // Swift loop, and at least its speed (perf: 18% vs 17% of pp512 cycles next to the same GEMM;
-// the avx512 kernel: decode at depth 2048 1.5× the avx2 kernel's on one thread). The Swift loops stay the reference and the baseline path (LOOM_KERNELS=baseline).
+// the avx512 kernel: decode at depth 2048 1.33× the avx2 kernel's on one thread). The Swift loops stay the reference and the baseline path (LOOM_KERNELS=baseline).
 // `AttentionKernel.perHead` over a row-major cache runs the Swift per-head loop on baseline and
 // this kernel one head per pass on avx2/avx512 (so both kernels of a plain build use FMAs alike).
 
