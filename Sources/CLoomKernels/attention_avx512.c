@@ -105,28 +105,5 @@ INLINE void value_pass(int f, int w, const tile_t *t, const float inv[4]) {
     }
 }
 
-/// One tile: scores, softmax, values (format f and width w are constants after inlining).
-INLINE void run_tile(int f, int w, const tile_t *t) {
-    float m[4], inv[4] = {0, 0, 0, 0};
-    score_pass(f, w, t, m);
-    for (int r = 0; r < w; r++) inv[r] = 1 / exp_sub_max(t->scores + r * t->rowLength, t->count, m[r]);
-    value_pass(f, w, t, inv);
-}
-
-#define TILE_FN(name, F, W) \
-    static __attribute__((noinline)) ATTR void name(const tile_t *t) { run_tile(F, W, t); }
-#define TILE_SET(F, s) TILE_FN(tile_##s##_1, F, 1) TILE_FN(tile_##s##_2, F, 2) TILE_FN(tile_##s##_3, F, 3) TILE_FN(tile_##s##_4, F, 4)
-TILE_SET(KF32, f32)
-TILE_SET(KF16, f16)
-TILE_SET(KQ8, q8)
-TILE_SET(KQ4, q4)
-
-static tile_fn const tiles[4][4] = {
-    {tile_f32_1, tile_f32_2, tile_f32_3, tile_f32_4},
-    {tile_f16_1, tile_f16_2, tile_f16_3, tile_f16_4},
-    {tile_q8_1, tile_q8_2, tile_q8_3, tile_q8_4},
-    {tile_q4_1, tile_q4_2, tile_q4_3, tile_q4_4},
-};
-
-ATTR void loom_attention_avx512(const loom_attention_args *a) { attention_loop(a, tiles); }
+ATTR void loom_attention_avx512(const loom_attention_args *a) { attention_loop(a); }
 #endif
